@@ -87,3 +87,19 @@ public enum Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// eˣ; internal, for tests that need the unguarded formula as an oracle.
+    static func expForTesting(_ x: Double) -> Double { exp(x) }
+}
+
+extension Kernels {
+    /// eˣ.
+    @inlinable public static func exponential(_ x: Double) -> Double { exp(x) }
+    /// log(1 + x), accurate for small x.
+    @inlinable public static func log1p(_ x: Double) -> Double { cLog1p(x) }
+}
+
+/// The C library's log1p, reachable from inside `Kernels` where the name is shadowed.
+@usableFromInline
+func cLog1p(_ x: Double) -> Double { log1p(x) }

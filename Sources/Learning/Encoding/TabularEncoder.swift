@@ -1,0 +1,291 @@
+import LinearAlgebra
+
+/// Choices a user makes about columns before fitting an encoding.
+public struct ColumnOptions: Sendable, Equatable {
+    public var drop: [String] = []
+    public var categorical: [String] = []
+    public var numeric: [String] = []
+    public var missingPolicy: MissingValuePolicy = .error
+
+    public init(drop: [String] = [], categorical: [String] = [], numeric: [String] = [], missingPolicy: MissingValuePolicy = .error) {
+        self.drop = drop
+        self.categorical = categorical
+        self.numeric = numeric
+        self.missingPolicy = missingPolicy
+    }
+}
+
+/// Things worth telling the user that are not errors.
+public struct EncodingNotes: Sendable, Equatable {
+    /// Columns left out as identifiers (a distinct value on every row).
+    public var identifierColumns: [String] = []
+    /// Columns left out because every value was missing.
+    public var emptyColumns: [String] = []
+    /// Per column, how many cells held a category not seen in training (encoded as all zeros).
+    public var unseenCategories: [String: Int] = [:]
+    /// Per column, how many cells were imputed.
+    public var imputedCells: [String: Int] = [:]
+
+    public init() {}
+
+    /// Human-readable warnings, one a line.
+    public var warnings: [String] {
+        var lines: [String] = []
+        for column in identifierColumns {
+            lines.append("column '\(column)' holds a distinct value on every row; left out as an identifier (name it in --categorical to keep it)")
+        }
+        for column in emptyColumns { lines.append("column '\(column)' is empty on every row; left out") }
+        for (column, count) in unseenCategories.sorted(by: { $0.key < $1.key }) {
+            lines.append("column '\(column)': \(count) cell\(count == 1 ? "" : "s") held a category not seen in training (encoded as all zeros)")
+        }
+        return lines
+    }
+}
+
+/// Fits a `TabularSchema` on a table and turns tables into design matrices.
+public enum TabularEncoder {
+    /// Whether a cell counts as missing: empty once surrounding white space is removed.
+    @inlinable
+    public static func isMissing(_ cell: String) -> Bool {
+        cell.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    }
+
+    static func trimmed(_ cell: String) -> Substring {
+        var s = Substring(cell)
+        while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
+        while let last = s.last, last == " " || last == "\t" { s.removeLast() }
+        return s
+    }
+
+    /// The value of a numeric cell, or nil when it does not parse.
+    static func number(_ cell: String) -> Double? {
+        let text = trimmed(cell)
+        // Reject hexadecimal and other forms people do not mean as data.
+        if text.contains("x") || text.contains("X") { return nil }
+        return Double(text)
+    }
+
+    /// Picks the target's positive value: the one given, or a conventional one (yes, true, 1, won, …).
+    public static func target(
+        in table: CSVTable, column: String, positive: String?
+    ) throws(TabularError) -> TargetSpecification {
+        guard let index = table.columnIndex(named: column) else { throw .missingColumn(file: table.source, column: column) }
+        var distinct: [String] = []
+        for (row, cell) in table.columns[index].enumerated() {
+            if isMissing(cell) { throw .missingValue(file: table.source, line: table.recordLines[row], column: column) }
+            let value = String(trimmed(cell))
+            if !distinct.contains(value) {
+                distinct.append(value)
+                if distinct.count > 50 { break }
+            }
+        }
+        if table.rowCount == 0 { throw .noRows(file: table.source) }
+        let sorted = distinct.sorted()
+        if let positive {
+            guard distinct.contains(positive) else {
+                throw .positiveNotFound(file: table.source, column: column, positive: positive, values: sorted)
+            }
+            guard distinct.count <= 2 else { throw .targetNotBinary(file: table.source, column: column, values: sorted) }
+            let negative = distinct.first { $0 != positive } ?? "not \(positive)"
+            return TargetSpecification(column: column, positive: positive, negative: negative)
+        }
+        guard distinct.count == 2 else { throw .targetNotBinary(file: table.source, column: column, values: sorted) }
+        let conventional: Set<String> = ["yes", "y", "true", "t", "1", "won", "win", "positive", "churned", "converted", "success"]
+        let matches = distinct.filter { conventional.contains($0.lowercased()) }
+        guard matches.count == 1, let chosen = matches.first else {
+            throw .ambiguousPositive(file: table.source, column: column, values: sorted)
+        }
+        return TargetSpecification(column: column, positive: chosen, negative: distinct.first { $0 != chosen }!)
+    }
+
+    /// The labels of a table under a target specification (true = positive).
+    /// - Throws: `TabularError` for a missing column, a missing cell, or a third value.
+    public static func labels(in table: CSVTable, target: TargetSpecification) throws(TabularError) -> [Bool] {
+        guard let index = table.columnIndex(named: target.column) else {
+            throw .missingColumn(file: table.source, column: target.column)
+        }
+        var labels: [Bool] = []
+        labels.reserveCapacity(table.rowCount)
+        for (row, cell) in table.columns[index].enumerated() {
+            if isMissing(cell) { throw .missingValue(file: table.source, line: table.recordLines[row], column: target.column) }
+            let value = trimmed(cell)
+            if value == target.positive { labels.append(true) }
+            else if value == target.negative { labels.append(false) }
+            else {
+                throw .unexpectedTargetValue(file: table.source, line: table.recordLines[row], column: target.column,
+                                             value: String(value), expected: [target.positive, target.negative])
+            }
+        }
+        return labels
+    }
+
+    /// Fits the encoding of every column but the target and the dropped ones.
+    ///
+    /// A column is numeric when every non-missing cell parses as a number, unless named in `categorical`;
+    /// a column of mostly numbers with a few other cells is an error naming the first such cell. A
+    /// categorical column with a distinct value on every row (more than 20 rows) is left out as an identifier.
+    /// - Throws: `TabularError` naming file, line and column.
+    public static func fit(
+        table: CSVTable, excluding target: String?, options: ColumnOptions
+    ) throws(TabularError) -> (schema: TabularSchema, notes: EncodingNotes) {
+        if table.rowCount == 0 { throw .noRows(file: table.source) }
+        for column in options.categorical where options.numeric.contains(column) {
+            throw .conflictingColumnOptions(column: column)
+        }
+        for (option, names) in [("--drop", options.drop), ("--categorical", options.categorical), ("--numeric", options.numeric)] {
+            for name in names where table.columnIndex(named: name) == nil {
+                throw .unknownColumn(file: table.source, option: option, column: name)
+            }
+        }
+        var notes = EncodingNotes()
+        var columns: [ColumnEncoding] = []
+        for (index, name) in table.header.enumerated() where name != target && !options.drop.contains(name) {
+            let cells = table.columns[index]
+            let forcedCategorical = options.categorical.contains(name), forcedNumeric = options.numeric.contains(name)
+            var missingRows: [Int] = []
+            var numericCount = 0, firstNonNumeric: Int?
+            for (row, cell) in cells.enumerated() {
+                if isMissing(cell) { missingRows.append(row); continue }
+                if forcedCategorical { continue }
+                if number(cell) != nil { numericCount += 1 } else if firstNonNumeric == nil { firstNonNumeric = row }
+            }
+            if let first = missingRows.first, options.missingPolicy == .error {
+                throw .missingValue(file: table.source, line: table.recordLines[first], column: name)
+            }
+            let presentCount = cells.count - missingRows.count
+            if presentCount == 0 {
+                notes.emptyColumns.append(name)
+                continue
+            }
+            let isNumeric: Bool
+            if forcedCategorical {
+                isNumeric = false
+            } else if forcedNumeric || firstNonNumeric == nil {
+                if let bad = firstNonNumeric {
+                    throw .notANumber(file: table.source, line: table.recordLines[bad], column: name, value: cells[bad])
+                }
+                isNumeric = true
+            } else if let bad = firstNonNumeric, numericCount * 10 >= presentCount * 9 {
+                throw .mostlyNumeric(file: table.source, line: table.recordLines[bad], column: name, value: cells[bad])
+            } else {
+                isNumeric = false
+            }
+            let hasIndicator = !missingRows.isEmpty
+            if isNumeric {
+                var sum = 0.0
+                var values = [Double](repeating: 0, count: cells.count)
+                for (row, cell) in cells.enumerated() where !isMissing(cell) {
+                    let value = number(cell)!
+                    guard value.isFinite else {
+                        throw .nonFiniteNumber(file: table.source, line: table.recordLines[row], column: name, value: cell)
+                    }
+                    values[row] = value
+                    sum += value
+                }
+                let presentMean = sum / Double(presentCount)
+                for row in missingRows { values[row] = presentMean }
+                let (mean, scale) = meanAndScale(values)
+                columns.append(.numeric(NumericEncoding(
+                    name: name, mean: mean, scale: scale, imputedValue: options.missingPolicy == .impute ? presentMean : nil,
+                    hasMissingIndicator: hasIndicator)))
+            } else {
+                var counts: [String: Int] = [:]
+                for cell in cells where !isMissing(cell) { counts[String(trimmed(cell)), default: 0] += 1 }
+                if !forcedCategorical && counts.count == cells.count && cells.count > 20 {
+                    notes.identifierColumns.append(name)
+                    continue
+                }
+                let mostFrequent = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
+                columns.append(.categorical(CategoricalEncoding(
+                    name: name, categories: counts.keys.sorted(), imputedCategory: options.missingPolicy == .impute ? mostFrequent : nil,
+                    hasMissingIndicator: hasIndicator)))
+            }
+        }
+        if columns.isEmpty { throw .noFeatures(file: table.source) }
+        return (TabularSchema(columns: columns, missingPolicy: options.missingPolicy), notes)
+    }
+
+    /// The mean and population standard deviation (1 when the column is constant), by two passes.
+    static func meanAndScale(_ values: [Double]) -> (Double, Double) {
+        guard !values.isEmpty else { return (0, 1) }
+        var sum = 0.0
+        for v in values { sum += v }
+        let mean = sum / Double(values.count)
+        var squares = 0.0
+        for v in values { squares += (v - mean) * (v - mean) }
+        let deviation = (squares / Double(values.count)).squareRoot()
+        return (mean, deviation > 1e-12 * max(1, abs(mean)) ? deviation : 1)
+    }
+
+    /// Encodes a table into an n × `schema.featureCount` design matrix.
+    /// - Throws: `TabularError` for a missing column, a non-number in a numeric column, a non-finite number, or a
+    ///   missing cell under the `error` policy; unseen categories are counted in the notes, not thrown.
+    public static func encode(
+        _ table: CSVTable, schema: TabularSchema
+    ) throws(TabularError) -> (design: Matrix<Double>, notes: EncodingNotes) {
+        var notes = EncodingNotes()
+        let width = schema.featureCount, rows = table.rowCount
+        var design = Matrix<Double>(rowCount: rows, columnCount: width)
+        var offset = 0
+        for column in schema.columns {
+            guard let index = table.columnIndex(named: column.name) else {
+                throw .missingColumn(file: table.source, column: column.name)
+            }
+            let cells = table.columns[index]
+            switch column {
+            case let .numeric(encoding):
+                for row in 0..<rows {
+                    let cell = cells[row]
+                    var value: Double
+                    var missing = false
+                    if isMissing(cell) {
+                        guard let imputed = encoding.imputedValue else {
+                            throw .missingValue(file: table.source, line: table.recordLines[row], column: column.name)
+                        }
+                        value = imputed
+                        missing = true
+                        notes.imputedCells[column.name, default: 0] += 1
+                    } else {
+                        guard let parsed = number(cell) else {
+                            throw .notANumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                        }
+                        guard parsed.isFinite else {
+                            throw .nonFiniteNumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                        }
+                        value = parsed
+                    }
+                    design.storage[row * width + offset] = (value - encoding.mean) / encoding.scale
+                    if encoding.hasMissingIndicator { design.storage[row * width + offset + 1] = missing ? 1 : 0 }
+                }
+            case let .categorical(encoding):
+                var lookup: [Substring: Int] = [:]
+                for (position, category) in encoding.categories.enumerated() { lookup[Substring(category)] = position }
+                for row in 0..<rows {
+                    let cell = cells[row]
+                    var category: Substring
+                    var missing = false
+                    if isMissing(cell) {
+                        guard let imputed = encoding.imputedCategory else {
+                            throw .missingValue(file: table.source, line: table.recordLines[row], column: column.name)
+                        }
+                        category = Substring(imputed)
+                        missing = true
+                        notes.imputedCells[column.name, default: 0] += 1
+                    } else {
+                        category = trimmed(cell)
+                    }
+                    if let position = lookup[category] {
+                        design.storage[row * width + offset + position] = 1
+                    } else {
+                        notes.unseenCategories[column.name, default: 0] += 1
+                    }
+                    if encoding.hasMissingIndicator {
+                        design.storage[row * width + offset + encoding.categories.count] = missing ? 1 : 0
+                    }
+                }
+            }
+            offset += column.width
+        }
+        return (design, notes)
+    }
+}

@@ -1,0 +1,299 @@
+import Dispatch
+import Foundation
+import LinearAlgebra
+
+/// The L2-regularised logistic loss that every Switchboard model minimises:
+///
+///     f(w, b) = (1/Σsᵢ) · Σᵢ sᵢ · log(1 + exp(−ỹᵢ·(xᵢ·w + b))) + (λ/2)·‖w‖²
+///
+/// with ỹᵢ ∈ {−1, +1}, sample weights sᵢ ≥ 0, and the intercept b unpenalised. The parameter vector θ is
+/// `[w₀, …, w_{d−1}, b]`: coefficients first, intercept last (absent when the model has no intercept).
+///
+/// The design matrix is swept in row blocks that stay in cache: for each block, z = X_b·w + b (gemv), the
+/// loss, the residual rᵢ = sᵢ·(σ(zᵢ) − yᵢ) and the curvature Dᵢ = sᵢ·σ(zᵢ)·(1 − σ(zᵢ)); then the gradient
+/// Xᵀr (gemv) and, when asked, the Hessian Xᵀ·diag(D)·X (syrk on √D·X_b). One pass over memory gives value,
+/// gradient and Hessian together. Blocks are split across workers with OpenBLAS pinned to one thread, and the
+/// workers' partial sums are added in a fixed order, so results do not depend on scheduling. All work buffers
+/// are allocated once, when the objective is made.
+public final class LogisticObjective: @unchecked Sendable {
+    /// Number of samples n.
+    public let sampleCount: Int
+    /// Number of features d (columns of the design matrix).
+    public let featureCount: Int
+    /// λ, the L2 strength on the coefficients (not on the intercept).
+    public let l2Strength: Double
+    /// Whether θ carries an intercept as its last entry.
+    public let fitsIntercept: Bool
+    /// The length of θ: d, plus one with an intercept.
+    public var parameterCount: Int { featureCount + (fitsIntercept ? 1 : 0) }
+    /// Number of full value-and-gradient passes made so far.
+    public private(set) var passCount = 0
+
+    let design: Matrix<Double>
+    let targets: [Double]          // yᵢ ∈ {0, 1}
+    let normalizedWeights: [Double]?  // sᵢ / Σs, or nil when uniform (then 1/n is applied once)
+    let uniformWeight: Double
+    let workspaces: [Workspace]
+
+    /// Makes the objective over `design` (n×d) and binary `labels`.
+    /// - Parameters:
+    ///   - sampleWeights: sᵢ ≥ 0 with a positive sum, or nil for all ones.
+    ///   - workerCount: how many threads sweep the rows (nil: one per core for large data, else one).
+    /// - Throws: `LearningError` for a length mismatch, negative or non-finite weights, or λ < 0.
+    public init(
+        design: Matrix<Double>, labels: [Bool], sampleWeights: [Double]? = nil,
+        l2Strength: Double, fitsIntercept: Bool = true, workerCount: Int? = nil
+    ) throws(LearningError) {
+        guard labels.count == design.rowCount else {
+            throw .lengthMismatch(what: "labels", expected: design.rowCount, got: labels.count)
+        }
+        guard l2Strength >= 0, l2Strength.isFinite else {
+            throw .invalidParameter(name: "l2Strength", value: "\(l2Strength)", requirement: "must be finite and >= 0")
+        }
+        guard design.rowCount > 0 else { throw .emptyData }
+        self.design = design
+        self.sampleCount = design.rowCount
+        self.featureCount = design.columnCount
+        self.l2Strength = l2Strength
+        self.fitsIntercept = fitsIntercept
+        self.targets = labels.map { $0 ? 1 : 0 }
+        if let weights = sampleWeights {
+            guard weights.count == design.rowCount else {
+                throw .lengthMismatch(what: "sample weights", expected: design.rowCount, got: weights.count)
+            }
+            var total = 0.0
+            for (index, weight) in weights.enumerated() {
+                guard weight.isFinite, weight >= 0 else { throw .invalidSampleWeight(index: index, value: weight) }
+                total += weight
+            }
+            guard total > 0 else { throw .invalidParameter(name: "sampleWeights", value: "all zero", requirement: "must have a positive sum") }
+            self.normalizedWeights = weights.map { $0 / total }
+            self.uniformWeight = 1
+        } else {
+            self.normalizedWeights = nil
+            self.uniformWeight = 1 / Double(design.rowCount)
+        }
+        let workers = workerCount ?? Self.defaultWorkerCount(rows: design.rowCount, columns: design.columnCount)
+        let blockRows = Self.blockRows(columns: design.columnCount)
+        let n = design.rowCount
+        var spaces: [Workspace] = []
+        for w in 0..<max(1, min(workers, n)) {
+            let lower = n * w / max(1, min(workers, n)), upper = n * (w + 1) / max(1, min(workers, n))
+            spaces.append(Workspace(rows: lower..<upper, blockRows: blockRows, featureCount: design.columnCount))
+        }
+        self.workspaces = spaces
+    }
+
+    /// One worker per core for data large enough to pay for the threads; one otherwise.
+    static func defaultWorkerCount(rows: Int, columns: Int) -> Int {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return rows * max(1, columns) >= 200_000 ? cores : 1
+    }
+
+    /// Rows per block: about 256 KiB of the design, at least 64 rows.
+    static func blockRows(columns: Int) -> Int {
+        max(64, min(4096, 32_768 / max(1, columns)))
+    }
+
+    /// f(θ).
+    /// - Precondition: `parameters.count == parameterCount`.
+    public func value(at parameters: [Double]) -> Double {
+        evaluate(at: parameters, gradient: nil, hessian: nil)
+    }
+
+    /// f(θ), writing ∇f(θ) into `gradient` (length `parameterCount`).
+    public func value(at parameters: [Double], gradient: inout [Double]) -> Double {
+        withUnsafeMutablePointer(to: &gradient) { g in evaluate(at: parameters, gradient: g, hessian: nil) }
+    }
+
+    /// f(θ), writing ∇f(θ) into `gradient` and ∇²f(θ) into `hessian` (`parameterCount` square).
+    public func value(at parameters: [Double], gradient: inout [Double], hessian: inout Matrix<Double>) -> Double {
+        withUnsafeMutablePointer(to: &gradient) { g in
+            withUnsafeMutablePointer(to: &hessian) { h in evaluate(at: parameters, gradient: g, hessian: h) }
+        }
+    }
+
+    /// The fitted probabilities σ(xᵢ·w + b) for every row.
+    public func probabilities(at parameters: [Double]) -> [Double] {
+        var z = [Double](repeating: fitsIntercept ? parameters[featureCount] : 0, count: sampleCount)
+        let w = Array(parameters[0..<featureCount])
+        try! BLAS.gemv(design, w, beta: 1, into: &z)  // shapes fixed at init
+        for i in z.indices { z[i] = Kernels.sigmoid(z[i]) }
+        return z
+    }
+
+    private func evaluate(
+        at parameters: [Double], gradient: UnsafeMutablePointer<[Double]>?, hessian: UnsafeMutablePointer<Matrix<Double>>?
+    ) -> Double {
+        precondition(parameters.count == parameterCount, "θ has \(parameters.count) entries; expected \(parameterCount)")
+        let d = featureCount
+        let coefficients = Array(parameters[0..<d])
+        let intercept = fitsIntercept ? parameters[d] : 0
+        let wantGradient = gradient != nil, wantHessian = hessian != nil
+        if wantGradient { passCount += 1 }
+        let saved = BLAS.threadCount
+        let parallel = workspaces.count > 1
+        if parallel { BLAS.setThreadCount(1) }
+        let spaces = workspaces
+        let job: @Sendable (Int) -> Void = { [self] w in
+            spaces[w].sweep(objective: self, coefficients: coefficients, intercept: intercept,
+                            wantGradient: wantGradient, wantHessian: wantHessian)
+        }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: spaces.count, execute: job)
+            BLAS.setThreadCount(saved)
+        } else {
+            job(0)
+        }
+        // Reduce in a fixed order.
+        var loss = 0.0
+        for space in spaces { loss += space.loss }
+        var penalty = 0.0
+        for c in coefficients { penalty += c * c }
+        let objective = loss + 0.5 * l2Strength * penalty
+        if let gradient {
+            var g = [Double](repeating: 0, count: parameterCount)
+            for space in spaces {
+                for j in 0..<d { g[j] += space.gradient[j] }
+                if fitsIntercept { g[d] += space.residualSum }
+            }
+            for j in 0..<d { g[j] += l2Strength * coefficients[j] }
+            gradient.pointee = g
+        }
+        if let hessian {
+            let p = parameterCount
+            var h = Matrix<Double>(rowCount: p, columnCount: p)
+            for space in spaces {
+                for i in 0..<d {
+                    for j in 0..<d { h.storage[i * p + j] += space.hessian.storage[i * d + j] }
+                }
+                if fitsIntercept {
+                    for j in 0..<d {
+                        h.storage[j * p + d] += space.curvatureColumn[j]
+                        h.storage[d * p + j] += space.curvatureColumn[j]
+                    }
+                    h.storage[d * p + d] += space.curvatureSum
+                }
+            }
+            for j in 0..<d { h.storage[j * p + j] += l2Strength }
+            hessian.pointee = h
+        }
+        return objective
+    }
+}
+
+/// One worker's rows, reused buffers and partial sums.
+final class Workspace: @unchecked Sendable {
+    let rows: Range<Int>
+    let blockRows: Int
+    var full: BlockVectors
+    var tail: BlockVectors
+    var scaled: Matrix<Double>
+    var gradient: [Double]
+    var hessian: Matrix<Double>
+    var curvatureColumn: [Double]
+    var loss = 0.0, residualSum = 0.0, curvatureSum = 0.0
+
+    init(rows: Range<Int>, blockRows: Int, featureCount: Int) {
+        self.rows = rows
+        self.blockRows = blockRows
+        let fullCount = min(blockRows, rows.count)
+        full = BlockVectors(count: fullCount)
+        tail = BlockVectors(count: rows.count % max(1, fullCount))
+        scaled = Matrix(rowCount: fullCount, columnCount: featureCount)
+        gradient = [Double](repeating: 0, count: featureCount)
+        hessian = Matrix(rowCount: featureCount, columnCount: featureCount)
+        curvatureColumn = [Double](repeating: 0, count: featureCount)
+    }
+
+    func sweep(objective: LogisticObjective, coefficients: [Double], intercept: Double, wantGradient: Bool, wantHessian: Bool) {
+        loss = 0; residualSum = 0; curvatureSum = 0
+        let d = objective.featureCount
+        if wantGradient { for j in 0..<d { gradient[j] = 0 } }
+        if wantHessian {
+            for j in hessian.storage.indices { hessian.storage[j] = 0 }
+            for j in 0..<d { curvatureColumn[j] = 0 }
+        }
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let end = min(start + blockRows, rows.upperBound)
+            if end - start == full.count {
+                process(&full, start..<end, objective, coefficients, intercept, wantGradient, wantHessian)
+            } else {
+                process(&tail, start..<end, objective, coefficients, intercept, wantGradient, wantHessian)
+            }
+            start = end
+        }
+    }
+
+    private func process(
+        _ block: inout BlockVectors, _ range: Range<Int>, _ objective: LogisticObjective, _ coefficients: [Double],
+        _ intercept: Double, _ wantGradient: Bool, _ wantHessian: Bool
+    ) {
+        let count = range.count, d = objective.featureCount
+        let design = objective.design
+        // z ← X_b·w + b
+        for i in 0..<count { block.margin[i] = intercept }
+        if d > 0 { try! BLAS.gemv(design, aRows: range, coefficients, beta: 1, into: &block.margin) }
+        var blockLoss = 0.0, blockResidual = 0.0, blockCurvature = 0.0
+        let uniform = objective.uniformWeight
+        objective.targets.withUnsafeBufferPointer { y in
+            block.margin.withUnsafeBufferPointer { z in
+                block.residual.withUnsafeMutableBufferPointer { r in
+                    block.curvature.withUnsafeMutableBufferPointer { c in
+                        for i in 0..<count {
+                            let row = range.lowerBound + i
+                            let s = objective.normalizedWeights?[row] ?? uniform
+                            let zi = z[i], yi = y[row]
+                            // One exponential serves the loss and σ: e = exp(−|z|).
+                            let e = Kernels.exponential(-abs(zi))
+                            let softplus = max(zi, 0) + Kernels.log1p(e)
+                            let p = zi >= 0 ? 1 / (1 + e) : e / (1 + e)
+                            blockLoss += s * (softplus - yi * zi)
+                            let residual = s * (p - yi)
+                            r[i] = residual
+                            blockResidual += residual
+                            let curvature = s * p * (1 - p)
+                            c[i] = curvature
+                            blockCurvature += curvature
+                        }
+                    }
+                }
+            }
+        }
+        loss += blockLoss
+        guard wantGradient else { return }
+        residualSum += blockResidual
+        if d > 0 { try! BLAS.gemv(design, aRows: range, transpose: true, block.residual, beta: 1, into: &gradient) }
+        guard wantHessian else { return }
+        curvatureSum += blockCurvature
+        guard d > 0 else { return }
+        try! BLAS.gemv(design, aRows: range, transpose: true, block.curvature, beta: 1, into: &curvatureColumn)
+        design.storage.withUnsafeBufferPointer { x in
+            scaled.storage.withUnsafeMutableBufferPointer { out in
+                block.curvature.withUnsafeBufferPointer { c in
+                    for i in 0..<count {
+                        let factor = c[i].squareRoot()
+                        let source = (range.lowerBound + i) * d, target = i * d
+                        for j in 0..<d { out[target + j] = factor * x[source + j] }
+                    }
+                }
+            }
+        }
+        try! BLAS.syrk(scaled, aRows: 0..<count, transpose: true, beta: 1, into: &hessian)
+    }
+}
+
+/// Per-block vectors: margins z, residuals r and curvatures D.
+struct BlockVectors {
+    var margin: [Double]
+    var residual: [Double]
+    var curvature: [Double]
+    var count: Int { margin.count }
+
+    init(count: Int) {
+        margin = [Double](repeating: 0, count: count)
+        residual = margin
+        curvature = margin
+    }
+}

@@ -1,0 +1,94 @@
+import LinearAlgebra
+
+/// Which algorithm minimises the logistic objective.
+public enum SolverKind: String, Sendable, Codable, CaseIterable {
+    /// Newton when the Hessian is cheap enough (few features), L-BFGS otherwise.
+    case auto
+    /// Limited-memory BFGS with a backtracking Armijo line search: O(n·d) a pass, many passes.
+    case lbfgs
+    /// Newton's method with a Cholesky solve of the exact Hessian: O(n·d²) a pass, few passes.
+    case newton
+
+    /// Features at or below this count make `auto` pick Newton.
+    public static let newtonFeatureLimit = 600
+
+    /// The concrete solver `auto` resolves to for `featureCount` features.
+    public func resolved(featureCount: Int) -> SolverKind {
+        switch self {
+        case .auto: return featureCount <= Self.newtonFeatureLimit ? .newton : .lbfgs
+        case .lbfgs, .newton: return self
+        }
+    }
+}
+
+/// Stopping rules shared by the solvers.
+public struct SolverOptions: Sendable, Equatable, Codable {
+    /// Stop when ‖∇f‖∞ falls to this value.
+    public var gradientTolerance: Double
+    /// Give up after this many iterations (reported as not converged).
+    public var maxIterations: Int
+    /// L-BFGS memory: how many correction pairs are kept.
+    public var historySize: Int
+
+    public init(gradientTolerance: Double = 1e-8, maxIterations: Int = 500, historySize: Int = 12) {
+        self.gradientTolerance = gradientTolerance
+        self.maxIterations = maxIterations
+        self.historySize = historySize
+    }
+
+    /// Checks every option, quoting the bad value.
+    public func validate() throws(LearningError) {
+        guard gradientTolerance > 0, gradientTolerance.isFinite else {
+            throw .invalidParameter(name: "gradientTolerance", value: "\(gradientTolerance)", requirement: "must be finite and > 0")
+        }
+        guard maxIterations >= 1 else {
+            throw .invalidParameter(name: "maxIterations", value: "\(maxIterations)", requirement: "must be >= 1")
+        }
+        guard historySize >= 1 else {
+            throw .invalidParameter(name: "historySize", value: "\(historySize)", requirement: "must be >= 1")
+        }
+    }
+}
+
+/// What a solver returns: the minimiser and how it got there.
+public struct SolverReport: Sendable, Equatable, Codable {
+    /// θ at the end: coefficients, then the intercept when there is one.
+    public var parameters: [Double]
+    public var solver: SolverKind
+    public var iterations: Int
+    public var converged: Bool
+    /// f(θ) at the end.
+    public var objective: Double
+    /// ‖∇f(θ)‖∞ at the end.
+    public var gradientNorm: Double
+    /// Passes over the data that computed a gradient.
+    public var passes: Int
+}
+
+/// Called after each iteration with (iteration, objective, ‖∇f‖∞); for progress displays.
+public typealias SolverProgress = (Int, Double, Double) -> Void
+
+func infinityNorm(_ values: [Double]) -> Double {
+    var worst = 0.0
+    for v in values { worst = max(worst, abs(v)) }
+    return worst
+}
+
+/// Armijo's sufficient-decrease constant.
+let armijo = 1e-4
+
+/// Whether a trial step is acceptable: Armijo's sufficient decrease, or, once f can no longer resolve the decrease
+/// in double precision, Hager and Zhang's approximate Wolfe test on the directional derivative
+/// (f(t) ≤ f(0) + ε·|f(0)| and ∇f(t)·d ≤ (2δ − 1)·∇f(0)·d, with δ = Armijo's constant).
+func acceptsStep(value: Double, slope: Double, step t: Double, trialValue: Double, trialSlope: Double) -> Bool {
+    guard trialValue.isFinite else { return false }
+    if trialValue <= value + armijo * t * slope { return true }
+    let resolution = 1e-12 * abs(value)
+    return trialValue <= value + resolution && trialSlope <= (2 * armijo - 1) * slope && trialSlope >= slope
+}
+
+func directionalDerivative(_ gradient: [Double], _ direction: [Double]) -> Double {
+    var total = 0.0
+    for j in gradient.indices { total += gradient[j] * direction[j] }
+    return total
+}

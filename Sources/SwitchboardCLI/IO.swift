@@ -1,0 +1,106 @@
+import Foundation
+import Learning
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failure the CLI reports as `error: …` with a non-zero exit.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// File access for the commands: whole-file reads, atomic writes, terminal detection.
+enum FileIO {
+    /// The bytes of `path`, or of standard input for `-`.
+    static func read(_ path: String) throws -> [UInt8] {
+        if path == "-" {
+            return Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError("\(path): no such file")
+        }
+        if isDirectory.boolValue { throw CLIError("\(path): is a directory, not a file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot be read") }
+        return Array(data)
+    }
+
+    /// Reads and parses a CSV file (or standard input for `-`).
+    static func readTable(_ path: String, delimiter: CSVDelimiter?) throws -> (table: CSVTable, bytes: [UInt8]) {
+        let bytes = try read(path)
+        let table = try CSVTable(parsing: bytes, source: path == "-" ? "<stdin>" : path, delimiter: delimiter)
+        return (table, bytes)
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a reader never
+    /// sees a half-written file and a failure leaves nothing behind. `-` writes to standard output.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(Data(bytes))
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("\(path): the folder \(folder.path) does not exist")
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
+            throw CLIError("\(path): cannot write (permission denied or disk full?)")
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw CLIError("\(path): cannot write: \(reason)")
+        }
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
+        try writeAtomically(Array(text.utf8), to: path)
+    }
+
+    /// True when standard error is a terminal (progress is shown only then).
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
+    static func progress(_ message: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))
+    }
+
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Formats numbers for people: fixed decimals, and Double's shortest exact form for data files.
+enum Format {
+    static func fixed(_ value: Double, _ decimals: Int = 4) -> String {
+        guard value.isFinite else { return "\(value)" }
+        return String(format: "%.\(decimals)f", value)
+    }
+
+    static func meanAndDeviation(_ value: MeanAndDeviation, _ decimals: Int = 4) -> String {
+        "\(fixed(value.mean, decimals)) ± \(fixed(value.standardDeviation, decimals))"
+    }
+
+    /// A table with a header and right-aligned columns after the first.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return i == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Learning
+
+/// Loads a model file of the given kind with a clear error.
+func loadModel<Model: VersionedModel>(_ type: Model.Type, from path: String) throws -> Model {
+    try ModelFile.decode(type, from: try FileIO.read(path), file: path)
+}
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the positive-class probability of every row, in input order.")
+
+    @Option(help: "The model file written by `switchboard train`.") var model: String
+    @Option(help: "The CSV file to score (- for standard input).") var data: String
+    @Option(help: "A column to copy into the output beside each probability.") var id: String?
+    @Option(help: "The output CSV file (- for standard output).") var out: String
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let tabular = try loadModel(TabularModel.self, from: model)
+            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            var ids: [String]?
+            if let id {
+                guard let index = table.columnIndex(named: id) else { throw TabularError.missingColumn(file: table.source, column: id) }
+                ids = table.columns[index]
+            }
+            let (probabilities, notes) = try tabular.probabilities(for: table)
+            for warning in notes.warnings { FileIO.warn(warning) }
+            var text = CSVWriter.line((id.map { [$0] } ?? []) + ["probability"])
+            text.reserveCapacity(probabilities.count * 24)
+            for (row, p) in probabilities.enumerated() {
+                if let ids { text += CSVWriter.field(ids[row]) + "," }
+                text += "\(p)\n"
+            }
+            try FileIO.writeAtomically(text, to: out)
+            if out != "-" { print("wrote \(probabilities.count) probabilities to \(out)") }
+        }
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Report every metric of a model on labelled data.")
+
+    @Option(help: "The model file.") var model: String
+    @Option(help: "Labelled CSV data holding the model's target column.") var data: String
+    @Option(help: "Also write the metrics as JSON to this file.") var json: String?
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let tabular = try loadModel(TabularModel.self, from: model)
+            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            let labels = try TabularEncoder.labels(in: table, target: tabular.target)
+            let (probabilities, notes) = try tabular.probabilities(for: table)
+            for warning in notes.warnings { FileIO.warn(warning) }
+            let report = try Metrics.report(labels: labels, probabilities: probabilities)
+            print(EvaluationText.text(report, source: table.source, target: tabular.target))
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try FileIO.writeAtomically(Array(try encoder.encode(report)) + [0x0A], to: json)
+            }
+        }
+    }
+}
+
+enum EvaluationText {
+    static func text(_ report: ClassificationReport, source: String, target: TargetSpecification) -> String {
+        var out = "\(source): \(report.rowCount) rows, \(report.positiveCount) positive '\(target.positive)'\n"
+        out += Format.table(["metric", "value"], [
+            ["ROC AUC", Format.fixed(report.rocAUC)],
+            ["PR AUC (average precision)", Format.fixed(report.averagePrecision)],
+            ["log loss", Format.fixed(report.logLoss)],
+            ["Brier score", Format.fixed(report.brierScore)],
+            ["expected calibration error", Format.fixed(report.expectedCalibrationError)],
+            ["lift in the top decile", Format.fixed(report.liftTopDecile, 2)],
+        ])
+        out += "reliability (predicted vs observed, by probability bin):\n"
+        out += Format.table(["bin", "rows", "mean predicted", "observed rate"], report.reliability.filter { $0.count > 0 }.map {
+            ["[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
+             Format.fixed($0.meanPredicted), Format.fixed($0.observedRate)]
+        })
+        return out.trimmingCharacters(in: .newlines)
+    }
+}
+
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the design matrix a model sees for a CSV file (one column a feature), for inspection or other tools.")
+
+    @Option(help: "The model file.") var model: String
+    @Option(help: "The CSV file to encode.") var data: String
+    @Option(help: "The output CSV file (- for standard output).") var out: String
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let tabular = try loadModel(TabularModel.self, from: model)
+            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            let (design, notes) = try TabularEncoder.encode(table, schema: tabular.schema)
+            for warning in notes.warnings { FileIO.warn(warning) }
+            let labels = table.columnIndex(named: tabular.target.column) != nil
+                ? try TabularEncoder.labels(in: table, target: tabular.target) : nil
+            var text = CSVWriter.line(tabular.featureNames + (labels == nil ? [] : ["__target__"]))
+            for row in 0..<design.rowCount {
+                var fields = (0..<design.columnCount).map { "\(design[row, $0])" }
+                if let labels { fields.append(labels[row] ? "1" : "0") }
+                text += fields.joined(separator: ",") + "\n"
+            }
+            try FileIO.writeAtomically(text, to: out)
+        }
+    }
+}
