@@ -1,0 +1,102 @@
+import Foundation
+import LinearAlgebra
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shared plumbing for the benchmarks: timing, peak memory, raw files, and running a Python peer.
+enum Bench {
+    /// The median of `repeats` timings of `body`, after one warm-up run.
+    static func medianSeconds(repeats: Int, warmUp: Bool = true, _ body: () throws -> Void) rethrows -> Double {
+        if warmUp { try body() }
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// This process's peak resident set size in bytes.
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(0) /* RUSAGE_SELF */, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    /// Writes doubles as raw little-endian float64.
+    static func writeRaw(_ values: [Double], to path: String) throws {
+        let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Reads raw float64 straight into an array's storage (no intermediate copy), `count` values.
+    static func readRaw(_ path: String, count: Int) throws -> [Double] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        defer { close(fd) }
+        return try [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            var done = 0
+            while done < raw.count {
+                let got = Glibc.read(fd, raw.baseAddress! + done, min(1 << 26, raw.count - done))
+                guard got > 0 else { throw BenchError("short read from \(path)") }
+                done += got
+            }
+            initialized = count
+        }
+    }
+
+    /// Runs `python3 script args…` and returns its standard output parsed as a JSON object.
+    static func runPeer(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw BenchError("peer \(script) failed (status \(process.terminationStatus))")
+        }
+        return object
+    }
+
+    /// Runs this executable again with `arguments` and returns its last output line (for isolated memory figures).
+    static func runSelf(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("child \(arguments) failed") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "switchboard-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func fixed(_ x: Double, _ decimals: Int = 3) -> String { String(format: "%.\(decimals)f", x) }
+
+    /// The peers folder beside this benchmark's sources.
+    static var peersDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("peers").path
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
