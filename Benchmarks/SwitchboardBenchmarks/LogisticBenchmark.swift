@@ -49,6 +49,8 @@ enum LogisticBenchmark {
             }
             let (model, _) = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: lambda))
             let ourPredict = try Bench.medianSeconds(repeats: 5) { _ = try model.probabilities(for: x) }
+            var margins = [Double](repeating: 0, count: shape.rows)
+            let gemvFloor = try Bench.medianSeconds(repeats: 5) { try BLAS.gemv(x, model.coefficients, into: &margins) }
 
             let peer = try Bench.runPeer("\(Bench.peersDirectory)/logistic_sklearn.py", [
                 "--x", xPath, "--y", yPath, "--rows", "\(shape.rows)", "--cols", "\(shape.columns)",
@@ -77,7 +79,8 @@ enum LogisticBenchmark {
             print("  training: switchboard auto \(Bench.fixed(ourBest)) s vs scikit-learn's fastest \(Bench.fixed(bestPeer)) s: "
                   + "\(Bench.fixed(bestPeer / ourBest, 2))× faster (goal ≥ 3×)")
             print("  predict:  switchboard \(Bench.fixed(ourPredict * 1000, 1)) ms vs predict_proba \(Bench.fixed(bestPeerPredict * 1000, 1)) ms: "
-                  + "\(Bench.fixed(bestPeerPredict / ourPredict, 2))× faster (goal ≥ 3×)")
+                  + "\(Bench.fixed(bestPeerPredict / ourPredict, 2))× faster (goal ≥ 3×; a bare OpenBLAS gemv over X, "
+                  + "the memory-bandwidth floor, takes \(Bench.fixed(gemvFloor * 1000, 1)) ms: ceiling \(Bench.fixed(bestPeerPredict / gemvFloor, 2))×)")
             let memoryLine = try Bench.runSelf(["logistic-memory", xPath, yPath, "\(shape.rows)", "\(shape.columns)"])
             let peak = Double(memoryLine) ?? .nan
             let designBytes = Double(shape.rows * shape.columns * 8)
@@ -93,7 +96,9 @@ enum LogisticBenchmark {
         let rows = Int(arguments[2])!, columns = Int(arguments[3])!
         let x = try Matrix(rowCount: rows, columnCount: columns, storage: try Bench.readRaw(arguments[0], count: rows * columns))
         let labels = try Bench.readRaw(arguments[1], count: rows).map { $0 > 0.5 }
-        _ = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: 1 / Double(rows)))
+        if arguments.count > 4 { FileHandle.standardError.write(Data("loaded: peak \(Bench.peakResidentBytes() >> 20) MiB\n".utf8)) }
+        let solver = arguments.count > 4 ? SolverKind(rawValue: arguments[4]) ?? .auto : .auto
+        _ = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: 1 / Double(rows), solver: solver))
         print(Bench.peakResidentBytes())
     }
 

@@ -20,11 +20,15 @@ enum Bench {
         return times[times.count / 2]
     }
 
-    /// This process's peak resident set size in bytes.
+    /// This process's peak resident set size in bytes: `VmHWM` from /proc/self/status. (`getrusage`'s
+    /// `ru_maxrss` survives `exec`, so a child started by a large parent would report the parent's peak.)
     static func peakResidentBytes() -> Int {
-        var usage = rusage()
-        getrusage(__rusage_who_t(0) /* RUSAGE_SELF */, &usage)
-        return usage.ru_maxrss * 1024
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").compactMap { Int($0) }
+            return (digits.first ?? -1) * 1024
+        }
+        return -1
     }
 
     /// Writes doubles as raw little-endian float64.

@@ -9,6 +9,10 @@ let quick = arguments.contains("--quick")
 let selected = arguments.filter { !$0.hasPrefix("--") }
 do {
     switch selected.first {
+    case "probe":
+        try PassProbe.run(rows: 1_000_000, columns: 64); try PassProbe.run(rows: 200_000, columns: 256)
+    case "probe-solvers":
+        try PassProbe.solvers(rows: 1_000_000, columns: 64)
     case "logistic-memory":
         try LogisticBenchmark.memory(Array(selected.dropFirst()))
     case nil, "all":

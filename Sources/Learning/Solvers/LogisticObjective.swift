@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import LinearAlgebra
 
 /// The L2-regularised logistic loss that every Switchboard model minimises:
@@ -31,8 +29,7 @@ public final class LogisticObjective: @unchecked Sendable {
 
     let design: Matrix<Double>
     let targets: [Double]          // yᵢ ∈ {0, 1}
-    let normalizedWeights: [Double]?  // sᵢ / Σs, or nil when uniform (then 1/n is applied once)
-    let uniformWeight: Double
+    let normalizedWeights: [Double]   // sᵢ / Σs (1/n each when unweighted)
     let workspaces: [Workspace]
 
     /// Makes the objective over `design` (n×d) and binary `labels`.
@@ -68,31 +65,26 @@ public final class LogisticObjective: @unchecked Sendable {
             }
             guard total > 0 else { throw .invalidParameter(name: "sampleWeights", value: "all zero", requirement: "must have a positive sum") }
             self.normalizedWeights = weights.map { $0 / total }
-            self.uniformWeight = 1
         } else {
-            self.normalizedWeights = nil
-            self.uniformWeight = 1 / Double(design.rowCount)
+            self.normalizedWeights = [Double](repeating: 1 / Double(design.rowCount), count: design.rowCount)
         }
-        let workers = workerCount ?? Self.defaultWorkerCount(rows: design.rowCount, columns: design.columnCount)
+        let workers = max(1, min(workerCount ?? ParallelRows.workerCount(rows: design.rowCount, columns: design.columnCount),
+                                 design.rowCount))
         let blockRows = Self.blockRows(columns: design.columnCount)
-        let n = design.rowCount
-        var spaces: [Workspace] = []
-        for w in 0..<max(1, min(workers, n)) {
-            let lower = n * w / max(1, min(workers, n)), upper = n * (w + 1) / max(1, min(workers, n))
-            spaces.append(Workspace(rows: lower..<upper, blockRows: blockRows, featureCount: design.columnCount))
+        self.workspaces = (0..<workers).map { w in
+            Workspace(rows: ParallelRows.range(worker: w, of: workers, rows: design.rowCount), blockRows: blockRows,
+                      featureCount: design.columnCount)
         }
-        self.workspaces = spaces
     }
 
-    /// One worker per core for data large enough to pay for the threads; one otherwise.
-    static func defaultWorkerCount(rows: Int, columns: Int) -> Int {
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return rows * max(1, columns) >= 200_000 ? cores : 1
-    }
-
-    /// Rows per block: about 256 KiB of the design, at least 64 rows.
+    /// Rows per block: about 512 KiB of the design (half an L2 cache), from 64 to 8192 rows.
     static func blockRows(columns: Int) -> Int {
-        max(64, min(4096, 32_768 / max(1, columns)))
+        max(64, min(8192, 65_536 / max(1, columns)))
+    }
+
+    /// Rows of √D·X gathered before each `syrk` call: enough inner dimension for level-3 efficiency.
+    static func hessianRows(blockRows: Int) -> Int {
+        max(blockRows, 2048)
     }
 
     /// f(θ).
@@ -131,19 +123,10 @@ public final class LogisticObjective: @unchecked Sendable {
         let intercept = fitsIntercept ? parameters[d] : 0
         let wantGradient = gradient != nil, wantHessian = hessian != nil
         if wantGradient { passCount += 1 }
-        let saved = BLAS.threadCount
-        let parallel = workspaces.count > 1
-        if parallel { BLAS.setThreadCount(1) }
         let spaces = workspaces
-        let job: @Sendable (Int) -> Void = { [self] w in
+        ParallelRows.run(workers: spaces.count) { [self] w in
             spaces[w].sweep(objective: self, coefficients: coefficients, intercept: intercept,
                             wantGradient: wantGradient, wantHessian: wantHessian)
-        }
-        if parallel {
-            DispatchQueue.concurrentPerform(iterations: spaces.count, execute: job)
-            BLAS.setThreadCount(saved)
-        } else {
-            job(0)
         }
         // Reduce in a fixed order.
         var loss = 0.0
@@ -189,6 +172,7 @@ final class Workspace: @unchecked Sendable {
     var full: BlockVectors
     var tail: BlockVectors
     var scaled: Matrix<Double>
+    var scaledFill = 0
     var gradient: [Double]
     var hessian: Matrix<Double>
     var curvatureColumn: [Double]
@@ -200,7 +184,7 @@ final class Workspace: @unchecked Sendable {
         let fullCount = min(blockRows, rows.count)
         full = BlockVectors(count: fullCount)
         tail = BlockVectors(count: rows.count % max(1, fullCount))
-        scaled = Matrix(rowCount: fullCount, columnCount: featureCount)
+        scaled = Matrix(rowCount: min(rows.count, LogisticObjective.hessianRows(blockRows: blockRows)), columnCount: featureCount)
         gradient = [Double](repeating: 0, count: featureCount)
         hessian = Matrix(rowCount: featureCount, columnCount: featureCount)
         curvatureColumn = [Double](repeating: 0, count: featureCount)
@@ -211,6 +195,7 @@ final class Workspace: @unchecked Sendable {
         let d = objective.featureCount
         if wantGradient { for j in 0..<d { gradient[j] = 0 } }
         if wantHessian {
+            scaledFill = 0
             for j in hessian.storage.indices { hessian.storage[j] = 0 }
             for j in 0..<d { curvatureColumn[j] = 0 }
         }
@@ -224,6 +209,14 @@ final class Workspace: @unchecked Sendable {
             }
             start = end
         }
+        if wantHessian { flushScaled() }
+    }
+
+    /// hessian += (√D·X)ᵀ(√D·X) over the gathered rows.
+    private func flushScaled() {
+        guard scaledFill > 0 else { return }
+        try! BLAS.syrk(scaled, aRows: 0..<scaledFill, transpose: true, beta: 1, into: &hessian)
+        scaledFill = 0
     }
 
     private func process(
@@ -236,14 +229,14 @@ final class Workspace: @unchecked Sendable {
         for i in 0..<count { block.margin[i] = intercept }
         if d > 0 { try! BLAS.gemv(design, aRows: range, coefficients, beta: 1, into: &block.margin) }
         var blockLoss = 0.0, blockResidual = 0.0, blockCurvature = 0.0
-        let uniform = objective.uniformWeight
+        objective.normalizedWeights.withUnsafeBufferPointer { weights in
         objective.targets.withUnsafeBufferPointer { y in
             block.margin.withUnsafeBufferPointer { z in
                 block.residual.withUnsafeMutableBufferPointer { r in
                     block.curvature.withUnsafeMutableBufferPointer { c in
                         for i in 0..<count {
                             let row = range.lowerBound + i
-                            let s = objective.normalizedWeights?[row] ?? uniform
+                            let s = weights[row]
                             let zi = z[i], yi = y[row]
                             // One exponential serves the loss and σ: e = exp(−|z|).
                             let e = Kernels.exponential(-abs(zi))
@@ -261,6 +254,7 @@ final class Workspace: @unchecked Sendable {
                 }
             }
         }
+        }
         loss += blockLoss
         guard wantGradient else { return }
         residualSum += blockResidual
@@ -269,18 +263,20 @@ final class Workspace: @unchecked Sendable {
         curvatureSum += blockCurvature
         guard d > 0 else { return }
         try! BLAS.gemv(design, aRows: range, transpose: true, block.curvature, beta: 1, into: &curvatureColumn)
+        if scaledFill + count > scaled.rowCount { flushScaled() }
+        let fill = scaledFill
         design.storage.withUnsafeBufferPointer { x in
             scaled.storage.withUnsafeMutableBufferPointer { out in
                 block.curvature.withUnsafeBufferPointer { c in
                     for i in 0..<count {
                         let factor = c[i].squareRoot()
-                        let source = (range.lowerBound + i) * d, target = i * d
+                        let source = (range.lowerBound + i) * d, target = (fill + i) * d
                         for j in 0..<d { out[target + j] = factor * x[source + j] }
                     }
                 }
             }
         }
-        try! BLAS.syrk(scaled, aRows: 0..<count, transpose: true, beta: 1, into: &hessian)
+        scaledFill += count
     }
 }
 

@@ -57,12 +57,27 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         let objective = try LogisticObjective(
             design: design, labels: labels, sampleWeights: sampleWeights, l2Strength: configuration.l2Strength,
             fitsIntercept: configuration.fitsIntercept, workerCount: workerCount)
-        let report: SolverReport
-        switch configuration.solver.resolved(featureCount: design.columnCount) {
+        var report: SolverReport
+        switch configuration.solver {
         case .newton:
             report = try NewtonSolver.minimize(objective, options: configuration.options, progress: progress)
-        case .lbfgs, .auto:
+        case .lbfgs:
             report = try LBFGSSolver.minimize(objective, options: configuration.options, progress: progress)
+        case .auto:
+            var first = configuration.options
+            first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: design.columnCount))
+            report = try LBFGSSolver.minimize(objective, options: first, progress: progress)
+            if !report.converged && report.iterations < configuration.options.maxIterations {
+                var rest = configuration.options
+                rest.maxIterations -= report.iterations
+                let done = report.iterations
+                let newton = try NewtonSolver.minimize(objective, start: report.parameters, options: rest) { k, f, g in
+                    progress?(done + k, f, g)
+                }
+                report = SolverReport(parameters: newton.parameters, solver: .newton, iterations: done + newton.iterations,
+                                      converged: newton.converged, objective: newton.objective,
+                                      gradientNorm: newton.gradientNorm, passes: newton.passes)
+            }
         }
         let d = design.columnCount
         let model = LogisticRegression(
@@ -85,11 +100,40 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
     }
 
     /// P(y = 1 | x) for every row of `design`.
+    ///
+    /// Rows are split across cores; each worker forms its margins block by block (gemv) and applies σ while the
+    /// block is still in cache, so the design is read once.
     public func probabilities(for design: Matrix<Double>) throws(LearningError) -> [Double] {
-        var z = try margins(for: design)
-        z.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count { p[i] = Kernels.sigmoid(p[i]) }
+        guard design.columnCount == coefficients.count else {
+            throw .lengthMismatch(what: "design columns", expected: coefficients.count, got: design.columnCount)
         }
-        return z
+        let rows = design.rowCount
+        var output = [Double](repeating: 0, count: rows)
+        let workers = ParallelRows.workerCount(rows: rows, columns: design.columnCount)
+        let blockRows = LogisticObjective.blockRows(columns: design.columnCount)
+        let coefficients = self.coefficients, intercept = self.intercept
+        output.withUnsafeMutableBufferPointer { out in
+            let target = SendableBuffer(out)
+            ParallelRows.run(workers: workers) { w in
+                let range = ParallelRows.range(worker: w, of: workers, rows: rows)
+                var block = [Double](repeating: 0, count: min(blockRows, range.count))
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(start + blockRows, range.upperBound)
+                    if end - start != block.count { block = [Double](repeating: 0, count: end - start) }
+                    for i in block.indices { block[i] = intercept }
+                    if !coefficients.isEmpty { try! BLAS.gemv(design, aRows: start..<end, coefficients, beta: 1, into: &block) }
+                    for i in block.indices { target.buffer[start + i] = Kernels.sigmoid(block[i]) }
+                    start = end
+                }
+            }
+        }
+        return output
     }
+}
+
+/// A mutable buffer handed to parallel workers that write disjoint ranges of it.
+struct SendableBuffer: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Double>
+    init(_ buffer: UnsafeMutableBufferPointer<Double>) { self.buffer = buffer }
 }
