@@ -1,0 +1,118 @@
+import Learning
+
+/// Typed, checked access to the cells of a CSV table, throwing `RecordError` with file, line and column.
+struct RecordColumns {
+    let table: CSVTable
+    private var indices: [String: Int] = [:]
+
+    /// Checks that every required column is present.
+    init(_ table: CSVTable, required: [String], optional: [String] = []) throws(RecordError) {
+        self.table = table
+        for name in required {
+            guard let index = table.columnIndex(named: name) else { throw .missingColumn(file: table.source, column: name) }
+            indices[name] = index
+        }
+        for name in optional {
+            if let index = table.columnIndex(named: name) { indices[name] = index }
+        }
+    }
+
+    var file: String { table.source }
+    var rowCount: Int { table.rowCount }
+    func line(_ row: Int) -> Int { table.recordLines[row] }
+
+    /// The trimmed cell, or nil when the column is absent or the cell is empty.
+    func optionalText(_ column: String, _ row: Int) -> String? {
+        guard let index = indices[column] else { return nil }
+        let cell = TabularEncoder.isMissing(table.columns[index][row]) ? "" : table.columns[index][row].trimmingBlanks()
+        return cell.isEmpty ? nil : cell
+    }
+
+    func text(_ column: String, _ row: Int) throws(RecordError) -> String {
+        guard let value = optionalText(column, row) else { throw .emptyValue(file: file, line: line(row), column: column) }
+        return value
+    }
+
+    func optionalNumber(_ column: String, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double? {
+        guard let cell = optionalText(column, row) else { return nil }
+        guard let value = Double(cell), !cell.contains("x"), !cell.contains("X") else {
+            throw .notANumber(file: file, line: line(row), column: column, value: cell)
+        }
+        guard value.isFinite else {
+            throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "is not a finite number")
+        }
+        if let minimum, value < minimum {
+            throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "must be at least \(Self.format(minimum))")
+        }
+        return value
+    }
+
+    func number(_ column: String, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double {
+        guard let value = try optionalNumber(column, row, minimum: minimum) else {
+            throw .emptyValue(file: file, line: line(row), column: column)
+        }
+        return value
+    }
+
+    func integer(_ column: String, _ row: Int, minimum: Int? = nil) throws(RecordError) -> Int {
+        let cell = try text(column, row)
+        guard let value = Int(cell) else {
+            if let real = Double(cell), real.isFinite {
+                throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "must be a whole number")
+            }
+            throw .notANumber(file: file, line: line(row), column: column, value: cell)
+        }
+        if let minimum, value < minimum {
+            throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "must be at least \(minimum)")
+        }
+        return value
+    }
+
+    func optionalTime(_ column: String, _ row: Int) throws(RecordError) -> Timestamp? {
+        guard let cell = optionalText(column, row) else { return nil }
+        guard let time = Timestamp(iso: Substring(cell)) else { throw .badTime(file: file, line: line(row), column: column, value: cell) }
+        return time
+    }
+
+    func time(_ column: String, _ row: Int) throws(RecordError) -> Timestamp {
+        guard let value = try optionalTime(column, row) else { throw .emptyValue(file: file, line: line(row), column: column) }
+        return value
+    }
+
+    func enumeration<E: RawRepresentable & CaseIterable>(_ column: String, _ row: Int, as _: E.Type) throws(RecordError) -> E
+    where E.RawValue == String {
+        let cell = try text(column, row)
+        let key = cell.lowercased()
+        if let value = E.allCases.first(where: { $0.rawValue == key }) { return value }
+        throw .badEnumeration(file: file, line: line(row), column: column, value: cell, allowed: E.allCases.map(\.rawValue))
+    }
+
+    func boolean(_ column: String, _ row: Int) throws(RecordError) -> Bool {
+        let cell = try text(column, row)
+        switch cell.lowercased() {
+        case "1", "true", "yes", "y", "t": return true
+        case "0", "false", "no", "n", "f": return false
+        default:
+            throw .badEnumeration(file: file, line: line(row), column: column, value: cell, allowed: ["true", "false", "1", "0", "yes", "no"])
+        }
+    }
+
+    /// A `;`-separated set: trimmed, empty items dropped, duplicates removed, sorted.
+    func set(_ column: String, _ row: Int) -> [String] {
+        guard let cell = optionalText(column, row) else { return [] }
+        return Array(Set(cell.split(separator: ";").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty })).sorted()
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
+    }
+}
+
+extension String {
+    func trimmingBlanks() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
