@@ -104,3 +104,20 @@ enum Format {
         }.joined(separator: "\n") + "\n"
     }
 }
+
+/// The metrics every report prints, in order: label, where to read it, and decimals shown.
+struct MetricRows {
+    let label: String
+    let value: KeyPath<ClassificationReport, Double>
+    let summary: KeyPath<CrossValidationSummary, MeanAndDeviation>
+    let decimals: Int
+
+    static var all: [MetricRows] { [
+        MetricRows(label: "ROC AUC", value: \.rocAUC, summary: \.rocAUC, decimals: 4),
+        MetricRows(label: "PR AUC (average precision)", value: \.averagePrecision, summary: \.averagePrecision, decimals: 4),
+        MetricRows(label: "log loss", value: \.logLoss, summary: \.logLoss, decimals: 4),
+        MetricRows(label: "Brier score", value: \.brierScore, summary: \.brierScore, decimals: 4),
+        MetricRows(label: "expected calibration error", value: \.expectedCalibrationError, summary: \.expectedCalibrationError, decimals: 4),
+        MetricRows(label: "lift in the top decile", value: \.liftTopDecile, summary: \.liftTopDecile, decimals: 2),
+    ] }
+}

@@ -7,20 +7,29 @@ func loadModel<Model: VersionedModel>(_ type: Model.Type, from path: String) thr
     try ModelFile.decode(type, from: try FileIO.read(path), file: path)
 }
 
+/// The model file and the CSV data the predict, evaluate and encode commands read.
+struct ModelAndData: ParsableArguments {
+    @Option(help: "The model file written by `switchboard train`.") var model: String
+    @Option(help: "The CSV file (- for standard input).") var data: String
+    @OptionGroup var csv: CSVOptions
+
+    func load() throws -> (model: TabularModel, table: CSVTable) {
+        let tabular = try loadModel(TabularModel.self, from: model)
+        return (tabular, try FileIO.readTable(data, delimiter: try csv.parsedDelimiter()).table)
+    }
+}
+
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the positive-class probability of every row, in input order.")
 
-    @Option(help: "The model file written by `switchboard train`.") var model: String
-    @Option(help: "The CSV file to score (- for standard input).") var data: String
+    @OptionGroup var input: ModelAndData
     @Option(help: "A column to copy into the output beside each probability.") var id: String?
     @Option(help: "The output CSV file (- for standard output).") var out: String
-    @OptionGroup var csv: CSVOptions
 
     func run() throws {
         try reportingErrors {
-            let tabular = try loadModel(TabularModel.self, from: model)
-            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            let (tabular, table) = try input.load()
             var ids: [String]?
             if let id {
                 guard let index = table.columnIndex(named: id) else { throw TabularError.missingColumn(file: table.source, column: id) }
@@ -43,15 +52,12 @@ struct Predict: ParsableCommand {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Report every metric of a model on labelled data.")
 
-    @Option(help: "The model file.") var model: String
-    @Option(help: "Labelled CSV data holding the model's target column.") var data: String
+    @OptionGroup var input: ModelAndData
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
-    @OptionGroup var csv: CSVOptions
 
     func run() throws {
         try reportingErrors {
-            let tabular = try loadModel(TabularModel.self, from: model)
-            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            let (tabular, table) = try input.load()
             let labels = try TabularEncoder.labels(in: table, target: tabular.target)
             let (probabilities, notes) = try tabular.probabilities(for: table)
             for warning in notes.warnings { FileIO.warn(warning) }
@@ -69,14 +75,9 @@ struct Evaluate: ParsableCommand {
 enum EvaluationText {
     static func text(_ report: ClassificationReport, source: String, target: TargetSpecification) -> String {
         var out = "\(source): \(report.rowCount) rows, \(report.positiveCount) positive '\(target.positive)'\n"
-        out += Format.table(["metric", "value"], [
-            ["ROC AUC", Format.fixed(report.rocAUC)],
-            ["PR AUC (average precision)", Format.fixed(report.averagePrecision)],
-            ["log loss", Format.fixed(report.logLoss)],
-            ["Brier score", Format.fixed(report.brierScore)],
-            ["expected calibration error", Format.fixed(report.expectedCalibrationError)],
-            ["lift in the top decile", Format.fixed(report.liftTopDecile, 2)],
-        ])
+        out += Format.table(["metric", "value"], MetricRows.all.map { row in
+            [row.label, Format.fixed(report[keyPath: row.value], row.decimals)]
+        })
         out += "reliability (predicted vs observed, by probability bin):\n"
         out += Format.table(["bin", "rows", "mean predicted", "observed rate"], report.reliability.filter { $0.count > 0 }.map {
             ["[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
@@ -90,15 +91,12 @@ struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the design matrix a model sees for a CSV file (one column a feature), for inspection or other tools.")
 
-    @Option(help: "The model file.") var model: String
-    @Option(help: "The CSV file to encode.") var data: String
+    @OptionGroup var input: ModelAndData
     @Option(help: "The output CSV file (- for standard output).") var out: String
-    @OptionGroup var csv: CSVOptions
 
     func run() throws {
         try reportingErrors {
-            let tabular = try loadModel(TabularModel.self, from: model)
-            let (table, _) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
+            let (tabular, table) = try input.load()
             let (design, notes) = try TabularEncoder.encode(table, schema: tabular.schema)
             for warning in notes.warnings { FileIO.warn(warning) }
             let labels = table.columnIndex(named: tabular.target.column) != nil

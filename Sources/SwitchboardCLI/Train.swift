@@ -89,14 +89,9 @@ enum TrainingSummary {
         ]
         if let cv = model.metrics.crossValidation {
             lines.append("\(cv.foldCount)-fold cross-validation (seed \(cv.seed)):")
-            lines.append(Format.table(["metric", "mean ± sd"], [
-                ["ROC AUC", Format.meanAndDeviation(cv.rocAUC)],
-                ["PR AUC (average precision)", Format.meanAndDeviation(cv.averagePrecision)],
-                ["log loss", Format.meanAndDeviation(cv.logLoss)],
-                ["Brier score", Format.meanAndDeviation(cv.brierScore)],
-                ["expected calibration error", Format.meanAndDeviation(cv.expectedCalibrationError)],
-                ["lift in the top decile", Format.meanAndDeviation(cv.liftTopDecile, 2)],
-            ]).trimmingCharacters(in: .newlines))
+            lines.append(Format.table(["metric", "mean ± sd"], MetricRows.all.map { row in
+                [row.label, Format.meanAndDeviation(cv[keyPath: row.summary], row.decimals)]
+            }).trimmingCharacters(in: .newlines))
         }
         if let training = model.metrics.training {
             lines.append("on the training rows: ROC AUC \(Format.fixed(training.rocAUC)), log loss \(Format.fixed(training.logLoss))")

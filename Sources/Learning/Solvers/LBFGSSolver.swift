@@ -10,12 +10,9 @@ public enum LBFGSSolver {
         _ objective: LogisticObjective, start: [Double]? = nil, options: SolverOptions = SolverOptions(),
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
-        try options.validate()
         let p = objective.parameterCount
-        var theta = start ?? [Double](repeating: 0, count: p)
-        var gradient = [Double](repeating: 0, count: p)
-        var value = objective.value(at: theta, gradient: &gradient)
-        guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
+        var noHessian: Matrix<Double>? = nil
+        var (theta, value, gradient) = try startingPoint(objective, start, options, hessian: &noHessian)
         var steps: [[Double]] = [], changes: [[Double]] = [], inverseCurvatures: [Double] = []
         var alphas = [Double](repeating: 0, count: options.historySize)
         var iteration = 0

@@ -10,13 +10,10 @@ public enum NewtonSolver {
         _ objective: LogisticObjective, start: [Double]? = nil, options: SolverOptions = SolverOptions(),
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
-        try options.validate()
         let p = objective.parameterCount
-        var theta = start ?? [Double](repeating: 0, count: p)
-        var gradient = [Double](repeating: 0, count: p)
-        var hessian = Matrix<Double>(rowCount: p, columnCount: p)
-        var value = objective.value(at: theta, gradient: &gradient, hessian: &hessian)
-        guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
+        var initialHessian: Matrix<Double>? = Matrix(rowCount: p, columnCount: p)
+        var (theta, value, gradient) = try startingPoint(objective, start, options, hessian: &initialHessian)
+        var hessian = initialHessian!
         var iteration = 0
         var trialGradient = gradient, trialHessian = hessian
         while infinityNorm(gradient) > options.gradientTolerance && iteration < options.maxIterations {

@@ -89,3 +89,23 @@ func directionalDerivative(_ gradient: [Double], _ direction: [Double]) -> Doubl
     for j in gradient.indices { total += gradient[j] * direction[j] }
     return total
 }
+
+/// The common start of every solver: validated options, θ₀ (zeros when nil) and its value and gradient.
+/// - Throws: `LearningError.nonFiniteObjective` when the data makes f non-finite at θ₀.
+func startingPoint(
+    _ objective: LogisticObjective, _ start: [Double]?, _ options: SolverOptions, hessian: inout Matrix<Double>?
+) throws(LearningError) -> (theta: [Double], value: Double, gradient: [Double]) {
+    try options.validate()
+    let p = objective.parameterCount
+    let theta = start ?? [Double](repeating: 0, count: p)
+    var gradient = [Double](repeating: 0, count: p)
+    let value: Double
+    if var h = hessian {
+        value = objective.value(at: theta, gradient: &gradient, hessian: &h)
+        hessian = h
+    } else {
+        value = objective.value(at: theta, gradient: &gradient)
+    }
+    guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
+    return (theta, value, gradient)
+}
