@@ -27,7 +27,7 @@ struct TrainTabular: ParsableCommand {
     @Option(help: "Columns to leave out (comma-separated).") var drop: [String] = []
     @Option(help: "Columns to treat as categorical (comma-separated).") var categorical: [String] = []
     @Option(help: "Columns to treat as numeric (comma-separated).") var numeric: [String] = []
-    @Option(help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
+    @Option(parsing: .unconditional, help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
     @Option(help: "Solver: auto, lbfgs or newton.") var solver: SolverKind = .auto
     @Option(help: "Missing values: error (name file, line, column) or impute (mean / most frequent plus an indicator column).")
     var missing: MissingValuePolicy = .error

@@ -149,13 +149,13 @@ public enum TabularEncoder {
                 if forcedCategorical { continue }
                 if number(cell) != nil { numericCount += 1 } else if firstNonNumeric == nil { firstNonNumeric = row }
             }
-            if let first = missingRows.first, options.missingPolicy == .error {
-                throw .missingValue(file: table.source, line: table.recordLines[first], column: name)
-            }
             let presentCount = cells.count - missingRows.count
             if presentCount == 0 {
                 notes.emptyColumns.append(name)
                 continue
+            }
+            if let first = missingRows.first, options.missingPolicy == .error {
+                throw .missingValue(file: table.source, line: table.recordLines[first], column: name)
             }
             let isNumeric: Bool
             if forcedCategorical {
@@ -172,17 +172,18 @@ public enum TabularEncoder {
             }
             let hasIndicator = !missingRows.isEmpty
             if isNumeric {
-                var sum = 0.0
                 var values = [Double](repeating: 0, count: cells.count)
+                var present: [Double] = []
+                present.reserveCapacity(presentCount)
                 for (row, cell) in cells.enumerated() where !isMissing(cell) {
                     let value = number(cell)!
                     guard value.isFinite else {
                         throw .nonFiniteNumber(file: table.source, line: table.recordLines[row], column: name, value: cell)
                     }
                     values[row] = value
-                    sum += value
+                    present.append(value)
                 }
-                let presentMean = sum / Double(presentCount)
+                let presentMean = meanAndScale(present).0
                 for row in missingRows { values[row] = presentMean }
                 let (mean, scale) = meanAndScale(values)
                 columns.append(.numeric(NumericEncoding(
@@ -205,15 +206,23 @@ public enum TabularEncoder {
         return (TabularSchema(columns: columns, missingPolicy: options.missingPolicy), notes)
     }
 
-    /// The mean and population standard deviation (1 when the column is constant), by two passes.
+    /// The mean and population standard deviation (1 when the column is constant), by two passes; values above
+    /// 1e150 in magnitude are first divided by the largest, so that sums and squares cannot overflow.
     static func meanAndScale(_ values: [Double]) -> (Double, Double) {
         guard !values.isEmpty else { return (0, 1) }
+        var largest = 0.0
+        for v in values { largest = max(largest, abs(v)) }
+        guard largest > 0 else { return (0, 1) }
+        // Scale only magnitudes whose squares could overflow; ordinary data keeps exact arithmetic.
+        if largest <= 1e150 { largest = 1 }
+        let n = Double(values.count)
         var sum = 0.0
-        for v in values { sum += v }
-        let mean = sum / Double(values.count)
+        for v in values { sum += v / largest }
+        let scaledMean = sum / n
         var squares = 0.0
-        for v in values { squares += (v - mean) * (v - mean) }
-        let deviation = (squares / Double(values.count)).squareRoot()
+        for v in values { squares += (v / largest - scaledMean) * (v / largest - scaledMean) }
+        let mean = scaledMean * largest
+        let deviation = (squares / n).squareRoot() * largest
         return (mean, deviation > 1e-12 * max(1, abs(mean)) ? deviation : 1)
     }
 

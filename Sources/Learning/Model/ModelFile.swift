@@ -82,7 +82,11 @@ public enum ModelFile {
         do {
             header = try JSONDecoder().decode(HeaderOnly.self, from: data).header
         } catch {
-            throw .wrongFormat(file: file, found: "none")
+            // A header that names our format but is otherwise malformed is a damaged model, not a foreign file.
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let format = (object?["header"] as? [String: Any])?["format"] as? String
+            guard format == ModelHeader.formatName else { throw .wrongFormat(file: file, found: format ?? "none") }
+            throw .corrupted(file: file, reason: (error as? DecodingError).map(describe) ?? "malformed header")
         }
         guard header.format == ModelHeader.formatName else { throw .wrongFormat(file: file, found: header.format) }
         guard header.version == ModelHeader.currentVersion else {
