@@ -23,11 +23,15 @@ enum LogisticBenchmark {
     }
 
     static func run(quick: Bool) throws {
-        let shapes = quick ? [Shape(rows: 100_000, columns: 64), Shape(rows: 20_000, columns: 256)]
-                           : [Shape(rows: 1_000_000, columns: 64), Shape(rows: 200_000, columns: 256)]
+        let shapes =
+            quick
+            ? [Shape(rows: 100_000, columns: 64), Shape(rows: 20_000, columns: 256)]
+            : [Shape(rows: 1_000_000, columns: 64), Shape(rows: 200_000, columns: 256)]
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        print("logistic regression: training to the same objective, λ = 1/n (scikit-learn C = 1), tolerance 1e-8 (ours) / 1e-10 (scikit-learn)")
+        print(
+            "logistic regression: training to the same objective, λ = 1/n (scikit-learn C = 1), tolerance 1e-8 (ours) / 1e-10 (scikit-learn)"
+        )
         var allPassed = true
         for shape in shapes {
             let (x, labels) = makeData(shape, seed: 2026)
@@ -52,15 +56,19 @@ enum LogisticBenchmark {
             var margins = [Double](repeating: 0, count: shape.rows)
             let gemvFloor = try Bench.medianSeconds(repeats: 5) { try BLAS.gemv(x, model.coefficients, into: &margins) }
 
-            let peer = try Bench.runPeer("\(Bench.peersDirectory)/logistic_sklearn.py", [
-                "--x", xPath, "--y", yPath, "--rows", "\(shape.rows)", "--cols", "\(shape.columns)",
-                "--l2", "\(lambda)", "--repeats", "3",
-            ])
+            let peer = try Bench.runPeer(
+                "\(Bench.peersDirectory)/logistic_sklearn.py",
+                [
+                    "--x", xPath, "--y", yPath, "--rows", "\(shape.rows)", "--cols", "\(shape.columns)",
+                    "--l2", "\(lambda)", "--repeats", "3",
+                ])
             let solvers = peer["solvers"] as! [String: [String: Any]]
             var rows: [[String]] = []
             for (name, seconds, report) in ours {
-                rows.append(["switchboard \(name) (\(report.solver.rawValue))", Bench.fixed(seconds), "\(report.iterations)",
-                             String(format: "%.12f", report.objective), ""])
+                rows.append([
+                    "switchboard \(name) (\(report.solver.rawValue))", Bench.fixed(seconds), "\(report.iterations)",
+                    String(format: "%.12f", report.objective), "",
+                ])
             }
             var bestPeer = Double.infinity, bestPeerPredict = Double.infinity
             let best = ours[0].2.objective
@@ -70,22 +78,30 @@ enum LogisticBenchmark {
                 let relative = abs(objective - best) / abs(best)
                 bestPeer = min(bestPeer, seconds)
                 bestPeerPredict = min(bestPeerPredict, entry["predict_seconds"] as! Double)
-                rows.append(["scikit-learn \(name)", Bench.fixed(seconds), "\(entry["iterations"] as! Int)",
-                             String(format: "%.12f", objective), String(format: "%.1e", relative)])
-                if relative > 1e-9 { allPassed = false; print("  objective differs from scikit-learn \(name) by \(relative) (> 1e-9)") }
+                rows.append([
+                    "scikit-learn \(name)", Bench.fixed(seconds), "\(entry["iterations"] as! Int)",
+                    String(format: "%.12f", objective), String(format: "%.1e", relative),
+                ])
+                if relative > 1e-9 {
+                    allPassed = false; print("  objective differs from scikit-learn \(name) by \(relative) (> 1e-9)")
+                }
             }
             printTable(["solver", "seconds", "iterations", "objective", "rel. diff"], rows)
             let ourBest = ours[0].1
-            print("  training: switchboard auto \(Bench.fixed(ourBest)) s vs scikit-learn's fastest \(Bench.fixed(bestPeer)) s: "
-                  + "\(Bench.fixed(bestPeer / ourBest, 2))× faster (goal ≥ 3×)")
-            print("  predict:  switchboard \(Bench.fixed(ourPredict * 1000, 1)) ms vs predict_proba \(Bench.fixed(bestPeerPredict * 1000, 1)) ms: "
-                  + "\(Bench.fixed(bestPeerPredict / ourPredict, 2))× faster (goal ≥ 3×; a bare OpenBLAS gemv over X, "
-                  + "the memory-bandwidth floor, takes \(Bench.fixed(gemvFloor * 1000, 1)) ms: ceiling \(Bench.fixed(bestPeerPredict / gemvFloor, 2))×)")
+            print(
+                "  training: switchboard auto \(Bench.fixed(ourBest)) s vs scikit-learn's fastest \(Bench.fixed(bestPeer)) s: "
+                    + "\(Bench.fixed(bestPeer / ourBest, 2))× faster (goal ≥ 3×)")
+            print(
+                "  predict:  switchboard \(Bench.fixed(ourPredict * 1000, 1)) ms vs predict_proba \(Bench.fixed(bestPeerPredict * 1000, 1)) ms: "
+                    + "\(Bench.fixed(bestPeerPredict / ourPredict, 2))× faster (goal ≥ 3×; a bare OpenBLAS gemv over X, "
+                    + "the memory-bandwidth floor, takes \(Bench.fixed(gemvFloor * 1000, 1)) ms: ceiling \(Bench.fixed(bestPeerPredict / gemvFloor, 2))×)"
+            )
             let memoryLine = try Bench.runSelf(["logistic-memory", xPath, yPath, "\(shape.rows)", "\(shape.columns)"])
             let peak = Double(memoryLine) ?? .nan
             let designBytes = Double(shape.rows * shape.columns * 8)
-            print("  memory:   peak RSS of a fit \(Bench.fixed(peak / 1_048_576, 0)) MiB = \(Bench.fixed(peak / designBytes, 2))× "
-                  + "the design matrix (\(Bench.fixed(designBytes / 1_048_576, 0)) MiB; goal ≤ 1.5×)")
+            print(
+                "  memory:   peak RSS of a fit \(Bench.fixed(peak / 1_048_576, 0)) MiB = \(Bench.fixed(peak / designBytes, 2))× "
+                    + "the design matrix (\(Bench.fixed(designBytes / 1_048_576, 0)) MiB; goal ≤ 1.5×)")
             try? FileManager.default.removeItem(atPath: xPath)
         }
         if !allPassed { throw BenchError("objectives disagree with scikit-learn") }
@@ -96,9 +112,12 @@ enum LogisticBenchmark {
         let rows = Int(arguments[2])!, columns = Int(arguments[3])!
         let x = try Matrix(rowCount: rows, columnCount: columns, storage: try Bench.readRaw(arguments[0], count: rows * columns))
         let labels = try Bench.readRaw(arguments[1], count: rows).map { $0 > 0.5 }
-        if arguments.count > 4 { FileHandle.standardError.write(Data("loaded: peak \(Bench.peakResidentBytes() >> 20) MiB\n".utf8)) }
+        if arguments.count > 4 {
+            FileHandle.standardError.write(Data("loaded: peak \(Bench.peakResidentBytes() >> 20) MiB\n".utf8))
+        }
         let solver = arguments.count > 4 ? SolverKind(rawValue: arguments[4]) ?? .auto : .auto
-        _ = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: 1 / Double(rows), solver: solver))
+        _ = try LogisticRegression.fit(
+            design: x, labels: labels, configuration: .init(l2Strength: 1 / Double(rows), solver: solver))
         print(Bench.peakResidentBytes())
     }
 
@@ -107,10 +126,12 @@ enum LogisticBenchmark {
         var widths = [Int](repeating: 0, count: header.count)
         for row in all { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         for row in all {
-            print("  " + row.enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: widths[i] - cell.count)
-                return i == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  "))
+            print(
+                "  "
+                    + row.enumerated().map { i, cell in
+                        let pad = String(repeating: " ", count: widths[i] - cell.count)
+                        return i == 0 ? cell + pad : pad + cell
+                    }.joined(separator: "  "))
         }
     }
 }

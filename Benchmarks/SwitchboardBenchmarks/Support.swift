@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Shared plumbing for the benchmarks: timing, peak memory, raw files, and running a Python peer.
@@ -65,7 +65,8 @@ enum Bench {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw BenchError("peer \(script) failed (status \(process.terminationStatus))")
         }
         return object

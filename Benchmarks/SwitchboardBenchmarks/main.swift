@@ -1,29 +1,30 @@
 import Foundation
 
 #if DEBUG
-FileHandle.standardError.write(Data("benchmarks refuse to run in a debug build: use Benchmarks/run (swift build -c release)\n".utf8))
-exit(2)
+    FileHandle.standardError.write(
+        Data("benchmarks refuse to run in a debug build: use Benchmarks/run (swift build -c release)\n".utf8))
+    exit(2)
 #else
-let arguments = Array(CommandLine.arguments.dropFirst())
-let quick = arguments.contains("--quick")
-let selected = arguments.filter { !$0.hasPrefix("--") }
-do {
-    switch selected.first {
-    case "probe":
-        try PassProbe.run(rows: 1_000_000, columns: 64); try PassProbe.run(rows: 200_000, columns: 256)
-    case "probe-solvers":
-        try PassProbe.solvers(rows: 1_000_000, columns: 64)
-    case "logistic-memory":
-        try LogisticBenchmark.memory(Array(selected.dropFirst()))
-    case nil, "all":
-        try LogisticBenchmark.run(quick: quick)
-    case "logistic":
-        try LogisticBenchmark.run(quick: quick)
-    case let other?:
-        throw BenchError("unknown benchmark '\(other)' (logistic)")
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    let quick = arguments.contains("--quick")
+    let selected = arguments.filter { !$0.hasPrefix("--") }
+    do {
+        switch selected.first {
+        case "probe":
+            try PassProbe.run(rows: 1_000_000, columns: 64); try PassProbe.run(rows: 200_000, columns: 256)
+        case "probe-solvers":
+            try PassProbe.solvers(rows: 1_000_000, columns: 64)
+        case "logistic-memory":
+            try LogisticBenchmark.memory(Array(selected.dropFirst()))
+        case nil, "all":
+            try LogisticBenchmark.run(quick: quick)
+        case "logistic":
+            try LogisticBenchmark.run(quick: quick)
+        case let other?:
+            throw BenchError("unknown benchmark '\(other)' (logistic)")
+        }
+    } catch {
+        FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+        exit(1)
     }
-} catch {
-    FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
-    exit(1)
-}
 #endif

@@ -53,13 +53,15 @@ public enum BLAS {
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     switch S.precision {
                     case .double:
-                        cblas_dgemm(CblasRowMajor, ta, tb, m32, n32, k32, Double(alpha),
-                                    rebound(pa, Double.self) + offset, lda, rebound(pb, Double.self), ldb,
-                                    Double(beta), mutableRebound(pc, Double.self), ldc)
+                        cblas_dgemm(
+                            CblasRowMajor, ta, tb, m32, n32, k32, Double(alpha),
+                            rebound(pa, Double.self) + offset, lda, rebound(pb, Double.self), ldb,
+                            Double(beta), mutableRebound(pc, Double.self), ldc)
                     case .single:
-                        cblas_sgemm(CblasRowMajor, ta, tb, m32, n32, k32, Float(alpha),
-                                    rebound(pa, Float.self) + offset, lda, rebound(pb, Float.self), ldb,
-                                    Float(beta), mutableRebound(pc, Float.self), ldc)
+                        cblas_sgemm(
+                            CblasRowMajor, ta, tb, m32, n32, k32, Float(alpha),
+                            rebound(pa, Float.self) + offset, lda, rebound(pb, Float.self), ldb,
+                            Float(beta), mutableRebound(pc, Float.self), ldc)
                     }
                 }
             }
@@ -99,13 +101,15 @@ public enum BLAS {
             c.storage.withUnsafeMutableBufferPointer { pc in
                 switch S.precision {
                 case .double:
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, trans, n32, k32, Double(alpha),
-                                rebound(pa, Double.self) + offset, lda, Double(beta),
-                                mutableRebound(pc, Double.self), ldc)
+                    cblas_dsyrk(
+                        CblasRowMajor, CblasUpper, trans, n32, k32, Double(alpha),
+                        rebound(pa, Double.self) + offset, lda, Double(beta),
+                        mutableRebound(pc, Double.self), ldc)
                 case .single:
-                    cblas_ssyrk(CblasRowMajor, CblasUpper, trans, n32, k32, Float(alpha),
-                                rebound(pa, Float.self) + offset, lda, Float(beta),
-                                mutableRebound(pc, Float.self), ldc)
+                    cblas_ssyrk(
+                        CblasRowMajor, CblasUpper, trans, n32, k32, Float(alpha),
+                        rebound(pa, Float.self) + offset, lda, Float(beta),
+                        mutableRebound(pc, Float.self), ldc)
                 }
             }
         }
@@ -147,13 +151,15 @@ public enum BLAS {
                 y.withUnsafeMutableBufferPointer { py in
                     switch S.precision {
                     case .double:
-                        cblas_dgemv(CblasRowMajor, trans, m32, n32, Double(alpha),
-                                    rebound(pa, Double.self) + offset, lda, rebound(px, Double.self), 1,
-                                    Double(beta), mutableRebound(py, Double.self), 1)
+                        cblas_dgemv(
+                            CblasRowMajor, trans, m32, n32, Double(alpha),
+                            rebound(pa, Double.self) + offset, lda, rebound(px, Double.self), 1,
+                            Double(beta), mutableRebound(py, Double.self), 1)
                     case .single:
-                        cblas_sgemv(CblasRowMajor, trans, m32, n32, Float(alpha),
-                                    rebound(pa, Float.self) + offset, lda, rebound(px, Float.self), 1,
-                                    Float(beta), mutableRebound(py, Float.self), 1)
+                        cblas_sgemv(
+                            CblasRowMajor, trans, m32, n32, Float(alpha),
+                            rebound(pa, Float.self) + offset, lda, rebound(px, Float.self), 1,
+                            Float(beta), mutableRebound(py, Float.self), 1)
                     }
                 }
             }

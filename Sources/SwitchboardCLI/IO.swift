@@ -2,7 +2,7 @@ import Foundation
 import Learning
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A failure the CLI reports as `error: …` with a non-zero exit.
@@ -47,7 +47,8 @@ enum FileIO {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("\(path): the folder \(folder.path) does not exist")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let temporary = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
             throw CLIError("\(path): cannot write (permission denied or disk full?)")
         }
@@ -112,12 +113,16 @@ struct MetricRows {
     let summary: KeyPath<CrossValidationSummary, MeanAndDeviation>
     let decimals: Int
 
-    static var all: [MetricRows] { [
-        MetricRows(label: "ROC AUC", value: \.rocAUC, summary: \.rocAUC, decimals: 4),
-        MetricRows(label: "PR AUC (average precision)", value: \.averagePrecision, summary: \.averagePrecision, decimals: 4),
-        MetricRows(label: "log loss", value: \.logLoss, summary: \.logLoss, decimals: 4),
-        MetricRows(label: "Brier score", value: \.brierScore, summary: \.brierScore, decimals: 4),
-        MetricRows(label: "expected calibration error", value: \.expectedCalibrationError, summary: \.expectedCalibrationError, decimals: 4),
-        MetricRows(label: "lift in the top decile", value: \.liftTopDecile, summary: \.liftTopDecile, decimals: 2),
-    ] }
+    static var all: [MetricRows] {
+        [
+            MetricRows(label: "ROC AUC", value: \.rocAUC, summary: \.rocAUC, decimals: 4),
+            MetricRows(label: "PR AUC (average precision)", value: \.averagePrecision, summary: \.averagePrecision, decimals: 4),
+            MetricRows(label: "log loss", value: \.logLoss, summary: \.logLoss, decimals: 4),
+            MetricRows(label: "Brier score", value: \.brierScore, summary: \.brierScore, decimals: 4),
+            MetricRows(
+                label: "expected calibration error", value: \.expectedCalibrationError, summary: \.expectedCalibrationError,
+                decimals: 4),
+            MetricRows(label: "lift in the top decile", value: \.liftTopDecile, summary: \.liftTopDecile, decimals: 2),
+        ]
+    }
 }

@@ -32,7 +32,9 @@ struct Predict: ParsableCommand {
             let (tabular, table) = try input.load()
             var ids: [String]?
             if let id {
-                guard let index = table.columnIndex(named: id) else { throw TabularError.missingColumn(file: table.source, column: id) }
+                guard let index = table.columnIndex(named: id) else {
+                    throw TabularError.missingColumn(file: table.source, column: id)
+                }
                 ids = table.columns[index]
             }
             let (probabilities, notes) = try tabular.probabilities(for: table)
@@ -75,14 +77,20 @@ struct Evaluate: ParsableCommand {
 enum EvaluationText {
     static func text(_ report: ClassificationReport, source: String, target: TargetSpecification) -> String {
         var out = "\(source): \(report.rowCount) rows, \(report.positiveCount) positive '\(target.positive)'\n"
-        out += Format.table(["metric", "value"], MetricRows.all.map { row in
-            [row.label, Format.fixed(report[keyPath: row.value], row.decimals)]
-        })
+        out += Format.table(
+            ["metric", "value"],
+            MetricRows.all.map { row in
+                [row.label, Format.fixed(report[keyPath: row.value], row.decimals)]
+            })
         out += "reliability (predicted vs observed, by probability bin):\n"
-        out += Format.table(["bin", "rows", "mean predicted", "observed rate"], report.reliability.filter { $0.count > 0 }.map {
-            ["[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
-             Format.fixed($0.meanPredicted), Format.fixed($0.observedRate)]
-        })
+        out += Format.table(
+            ["bin", "rows", "mean predicted", "observed rate"],
+            report.reliability.filter { $0.count > 0 }.map {
+                [
+                    "[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
+                    Format.fixed($0.meanPredicted), Format.fixed($0.observedRate),
+                ]
+            })
         return out.trimmingCharacters(in: .newlines)
     }
 }
@@ -99,7 +107,8 @@ struct Encode: ParsableCommand {
             let (tabular, table) = try input.load()
             let (design, notes) = try TabularEncoder.encode(table, schema: tabular.schema)
             for warning in notes.warnings { FileIO.warn(warning) }
-            let labels = table.columnIndex(named: tabular.target.column) != nil
+            let labels =
+                table.columnIndex(named: tabular.target.column) != nil
                 ? try TabularEncoder.labels(in: table, target: tabular.target) : nil
             var text = CSVWriter.line(tabular.featureNames + (labels == nil ? [] : ["__target__"]))
             for row in 0..<design.rowCount {

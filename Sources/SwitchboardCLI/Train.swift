@@ -15,10 +15,10 @@ struct TrainTabular: ParsableCommand {
         commandName: "tabular",
         abstract: "Train a logistic regression on any CSV file with a binary target column.",
         discussion: """
-        Numeric columns are standardised (population standard deviation) and categorical ones one-hot encoded; \
-        a column is numeric when every non-missing cell is a number. The model minimises \
-        (1/n)·Σ log(1 + exp(−ỹᵢ·(xᵢ·w + b))) + (λ/2)·‖w‖², the intercept unpenalised.
-        """
+            Numeric columns are standardised (population standard deviation) and categorical ones one-hot encoded; \
+            a column is numeric when every non-missing cell is a number. The model minimises \
+            (1/n)·Σ log(1 + exp(−ỹᵢ·(xᵢ·w + b))) + (λ/2)·‖w‖², the intercept unpenalised.
+            """
     )
 
     @Option(help: "The training CSV file.") var data: String
@@ -51,8 +51,9 @@ struct TrainTabular: ParsableCommand {
             let (table, bytes) = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter())
             let request = TabularTrainingRequest(
                 target: target, positive: positive,
-                columns: ColumnOptions(drop: columnList(drop), categorical: columnList(categorical),
-                                       numeric: columnList(numeric), missingPolicy: missing),
+                columns: ColumnOptions(
+                    drop: columnList(drop), categorical: columnList(categorical),
+                    numeric: columnList(numeric), missingPolicy: missing),
                 l2Strength: l2, solver: solver,
                 options: SolverOptions(gradientTolerance: tolerance, maxIterations: maxIterations),
                 crossValidationFolds: cv, seed: seed, dataChecksum: FNV1a64.digest(bytes))
@@ -61,7 +62,8 @@ struct TrainTabular: ParsableCommand {
                 case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
                 case .finalFit: FileIO.progress("fitting on all rows")
                 case let .iteration(k, objective, norm):
-                    FileIO.progress("iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+                    FileIO.progress(
+                        "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
                 }
             }
             FileIO.endProgress()
@@ -70,7 +72,9 @@ struct TrainTabular: ParsableCommand {
             for warning in result.notes.warnings { FileIO.warn(warning) }
             let model = result.model
             if !model.training.converged {
-                FileIO.warn("no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))")
+                FileIO.warn(
+                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
+                )
             }
             try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
             print(TrainingSummary.text(model))
@@ -89,12 +93,17 @@ enum TrainingSummary {
         ]
         if let cv = model.metrics.crossValidation {
             lines.append("\(cv.foldCount)-fold cross-validation (seed \(cv.seed)):")
-            lines.append(Format.table(["metric", "mean ± sd"], MetricRows.all.map { row in
-                [row.label, Format.meanAndDeviation(cv[keyPath: row.summary], row.decimals)]
-            }).trimmingCharacters(in: .newlines))
+            lines.append(
+                Format.table(
+                    ["metric", "mean ± sd"],
+                    MetricRows.all.map { row in
+                        [row.label, Format.meanAndDeviation(cv[keyPath: row.summary], row.decimals)]
+                    }
+                ).trimmingCharacters(in: .newlines))
         }
         if let training = model.metrics.training {
-            lines.append("on the training rows: ROC AUC \(Format.fixed(training.rocAUC)), log loss \(Format.fixed(training.logLoss))")
+            lines.append(
+                "on the training rows: ROC AUC \(Format.fixed(training.rocAUC)), log loss \(Format.fixed(training.logLoss))")
         }
         return lines.joined(separator: "\n")
     }

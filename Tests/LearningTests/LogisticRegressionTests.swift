@@ -41,7 +41,8 @@ func naiveObjective(_ x: Matrix<Double>, _ labels: [Bool], _ weights: [Double]?,
 struct LogisticRegressionTests {
     @Test(arguments: [(1, 1, false), (30, 4, false), (57, 9, true), (200, 3, true)])
     func objectiveMatchesDefinitionAndFiniteDifferences(rows: Int, features: Int, weighted: Bool) throws {
-        let (x, labels, weights) = randomProblem(rows: rows, features: features, seed: UInt64(rows + features), weighted: weighted)
+        let (x, labels, weights) = randomProblem(
+            rows: rows, features: features, seed: UInt64(rows + features), weighted: weighted)
         let lambda = 0.05
         let objective = try LogisticObjective(design: x, labels: labels, sampleWeights: weights, l2Strength: lambda)
         var rng = SeededGenerator(seed: 99)
@@ -70,7 +71,8 @@ struct LogisticRegressionTests {
     func workerCountDoesNotChangeTheResult(workers: Int) throws {
         let (x, labels, weights) = randomProblem(rows: 1001, features: 7, seed: 5, weighted: true)
         let one = try LogisticObjective(design: x, labels: labels, sampleWeights: weights, l2Strength: 0.01, workerCount: 1)
-        let many = try LogisticObjective(design: x, labels: labels, sampleWeights: weights, l2Strength: 0.01, workerCount: workers)
+        let many = try LogisticObjective(
+            design: x, labels: labels, sampleWeights: weights, l2Strength: 0.01, workerCount: workers)
         let theta = (0..<8).map { Double($0) * 0.1 - 0.3 }
         var g1 = [Double](repeating: 0, count: 8), g2 = g1
         var h1 = Matrix<Double>(rowCount: 8, columnCount: 8), h2 = h1
@@ -84,15 +86,18 @@ struct LogisticRegressionTests {
     @Test(arguments: [SolverKind.newton, .lbfgs], [UInt64(1), 2, 3])
     func solutionIsStationary(solver: SolverKind, seed: UInt64) throws {
         let (x, labels, weights) = randomProblem(rows: 400, features: 6, seed: seed, weighted: seed == 2)
-        let configuration = LogisticRegressionConfiguration(l2Strength: 1e-3, solver: solver, options: SolverOptions(gradientTolerance: 1e-10))
-        let (model, report) = try LogisticRegression.fit(design: x, labels: labels, sampleWeights: weights, configuration: configuration)
+        let configuration = LogisticRegressionConfiguration(
+            l2Strength: 1e-3, solver: solver, options: SolverOptions(gradientTolerance: 1e-10))
+        let (model, report) = try LogisticRegression.fit(
+            design: x, labels: labels, sampleWeights: weights, configuration: configuration)
         #expect(report.converged)
         // Independently recompute the gradient at the returned point with central differences of the naive objective.
         let theta = model.coefficients + [model.intercept]
         for j in theta.indices {
             var plus = theta, minus = theta
             plus[j] += 1e-5; minus[j] -= 1e-5
-            let numeric = (naiveObjective(x, labels, weights, 1e-3, plus) - naiveObjective(x, labels, weights, 1e-3, minus)) / 2e-5
+            let numeric =
+                (naiveObjective(x, labels, weights, 1e-3, plus) - naiveObjective(x, labels, weights, 1e-3, minus)) / 2e-5
             #expect(abs(numeric) < 1e-7)
         }
         #expect(isClose(report.objective, naiveObjective(x, labels, weights, 1e-3, theta), absolute: 1e-12))
@@ -102,8 +107,10 @@ struct LogisticRegressionTests {
     func newtonAndLBFGSAgree(seed: UInt64) throws {
         let (x, labels, _) = randomProblem(rows: 300, features: 12, seed: seed)
         let options = SolverOptions(gradientTolerance: 1e-11, maxIterations: 2000)
-        let (newton, nReport) = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: 0.01, solver: .newton, options: options))
-        let (lbfgs, lReport) = try LogisticRegression.fit(design: x, labels: labels, configuration: .init(l2Strength: 0.01, solver: .lbfgs, options: options))
+        let (newton, nReport) = try LogisticRegression.fit(
+            design: x, labels: labels, configuration: .init(l2Strength: 0.01, solver: .newton, options: options))
+        let (lbfgs, lReport) = try LogisticRegression.fit(
+            design: x, labels: labels, configuration: .init(l2Strength: 0.01, solver: .lbfgs, options: options))
         #expect(nReport.converged && lReport.converged)
         #expect(maxAbsDifference(newton.coefficients, lbfgs.coefficients) < 1e-8)
         #expect(abs(newton.intercept - lbfgs.intercept) < 1e-8)
@@ -118,13 +125,15 @@ struct LogisticRegressionTests {
         for i in 0..<x.rowCount { storage += [x[i, 0], x[i, 1], x[i, 2], x[i, 0]] }
         x = try Matrix(rowCount: 300, columnCount: 4, storage: storage)
         let (_, report) = try LogisticRegression.fit(
-            design: x, labels: labels, configuration: .init(l2Strength: 0, solver: .newton, options: SolverOptions(gradientTolerance: 1e-8)))
+            design: x, labels: labels,
+            configuration: .init(l2Strength: 0, solver: .newton, options: SolverOptions(gradientTolerance: 1e-8)))
         #expect(report.gradientNorm < 1e-8)
     }
 
     @Test func zeroFeaturesFitsTheBaseRate() throws {
         let labels = [true, false, false, false]
-        let (model, _) = try LogisticRegression.fit(design: Matrix(rowCount: 4, columnCount: 0), labels: labels, configuration: .init(l2Strength: 1))
+        let (model, _) = try LogisticRegression.fit(
+            design: Matrix(rowCount: 4, columnCount: 0), labels: labels, configuration: .init(l2Strength: 1))
         #expect(abs(Kernels.sigmoid(model.intercept) - 0.25) < 1e-9)
         #expect(try model.probabilities(for: Matrix(rowCount: 2, columnCount: 0)).allSatisfy { abs($0 - 0.25) < 1e-9 })
     }
@@ -136,14 +145,17 @@ struct LogisticRegressionTests {
         var rows: [Int] = [], replicatedLabels: [Bool] = []
         for i in 0..<60 { for _ in 0..<counts[i] { rows.append(i); replicatedLabels.append(labels[i]) } }
         let configuration = LogisticRegressionConfiguration(l2Strength: 0.02, options: SolverOptions(gradientTolerance: 1e-12))
-        let weighted = try LogisticRegression.fit(design: x, labels: labels, sampleWeights: counts.map(Double.init), configuration: configuration)
-        let replicated = try LogisticRegression.fit(design: x.gatheringRows(rows), labels: replicatedLabels, configuration: configuration)
+        let weighted = try LogisticRegression.fit(
+            design: x, labels: labels, sampleWeights: counts.map(Double.init), configuration: configuration)
+        let replicated = try LogisticRegression.fit(
+            design: x.gatheringRows(rows), labels: replicatedLabels, configuration: configuration)
         #expect(maxAbsDifference(weighted.model.coefficients, replicated.model.coefficients) < 1e-9)
     }
 
     @Test func badInputsThrowWithTheValue() {
         let x = Matrix<Double>(rowCount: 3, columnCount: 1, repeating: 1)
-        #expect(throws: LearningError.invalidParameter(name: "l2Strength", value: "-1.0", requirement: "must be finite and >= 0")) {
+        #expect(throws: LearningError.invalidParameter(name: "l2Strength", value: "-1.0", requirement: "must be finite and >= 0"))
+        {
             _ = try LogisticRegression.fit(design: x, labels: [true, false, true], configuration: .init(l2Strength: -1))
         }
         #expect(throws: LearningError.singleClass(label: true)) {
@@ -153,7 +165,8 @@ struct LogisticRegressionTests {
             _ = try LogisticRegression.fit(design: x, labels: [true, false], configuration: .init(l2Strength: 1))
         }
         #expect(throws: LearningError.self) {
-            _ = try LogisticRegression.fit(design: x, labels: [true, false, true], sampleWeights: [1, -1, 1], configuration: .init(l2Strength: 1))
+            _ = try LogisticRegression.fit(
+                design: x, labels: [true, false, true], sampleWeights: [1, -1, 1], configuration: .init(l2Strength: 1))
         }
         var nan = x
         nan[1, 0] = .nan
@@ -161,7 +174,9 @@ struct LogisticRegressionTests {
             _ = try LogisticRegression.fit(design: nan, labels: [true, false, true], configuration: .init(l2Strength: 1))
         }
         #expect(throws: LearningError.self) {
-            _ = try LogisticRegression.fit(design: x, labels: [true, false, true], configuration: .init(l2Strength: 1, options: SolverOptions(gradientTolerance: 0)))
+            _ = try LogisticRegression.fit(
+                design: x, labels: [true, false, true],
+                configuration: .init(l2Strength: 1, options: SolverOptions(gradientTolerance: 0)))
         }
     }
 }

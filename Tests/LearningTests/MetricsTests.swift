@@ -207,18 +207,22 @@ struct MetricsTests {
         let (count, distinct, _) = shape(of: seed)
         let (labels, scores, weights) = randomRanking(seed: seed, count: count, distinctScores: distinct, weighted: true)
         let (repeatedLabels, repeatedScores) = replicated(labels, scores, weights!)
-        #expect(isClose(
-            try Metrics.rocAUC(labels: labels, scores: scores, weights: weights),
-            try Metrics.rocAUC(labels: repeatedLabels, scores: repeatedScores)))
-        #expect(isClose(
-            try Metrics.averagePrecision(labels: labels, scores: scores, weights: weights),
-            try Metrics.averagePrecision(labels: repeatedLabels, scores: repeatedScores)))
-        #expect(isClose(
-            try Metrics.logLoss(labels: labels, probabilities: scores, weights: weights),
-            try Metrics.logLoss(labels: repeatedLabels, probabilities: repeatedScores)))
-        #expect(isClose(
-            try Metrics.brierScore(labels: labels, probabilities: scores, weights: weights),
-            try Metrics.brierScore(labels: repeatedLabels, probabilities: repeatedScores)))
+        #expect(
+            isClose(
+                try Metrics.rocAUC(labels: labels, scores: scores, weights: weights),
+                try Metrics.rocAUC(labels: repeatedLabels, scores: repeatedScores)))
+        #expect(
+            isClose(
+                try Metrics.averagePrecision(labels: labels, scores: scores, weights: weights),
+                try Metrics.averagePrecision(labels: repeatedLabels, scores: repeatedScores)))
+        #expect(
+            isClose(
+                try Metrics.logLoss(labels: labels, probabilities: scores, weights: weights),
+                try Metrics.logLoss(labels: repeatedLabels, probabilities: repeatedScores)))
+        #expect(
+            isClose(
+                try Metrics.brierScore(labels: labels, probabilities: scores, weights: weights),
+                try Metrics.brierScore(labels: repeatedLabels, probabilities: repeatedScores)))
         let weighted = try Metrics.calibration(labels: labels, probabilities: scores, weights: weights)
         let repeated = try Metrics.calibration(labels: repeatedLabels, probabilities: repeatedScores)
         #expect(isClose(weighted.expectedCalibrationError, repeated.expectedCalibrationError))
@@ -232,8 +236,10 @@ struct MetricsTests {
         // Zero-weight rows can add thresholds with no new rate, so compare the distinct (FPR, TPR) corners.
         func corners(_ points: [ROCPoint]) -> [Double] {
             var out: [Double] = []
-            for point in points where out.count < 2
-                || !isClose(out[out.count - 2], point.falsePositiveRate) || !isClose(out[out.count - 1], point.truePositiveRate) {
+            for point in points
+            where out.count < 2
+                || !isClose(out[out.count - 2], point.falsePositiveRate) || !isClose(out[out.count - 1], point.truePositiveRate)
+            {
                 out += [point.falsePositiveRate, point.truePositiveRate]
             }
             return out
@@ -379,8 +385,9 @@ struct MetricsTests {
 
     @Test func averagePrecisionHandCases() throws {
         // scikit-learn's average_precision_score example: 0.8333….
-        #expect(isClose(
-            try Metrics.averagePrecision(labels: [false, false, true, true], scores: [0.1, 0.4, 0.35, 0.8]), 5.0 / 6))
+        #expect(
+            isClose(
+                try Metrics.averagePrecision(labels: [false, false, true, true], scores: [0.1, 0.4, 0.35, 0.8]), 5.0 / 6))
         // All tied: precision is the positive rate at the one threshold.
         #expect(isClose(try Metrics.averagePrecision(labels: [true, false, false, false], scores: [1, 1, 1, 1]), 0.25))
         #expect(try Metrics.averagePrecision(labels: [true, true], scores: [0.2, 0.9]) == 1)
@@ -397,9 +404,11 @@ struct MetricsTests {
         #expect(abs(try Metrics.logLoss(labels: [false], probabilities: [1]) + log(1e-15)) < 0.06)
         #expect(try Metrics.logLoss(labels: [true], probabilities: [1]) < 1e-14)
         // scikit-learn's brier_score_loss example.
-        #expect(isClose(try Metrics.brierScore(labels: [false, true, true, false], probabilities: [0.1, 0.9, 0.8, 0.3]), 0.0375))
-        #expect(isClose(
-            try Metrics.brierScore(labels: [false, true], probabilities: [0.5, 1], weights: [3, 1]), 0.1875))
+        #expect(
+            isClose(try Metrics.brierScore(labels: [false, true, true, false], probabilities: [0.1, 0.9, 0.8, 0.3]), 0.0375))
+        #expect(
+            isClose(
+                try Metrics.brierScore(labels: [false, true], probabilities: [0.5, 1], weights: [3, 1]), 0.1875))
     }
 
     @Test func calibrationHandCase() throws {
@@ -427,9 +436,10 @@ struct MetricsTests {
         // Top 1 of 10, all tied: a tenth of each row, so the top's rate is the overall rate.
         #expect(isClose(try Metrics.lift(labels: labels, scores: [Double](repeating: 0.3, count: 10)), 1))
         // Top 2 of 4, the straddling group {b, c, d} needs one row, so each counts a third: (1 + ⅓) / 2 / (2/4).
-        #expect(isClose(
-            try Metrics.lift(labels: [true, true, false, false], scores: [0.9, 0.5, 0.5, 0.5], topFraction: 0.5),
-            (1 + 1.0 / 3) / 2 / 0.5))
+        #expect(
+            isClose(
+                try Metrics.lift(labels: [true, true, false, false], scores: [0.9, 0.5, 0.5, 0.5], topFraction: 0.5),
+                (1 + 1.0 / 3) / 2 / 0.5))
     }
 
     @Test(arguments: [
@@ -539,8 +549,9 @@ struct MetricsTests {
         #expect(MetricsError.invalidWeight(index: 1, value: -1).description.contains("(got -1.0)"))
         #expect(MetricsError.invalidBinCount(0).description.contains("(got 0)"))
         #expect(MetricsError.invalidTopFraction(1.5).description.contains("(got 1.5)"))
-        #expect(MetricsError.invalidFoldCount(requested: 5, smallestClass: 3).description
-            == "foldCount must be between 2 and the size of the smaller class (3) (got 5)")
+        #expect(
+            MetricsError.invalidFoldCount(requested: 5, smallestClass: 3).description
+                == "foldCount must be between 2 and the size of the smaller class (3) (got 5)")
     }
 
     // MARK: Encoding and size
@@ -551,8 +562,10 @@ struct MetricsTests {
         let data = try JSONEncoder().encode(report)
         #expect(try JSONDecoder().decode(ClassificationReport.self, from: data) == report)
         let json = String(decoding: data, as: UTF8.self)
-        for key in ["rowCount", "positiveCount", "rocAUC", "averagePrecision", "logLoss", "brierScore",
-                    "expectedCalibrationError", "liftTopDecile", "reliability", "meanPredicted", "observedRate"] {
+        for key in [
+            "rowCount", "positiveCount", "rocAUC", "averagePrecision", "logLoss", "brierScore",
+            "expectedCalibrationError", "liftTopDecile", "reliability", "meanPredicted", "observedRate",
+        ] {
             #expect(json.contains("\"\(key)\""), "missing key \(key)")
         }
     }

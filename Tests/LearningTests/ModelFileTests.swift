@@ -57,8 +57,9 @@ private func expectDecodingError(
 ) {
     let error = #expect(throws: ModelFileError.self, sourceLocation: sourceLocation) { try decode(bytes) }
     #expect(error == expected, sourceLocation: sourceLocation)
-    #expect(error?.description.hasPrefix("\(modelFileName): ") == true, "\(String(describing: error))",
-            sourceLocation: sourceLocation)
+    #expect(
+        error?.description.hasPrefix("\(modelFileName): ") == true, "\(String(describing: error))",
+        sourceLocation: sourceLocation)
 }
 
 // MARK: - Tests
@@ -132,8 +133,9 @@ struct ModelFileTests {
         let (_, _, bytes) = try trainedModel()
         let checksum = try decode(bytes).header.checksum
         let wrong = checksum == "0000000000000000" ? "0000000000000001" : "0000000000000000"
-        expectDecodingError(replacingOnce("\"\(checksum)\"", with: "\"\(wrong)\"", in: bytes),
-                            .checksumMismatch(file: modelFileName))
+        expectDecodingError(
+            replacingOnce("\"\(checksum)\"", with: "\"\(wrong)\"", in: bytes),
+            .checksumMismatch(file: modelFileName))
     }
 
     @Test func anotherVersionIsUnsupported() throws {
@@ -181,7 +183,8 @@ struct ModelFileTests {
     }
 
     @Test func notJSONAtAll() throws {
-        expectDecodingError(Array("customer,tenure\nc1,3\n".utf8), .notJSON(file: modelFileName, reason: "malformed or truncated"))
+        expectDecodingError(
+            Array("customer,tenure\nc1,3\n".utf8), .notJSON(file: modelFileName, reason: "malformed or truncated"))
     }
 
     @Test(arguments: ["intercept", "coefficients", "schema", "target"])

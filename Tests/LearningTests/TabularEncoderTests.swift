@@ -12,8 +12,9 @@ private func table(_ text: String, source: String = "data.csv") throws -> CSVTab
 /// A table from columns given in code; record i is on line i + 2 (one header line, one line a record).
 private func table(_ columns: KeyValuePairs<String, [String]>, source: String = "data.csv") -> CSVTable {
     let rows = columns.first?.value.count ?? 0
-    return CSVTable(source: source, header: columns.map(\.key), columns: columns.map(\.value),
-                    recordLines: (0..<rows).map { $0 + 2 })
+    return CSVTable(
+        source: source, header: columns.map(\.key), columns: columns.map(\.value),
+        recordLines: (0..<rows).map { $0 + 2 })
 }
 
 /// The design column called `name`.
@@ -72,7 +73,8 @@ struct TabularEncoderTests {
     // MARK: Column kinds
 
     @Test func numericAndCategoricalColumnsAreDetected() throws {
-        let data = try table("""
+        let data = try table(
+            """
             count,ratio,signed,code,word,target
             1,0.5,-3,A1,red,yes
             2, 1.25 ,+4,B2,green,no
@@ -85,8 +87,11 @@ struct TabularEncoderTests {
         for name in ["count", "ratio", "signed"] { #expect(numericEncoding(schema, name) != nil, "\(name) is numeric") }
         for name in ["code", "word"] { #expect(categoricalEncoding(schema, name) != nil, "\(name) is categorical") }
         #expect(notes == EncodingNotes())
-        #expect(schema.featureNames == ["count", "ratio", "signed", "code=A1", "code=B2", "code=C3", "code=D4",
-                                        "word=blue", "word=green", "word=red"])
+        #expect(
+            schema.featureNames == [
+                "count", "ratio", "signed", "code=A1", "code=B2", "code=C3", "code=D4",
+                "word=blue", "word=green", "word=red",
+            ])
         #expect(schema.featureCount == 10)
     }
 
@@ -128,7 +133,8 @@ struct TabularEncoderTests {
             #expect(maxAbsDifference(encoded, expected) <= 1e-9, "\(name) encoded values")
             // Standardised: mean 0, population deviation 1.
             let encodedMean = encoded.reduce(0, +) / Double(rows)
-            let encodedDeviation = (encoded.map { ($0 - encodedMean) * ($0 - encodedMean) }.reduce(0, +) / Double(rows)).squareRoot()
+            let encodedDeviation = (encoded.map { ($0 - encodedMean) * ($0 - encodedMean) }.reduce(0, +) / Double(rows))
+                .squareRoot()
             #expect(abs(encodedMean) <= 1e-9)
             #expect(isClose(encodedDeviation, 1, absolute: 1e-9))
         }
@@ -222,12 +228,13 @@ struct TabularEncoderTests {
     }
 
     @Test func imputationFillsMeansAndMostFrequentCategoriesWithIndicators() throws {
-        let data = table([
-            "amount": ["2", "", "4", "9", " "],
-            "color": ["red", "blue", "", "red", "green"],
-            "full": ["1", "2", "3", "4", "5"],
-            "kind": ["a", "b", "a", "b", "b"],
-        ], source: "impute.csv")
+        let data = table(
+            [
+                "amount": ["2", "", "4", "9", " "],
+                "color": ["red", "blue", "", "red", "green"],
+                "full": ["1", "2", "3", "4", "5"],
+                "kind": ["a", "b", "a", "b", "b"],
+            ], source: "impute.csv")
         let (schema, notes) = try TabularEncoder.fit(table: data, excluding: nil, options: ColumnOptions(missingPolicy: .impute))
         #expect(schema.missingPolicy == .impute)
 
@@ -247,9 +254,10 @@ struct TabularEncoderTests {
         #expect(numericEncoding(schema, "full")?.hasMissingIndicator == false)
         #expect(categoricalEncoding(schema, "kind")?.hasMissingIndicator == false)
         #expect(categoricalEncoding(schema, "kind")?.imputedCategory == "b")
-        #expect(schema.featureNames == [
-            "amount", "amount=missing", "color=blue", "color=green", "color=red", "color=missing", "full", "kind=a", "kind=b",
-        ])
+        #expect(
+            schema.featureNames == [
+                "amount", "amount=missing", "color=blue", "color=green", "color=red", "color=missing", "full", "kind=a", "kind=b",
+            ])
         #expect(notes.emptyColumns.isEmpty && notes.identifierColumns.isEmpty)
 
         let (design, encodeNotes) = try TabularEncoder.encode(data, schema: schema)
@@ -305,7 +313,8 @@ struct TabularEncoderTests {
         let training = table(["amount": ["1", "2", "3"], "color": ["a", "b", "a"]], source: "train.csv")
         let (schema, _) = try TabularEncoder.fit(table: training, excluding: nil, options: ColumnOptions())
         // Columns outside the schema (`note`) are ignored; its multi-line field moves the later records down.
-        let data = try table("""
+        let data = try table(
+            """
             note,color,amount
             "multi
             line",a,1
@@ -367,11 +376,12 @@ struct TabularEncoderTests {
 
     @Test func aColumnWithADistinctValueOnEveryRowIsAnIdentifier() throws {
         let rows = 25
-        let data = table([
-            "customer": (0..<rows).map { "cust-\($0)" },
-            "plan": (0..<rows).map { $0 % 3 == 0 ? "pro" : "basic" },
-            "number": (0..<rows).map { "\($0)" },
-        ], source: "customers.csv")
+        let data = table(
+            [
+                "customer": (0..<rows).map { "cust-\($0)" },
+                "plan": (0..<rows).map { $0 % 3 == 0 ? "pro" : "basic" },
+                "number": (0..<rows).map { "\($0)" },
+            ], source: "customers.csv")
         let (schema, notes) = try TabularEncoder.fit(table: data, excluding: nil, options: ColumnOptions())
         #expect(notes.identifierColumns == ["customer"])
         #expect(schema.columns.map(\.name) == ["plan", "number"])
@@ -410,11 +420,12 @@ struct TabularEncoderTests {
     @Test(arguments: ["--drop", "--categorical", "--numeric"])
     func anOptionNamingAnUnknownColumnIsAnError(option: String) throws {
         let data = table(["a": ["1", "2"], "b": ["x", "y"]], source: "opts.csv")
-        let options = switch option {
-        case "--drop": ColumnOptions(drop: ["nope"])
-        case "--categorical": ColumnOptions(categorical: ["nope"])
-        default: ColumnOptions(numeric: ["nope"])
-        }
+        let options =
+            switch option {
+            case "--drop": ColumnOptions(drop: ["nope"])
+            case "--categorical": ColumnOptions(categorical: ["nope"])
+            default: ColumnOptions(numeric: ["nope"])
+            }
         let error = #expect(throws: TabularError.self) {
             try TabularEncoder.fit(table: data, excluding: nil, options: options)
         }
@@ -534,7 +545,8 @@ struct TabularEncoderTests {
     @Test func aThirdValueInLabelsNamesItsLine() throws {
         let training = table(["y": ["won", "lost"]], source: "train.csv")
         let target = try TabularEncoder.target(in: training, column: "y", positive: nil)
-        let data = try table("""
+        let data = try table(
+            """
             note,y
             "a
             b",won
@@ -544,7 +556,8 @@ struct TabularEncoderTests {
 
             """, source: "eval.csv")
         let error = #expect(throws: TabularError.self) { try TabularEncoder.labels(in: data, target: target) }
-        #expect(error == .unexpectedTargetValue(file: "eval.csv", line: 5, column: "y", value: "pending", expected: ["won", "lost"]))
+        #expect(
+            error == .unexpectedTargetValue(file: "eval.csv", line: 5, column: "y", value: "pending", expected: ["won", "lost"]))
         expectDescribes(error, file: "eval.csv", line: 5, column: "y")
         #expect(error?.description.contains("'pending'") == true)
     }

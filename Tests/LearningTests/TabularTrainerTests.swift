@@ -21,7 +21,8 @@ private func trainingTable(seed: UInt64, rows: Int) throws -> CSVTable {
 }
 
 private func request(folds: Int? = nil, seed: UInt64 = 42, l2: Double? = nil) -> TabularTrainingRequest {
-    TabularTrainingRequest(target: "churned", l2Strength: l2, crossValidationFolds: folds, seed: seed, dataChecksum: "feedfacecafebeef")
+    TabularTrainingRequest(
+        target: "churned", l2Strength: l2, crossValidationFolds: folds, seed: seed, dataChecksum: "feedfacecafebeef")
 }
 
 private func naiveMeanAndSampleDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
@@ -65,7 +66,8 @@ struct TabularTrainerTests {
 
     @Test func eachFoldReportMatchesAnIndependentFit() throws {
         let table = try trainingTable(seed: 4, rows: 300)
-        let summary = try #require(try TabularTrainer.train(table, request: request(folds: 4, seed: 5)).model.metrics.crossValidation)
+        let summary = try #require(
+            try TabularTrainer.train(table, request: request(folds: 4, seed: 5)).model.metrics.crossValidation)
         let target = try TabularEncoder.target(in: table, column: "churned", positive: nil)
         let labels = try TabularEncoder.labels(in: table, target: target)
         let splits = try StratifiedKFold(labels: labels, foldCount: 4, seed: 5)
@@ -77,8 +79,9 @@ struct TabularTrainerTests {
                 design: design, labels: fold.trainIndices.map { labels[$0] },
                 configuration: LogisticRegressionConfiguration(l2Strength: 1 / Double(train.rowCount)))
             let (testDesign, _) = try TabularEncoder.encode(test, schema: schema)
-            let report = try Metrics.report(labels: fold.testIndices.map { labels[$0] },
-                                            probabilities: model.probabilities(for: testDesign))
+            let report = try Metrics.report(
+                labels: fold.testIndices.map { labels[$0] },
+                probabilities: model.probabilities(for: testDesign))
             #expect(isClose(summary.folds[index].rocAUC, report.rocAUC), "fold \(index)")
             #expect(isClose(summary.folds[index].logLoss, report.logLoss), "fold \(index)")
             #expect(summary.folds[index].rowCount == report.rowCount)
@@ -174,7 +177,9 @@ struct TabularTrainerTests {
 
     @Test func progressReportsFoldsThenTheFinalFit() throws {
         let table = try trainingTable(seed: 13, rows: 150)
-        final class Stages: @unchecked Sendable { var folds: [Int] = []; var finalFits = 0; var iterations = 0; var order: [String] = [] }
+        final class Stages: @unchecked Sendable {
+            var folds: [Int] = []; var finalFits = 0; var iterations = 0; var order: [String] = []
+        }
         let stages = Stages()
         _ = try TabularTrainer.train(table, request: request(folds: 3)) { stage in
             switch stage {
@@ -209,7 +214,10 @@ struct TabularTrainerTests {
     func fewerThanTwoFoldsIsRejectedAndQuoted(folds: Int) throws {
         let table = try trainingTable(seed: 15, rows: 50)
         let error = #expect(throws: LearningError.self) { try TabularTrainer.train(table, request: request(folds: folds)) }
-        #expect(error == .invalidParameter(name: "crossValidationFolds", value: "\(folds)", requirement: "must be >= 2 (or 0 for none)"))
+        #expect(
+            error
+                == .invalidParameter(name: "crossValidationFolds", value: "\(folds)", requirement: "must be >= 2 (or 0 for none)")
+        )
         #expect(error?.description.contains("(got \(folds))") == true)
     }
 

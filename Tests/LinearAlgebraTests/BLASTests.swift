@@ -19,8 +19,10 @@ func naiveProduct(_ a: Matrix<Double>, transposeA: Bool, _ b: Matrix<Double>, tr
 
 @Suite("BLAS wrappers against naive loops")
 struct BLASTests {
-    static let shapes: [(Int, Int, Int)] = [(0, 0, 0), (0, 3, 2), (3, 0, 2), (2, 3, 0), (1, 1, 1), (1, 5, 1),
-                                             (5, 1, 7), (7, 6, 5), (17, 9, 13), (64, 33, 1)]
+    static let shapes: [(Int, Int, Int)] = [
+        (0, 0, 0), (0, 3, 2), (3, 0, 2), (2, 3, 0), (1, 1, 1), (1, 5, 1),
+        (5, 1, 7), (7, 6, 5), (17, 9, 13), (64, 33, 1),
+    ]
 
     @Test(arguments: 0..<shapes.count, [false, true])
     func gemmMatchesTripleLoop(shapeIndex: Int, transposeB: Bool) throws {
@@ -70,7 +72,8 @@ struct BLASTests {
             try BLAS.gemm(Matrix<Double>(rowCount: 2, columnCount: 3), Matrix<Double>(rowCount: 2, columnCount: 2), into: &c)
         }
         #expect(throws: LinearAlgebraError.self) {
-            try BLAS.gemm(Matrix<Double>(rowCount: 2, columnCount: 3), aRows: 1..<3, Matrix<Double>(rowCount: 3, columnCount: 2), into: &c)
+            try BLAS.gemm(
+                Matrix<Double>(rowCount: 2, columnCount: 3), aRows: 1..<3, Matrix<Double>(rowCount: 3, columnCount: 2), into: &c)
         }
     }
 
@@ -190,7 +193,9 @@ struct CholeskyTests {
         #expect(throws: LinearAlgebraError.notPositiveDefinite(order: 2, pivot: 2)) {
             _ = try CholeskyFactor(factoring: indefinite)
         }
-        #expect(throws: LinearAlgebraError.self) { _ = try CholeskyFactor(factoring: Matrix<Double>(rowCount: 2, columnCount: 3)) }
+        #expect(throws: LinearAlgebraError.self) {
+            _ = try CholeskyFactor(factoring: Matrix<Double>(rowCount: 2, columnCount: 3))
+        }
         #expect(throws: LinearAlgebraError.self) { _ = try CholeskyFactor(factoring: Matrix<Double>.identity(2)).solving([1]) }
     }
 
@@ -215,7 +220,8 @@ struct KernelTests {
 
     @Test func log1pexpMatchesDirectFormulaWhereThatIsSafe() {
         for x in stride(from: -30.0, through: 30.0, by: 0.37) {
-            #expect(isClose(Kernels.log1pexp(x), Kernels.logarithm(1 + Kernels.expForTesting(x)), absolute: 1e-15, relative: 1e-12))
+            #expect(
+                isClose(Kernels.log1pexp(x), Kernels.logarithm(1 + Kernels.expForTesting(x)), absolute: 1e-15, relative: 1e-12))
         }
         #expect(Kernels.log1pexp(1000.0) == 1000)
         #expect(Kernels.log1pexp(-1000.0) == 0)
@@ -259,7 +265,9 @@ struct MatrixTests {
         #expect(m.transposed().storage == [1, 4, 2, 5, 3, 6])
         #expect(m.gatheringRows([1, 0, 1]).storage == [4, 5, 6, 1, 2, 3, 4, 5, 6])
         #expect(m.row(1) == [4, 5, 6])
-        #expect(throws: LinearAlgebraError.raggedRows(row: 1, expected: 2, got: 1)) { _ = try Matrix<Double>(rows: [[1, 2], [3]]) }
+        #expect(throws: LinearAlgebraError.raggedRows(row: 1, expected: 2, got: 1)) {
+            _ = try Matrix<Double>(rows: [[1, 2], [3]])
+        }
         #expect(throws: LinearAlgebraError.storageSize(expected: 4, got: 3)) {
             _ = try Matrix<Double>(rowCount: 2, columnCount: 2, storage: [1, 2, 3])
         }

@@ -31,7 +31,8 @@ private func switchboardExecutable() throws -> URL {
             let candidate = folder.appendingPathComponent("switchboard")
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate.path) {
+                FileManager.default.isExecutableFile(atPath: candidate.path)
+            {
                 return candidate
             }
             searched.append(candidate.path)
@@ -193,87 +194,114 @@ private let failingRuns: [FailingRun] = {
     let train = ["train", "--target", "churned", "--out", "model.json"]
     let predict = ["predict", "--model", "model.json", "--id", "id", "--out", "predictions.csv"]
     return [
-        FailingRun(name: "train: ragged row", files: ["ragged.csv": csv(ragged)], arguments: train + ["--data", "ragged.csv"],
-                   diagnostics: ["ragged.csv:11:", "'churned'", "expected 6 fields, found 5"]),
-        FailingRun(name: "train: missing target column", files: ["train.csv": csv(training)],
-                   arguments: ["train", "--data", "train.csv", "--target", "outcome", "--out", "model.json"],
-                   diagnostics: ["train.csv:", "missing column 'outcome'"]),
-        FailingRun(name: "train: target with three values",
-                   files: ["three.csv": csv(replacing(training, row: 10, column: 5, with: "maybe"))],
-                   arguments: train + ["--data", "three.csv"],
-                   diagnostics: ["three.csv:", "'churned'", "'maybe'", "exactly two values"]),
-        FailingRun(name: "train: NaN in a numeric column",
-                   files: ["nan.csv": csv(replacing(training, row: 4, column: 2, with: "NaN"))],
-                   arguments: train + ["--data", "nan.csv"],
-                   diagnostics: ["nan.csv:6:", "'monthly_spend'", "non-finite number 'NaN'"]),
-        FailingRun(name: "train: mostly numeric column",
-                   files: ["mostly.csv": csv(replacing(training, row: 20, column: 1, with: "n/a"))],
-                   arguments: train + ["--data", "mostly.csv"],
-                   diagnostics: ["mostly.csv:22:", "'age'", "'n/a'", "--categorical age"]),
-        FailingRun(name: "train: empty file", files: ["empty.csv": ""], arguments: train + ["--data", "empty.csv"],
-                   diagnostics: ["empty.csv:1:", "empty"]),
-        FailingRun(name: "train: missing input file", arguments: train + ["--data", "missing.csv"],
-                   diagnostics: ["missing.csv", "no such file"]),
-        FailingRun(name: "train: output folder does not exist", files: ["train.csv": csv(training)],
-                   arguments: ["train", "--data", "train.csv", "--target", "churned", "--out", "nowhere/model.json"],
-                   diagnostics: ["nowhere/model.json", "does not exist"]),
-        FailingRun(name: "train: --l2 -1", files: ["train.csv": csv(training)],
-                   arguments: train + ["--data", "train.csv", "--l2", "-1"],
-                   diagnostics: ["--l2 must be finite and >= 0 (got -1.0)"], isUsageError: true),
-        FailingRun(name: "train: --l2=-1", files: ["train.csv": csv(training)],
-                   arguments: train + ["--data", "train.csv", "--l2=-1"],
-                   diagnostics: ["--l2 must be finite and >= 0 (got -1.0)"], isUsageError: true),
-        FailingRun(name: "train: --cv 1", files: ["train.csv": csv(training)],
-                   arguments: train + ["--data", "train.csv", "--cv", "1"],
-                   diagnostics: ["--cv must be at least 2 (got 1)"], isUsageError: true),
-        FailingRun(name: "predict: text in a numeric column",
-                   files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 7, column: 1, with: "forty"))],
-                   needsModel: true, arguments: predict + ["--data", "score.csv"],
-                   diagnostics: ["score.csv:10:", "'age'", "expected a number, got 'forty'"]),
-        FailingRun(name: "predict: NaN in a numeric column",
-                   files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 12, column: 2, with: "nan"))],
-                   needsModel: true, arguments: predict + ["--data", "score.csv"],
-                   diagnostics: ["score.csv:15:", "'monthly_spend'", "non-finite number 'nan'"]),
-        FailingRun(name: "predict: missing cell",
-                   files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 5, column: 3, with: ""))],
-                   needsModel: true, arguments: predict + ["--data", "score.csv"],
-                   diagnostics: ["score.csv:8:", "'plan'", "missing value"]),
-        FailingRun(name: "predict: a model column is missing",
-                   files: ["score.csv": csv(customerRows(seed: 3, count: 5).map { Array($0.prefix(3)) },
-                                            header: Array(customerHeader.prefix(3)))],
-                   needsModel: true, arguments: predict + ["--data", "score.csv"],
-                   diagnostics: ["score.csv:", "missing column 'plan'"]),
-        FailingRun(name: "predict: empty file", files: ["score.csv": ""], needsModel: true,
-                   arguments: predict + ["--data", "score.csv"], diagnostics: ["score.csv:1:", "empty"]),
-        FailingRun(name: "predict: missing input file", needsModel: true, arguments: predict + ["--data", "absent.csv"],
-                   diagnostics: ["absent.csv", "no such file"]),
-        FailingRun(name: "predict: missing model file", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
-                   arguments: predict + ["--data", "score.csv"], diagnostics: ["model.json", "no such file"]),
-        FailingRun(name: "predict: corrupted model", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
-                   needsModel: true, corruptsModel: true, arguments: predict + ["--data", "score.csv"],
-                   diagnostics: ["model.json:", "corrupted model file", "checksum"]),
-        FailingRun(name: "predict: a CSV file as the model", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
-                   needsModel: true,
-                   arguments: ["predict", "--model", "score.csv", "--data", "score.csv", "--out", "predictions.csv"],
-                   diagnostics: ["score.csv:", "not a Switchboard model file"]),
-        FailingRun(name: "predict: output folder does not exist", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
-                   needsModel: true,
-                   arguments: ["predict", "--model", "model.json", "--data", "score.csv", "--out", "nowhere/predictions.csv"],
-                   diagnostics: ["nowhere/predictions.csv", "does not exist"]),
-        FailingRun(name: "predict: --id names no column", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
-                   needsModel: true,
-                   arguments: ["predict", "--model", "model.json", "--data", "score.csv", "--id", "key", "--out", "p.csv"],
-                   diagnostics: ["score.csv:", "missing column 'key'"]),
-        FailingRun(name: "evaluate: third target value",
-                   files: ["labelled.csv": csv(replacing(scoreRowsWithMultiLineID, row: 3, column: 5, with: "unsure"))],
-                   needsModel: true,
-                   arguments: ["evaluate", "--model", "model.json", "--data", "labelled.csv", "--json", "metrics.json"],
-                   diagnostics: ["labelled.csv:6:", "'churned'", "'unsure'"]),
-        FailingRun(name: "encode: text in a numeric column",
-                   files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 7, column: 1, with: "forty"))],
-                   needsModel: true,
-                   arguments: ["encode", "--model", "model.json", "--data", "score.csv", "--out", "design.csv"],
-                   diagnostics: ["score.csv:10:", "'age'", "'forty'"]),
+        FailingRun(
+            name: "train: ragged row", files: ["ragged.csv": csv(ragged)], arguments: train + ["--data", "ragged.csv"],
+            diagnostics: ["ragged.csv:11:", "'churned'", "expected 6 fields, found 5"]),
+        FailingRun(
+            name: "train: missing target column", files: ["train.csv": csv(training)],
+            arguments: ["train", "--data", "train.csv", "--target", "outcome", "--out", "model.json"],
+            diagnostics: ["train.csv:", "missing column 'outcome'"]),
+        FailingRun(
+            name: "train: target with three values",
+            files: ["three.csv": csv(replacing(training, row: 10, column: 5, with: "maybe"))],
+            arguments: train + ["--data", "three.csv"],
+            diagnostics: ["three.csv:", "'churned'", "'maybe'", "exactly two values"]),
+        FailingRun(
+            name: "train: NaN in a numeric column",
+            files: ["nan.csv": csv(replacing(training, row: 4, column: 2, with: "NaN"))],
+            arguments: train + ["--data", "nan.csv"],
+            diagnostics: ["nan.csv:6:", "'monthly_spend'", "non-finite number 'NaN'"]),
+        FailingRun(
+            name: "train: mostly numeric column",
+            files: ["mostly.csv": csv(replacing(training, row: 20, column: 1, with: "n/a"))],
+            arguments: train + ["--data", "mostly.csv"],
+            diagnostics: ["mostly.csv:22:", "'age'", "'n/a'", "--categorical age"]),
+        FailingRun(
+            name: "train: empty file", files: ["empty.csv": ""], arguments: train + ["--data", "empty.csv"],
+            diagnostics: ["empty.csv:1:", "empty"]),
+        FailingRun(
+            name: "train: missing input file", arguments: train + ["--data", "missing.csv"],
+            diagnostics: ["missing.csv", "no such file"]),
+        FailingRun(
+            name: "train: output folder does not exist", files: ["train.csv": csv(training)],
+            arguments: ["train", "--data", "train.csv", "--target", "churned", "--out", "nowhere/model.json"],
+            diagnostics: ["nowhere/model.json", "does not exist"]),
+        FailingRun(
+            name: "train: --l2 -1", files: ["train.csv": csv(training)],
+            arguments: train + ["--data", "train.csv", "--l2", "-1"],
+            diagnostics: ["--l2 must be finite and >= 0 (got -1.0)"], isUsageError: true),
+        FailingRun(
+            name: "train: --l2=-1", files: ["train.csv": csv(training)],
+            arguments: train + ["--data", "train.csv", "--l2=-1"],
+            diagnostics: ["--l2 must be finite and >= 0 (got -1.0)"], isUsageError: true),
+        FailingRun(
+            name: "train: --cv 1", files: ["train.csv": csv(training)],
+            arguments: train + ["--data", "train.csv", "--cv", "1"],
+            diagnostics: ["--cv must be at least 2 (got 1)"], isUsageError: true),
+        FailingRun(
+            name: "predict: text in a numeric column",
+            files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 7, column: 1, with: "forty"))],
+            needsModel: true, arguments: predict + ["--data", "score.csv"],
+            diagnostics: ["score.csv:10:", "'age'", "expected a number, got 'forty'"]),
+        FailingRun(
+            name: "predict: NaN in a numeric column",
+            files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 12, column: 2, with: "nan"))],
+            needsModel: true, arguments: predict + ["--data", "score.csv"],
+            diagnostics: ["score.csv:15:", "'monthly_spend'", "non-finite number 'nan'"]),
+        FailingRun(
+            name: "predict: missing cell",
+            files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 5, column: 3, with: ""))],
+            needsModel: true, arguments: predict + ["--data", "score.csv"],
+            diagnostics: ["score.csv:8:", "'plan'", "missing value"]),
+        FailingRun(
+            name: "predict: a model column is missing",
+            files: [
+                "score.csv": csv(
+                    customerRows(seed: 3, count: 5).map { Array($0.prefix(3)) },
+                    header: Array(customerHeader.prefix(3)))
+            ],
+            needsModel: true, arguments: predict + ["--data", "score.csv"],
+            diagnostics: ["score.csv:", "missing column 'plan'"]),
+        FailingRun(
+            name: "predict: empty file", files: ["score.csv": ""], needsModel: true,
+            arguments: predict + ["--data", "score.csv"], diagnostics: ["score.csv:1:", "empty"]),
+        FailingRun(
+            name: "predict: missing input file", needsModel: true, arguments: predict + ["--data", "absent.csv"],
+            diagnostics: ["absent.csv", "no such file"]),
+        FailingRun(
+            name: "predict: missing model file", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
+            arguments: predict + ["--data", "score.csv"], diagnostics: ["model.json", "no such file"]),
+        FailingRun(
+            name: "predict: corrupted model", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
+            needsModel: true, corruptsModel: true, arguments: predict + ["--data", "score.csv"],
+            diagnostics: ["model.json:", "corrupted model file", "checksum"]),
+        FailingRun(
+            name: "predict: a CSV file as the model", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
+            needsModel: true,
+            arguments: ["predict", "--model", "score.csv", "--data", "score.csv", "--out", "predictions.csv"],
+            diagnostics: ["score.csv:", "not a Switchboard model file"]),
+        FailingRun(
+            name: "predict: output folder does not exist", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
+            needsModel: true,
+            arguments: ["predict", "--model", "model.json", "--data", "score.csv", "--out", "nowhere/predictions.csv"],
+            diagnostics: ["nowhere/predictions.csv", "does not exist"]),
+        FailingRun(
+            name: "predict: --id names no column", files: ["score.csv": csv(customerRows(seed: 3, count: 5))],
+            needsModel: true,
+            arguments: ["predict", "--model", "model.json", "--data", "score.csv", "--id", "key", "--out", "p.csv"],
+            diagnostics: ["score.csv:", "missing column 'key'"]),
+        FailingRun(
+            name: "evaluate: third target value",
+            files: ["labelled.csv": csv(replacing(scoreRowsWithMultiLineID, row: 3, column: 5, with: "unsure"))],
+            needsModel: true,
+            arguments: ["evaluate", "--model", "model.json", "--data", "labelled.csv", "--json", "metrics.json"],
+            diagnostics: ["labelled.csv:6:", "'churned'", "'unsure'"]),
+        FailingRun(
+            name: "encode: text in a numeric column",
+            files: ["score.csv": csv(replacing(scoreRowsWithMultiLineID, row: 7, column: 1, with: "forty"))],
+            needsModel: true,
+            arguments: ["encode", "--model", "model.json", "--data", "score.csv", "--out", "design.csv"],
+            diagnostics: ["score.csv:10:", "'age'", "'forty'"]),
     ]
 }()
 

@@ -5,15 +5,19 @@ import Learning
 
 @Suite("Lead sample generator and shipped files")
 struct LeadSampleTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     static func bytes(_ relativePath: String) throws -> [UInt8] {
         try #require(FileManager.default.contents(atPath: root.appendingPathComponent(relativePath).path)).map { $0 }
     }
 
     @Test func committedSamplesRegenerateExactly() throws {
-        #expect(Array(LeadSampleGenerator(rowCount: 5000, seed: 7).generate().csv.utf8) == (try Self.bytes("Data/sample-leads.csv")))
-        #expect(Array(LeadSampleGenerator(rowCount: 1000, seed: 8).generate().csv.utf8) == (try Self.bytes("Data/incoming-leads.csv")))
+        #expect(
+            Array(LeadSampleGenerator(rowCount: 5000, seed: 7).generate().csv.utf8) == (try Self.bytes("Data/sample-leads.csv")))
+        #expect(
+            Array(LeadSampleGenerator(rowCount: 1000, seed: 8).generate().csv.utf8) == (try Self.bytes("Data/incoming-leads.csv"))
+        )
     }
 
     @Test func generatorIsDeterministicPerSeed() {
@@ -33,8 +37,10 @@ struct LeadSampleTests {
     @Test func fittedProbabilitiesRecoverTheHiddenTruth() throws {
         let (csv, truth) = LeadSampleGenerator(rowCount: 20_000, seed: 11).generate()
         let table = try CSVTable(parsing: Array(csv.utf8), source: "generated")
-        let result = try TabularTrainer.train(table, request: TabularTrainingRequest(
-            target: "converted", columns: ColumnOptions(drop: ["lead_id"])))
+        let result = try TabularTrainer.train(
+            table,
+            request: TabularTrainingRequest(
+                target: "converted", columns: ColumnOptions(drop: ["lead_id"])))
         let (fitted, _) = try result.model.probabilities(for: table)
         // Pearson correlation between fitted and true probabilities.
         let n = Double(truth.count)

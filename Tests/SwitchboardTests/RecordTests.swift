@@ -9,8 +9,10 @@ func table(_ text: String, _ name: String = "records.csv") throws -> CSVTable {
 
 let partnerHeader = RecordLoader.partnerColumns.joined(separator: ",")
 
-func partnerRow(id: String = "P1", type: String = "reseller", capacity: String = "10", open: String = "2",
-                status: String = "active", joined: String = "2024-03-01") -> String {
+func partnerRow(
+    id: String = "P1", type: String = "reseller", capacity: String = "10", open: String = "2",
+    status: String = "active", joined: String = "2024-03-01"
+) -> String {
     "\(id),Acme,\(type),gold,EMEA,DE,finance;retail,cloud,security,\(capacity),\(open),\(status),M1,\(joined),40,2,5,1000,250000"
 }
 
@@ -48,7 +50,9 @@ struct TimestampTests {
         #expect(Timestamp(iso: "2026-11-23 08:15")?.description == "2026-11-23T08:15:00Z")
         #expect(Timestamp(iso: "2024-02-29T10:00:00.123Z")?.description == "2024-02-29T10:00:00Z")
         #expect(Timestamp(iso: "1969-12-31T23:59:59Z")?.secondsSinceEpoch == -1)
-        for bad in ["2023-02-29", "2026-13-01", "2026-1-01", "yesterday", "2026-11-23T25:00", "2026-11-23Tx", "2026-11-23T10:00:00+02:00"] {
+        for bad in [
+            "2023-02-29", "2026-13-01", "2026-1-01", "yesterday", "2026-11-23T25:00", "2026-11-23Tx", "2026-11-23T10:00:00+02:00",
+        ] {
             #expect(Timestamp(iso: Substring(bad)) == nil, "\(bad)")
         }
     }
@@ -57,7 +61,10 @@ struct TimestampTests {
 @Suite("Ecosystem records")
 struct RecordTests {
     @Test func loadsAWellFormedPartner() throws {
-        let partners = try RecordLoader.partners(try table("\(partnerHeader)\n\(partnerRow())\n\(partnerRow(id: "P2", type: "System Integrator", status: "out of office"))\n"))
+        let partners = try RecordLoader.partners(
+            try table(
+                "\(partnerHeader)\n\(partnerRow())\n\(partnerRow(id: "P2", type: "System Integrator", status: "out of office"))\n"
+            ))
         #expect(partners.count == 2)
         #expect(partners[0].verticals == ["finance", "retail"])
         #expect(partners[0].remainingCapacity == 8)
@@ -91,23 +98,29 @@ struct RecordTests {
         }
     }
 
-    static let leadHeader = "id,created,region,country,vertical,technology,size_band,estimated_value,source,required_certifications,account_id"
+    static let leadHeader =
+        "id,created,region,country,vertical,technology,size_band,estimated_value,source,required_certifications,account_id"
     static let outcomeHeader = "lead_id,partner_id,assigned,outcome,closed,revenue"
 
     @Test func outcomesAreCheckedInThemselvesAndAcrossFiles() throws {
         let partners = try RecordLoader.partners(try table("\(partnerHeader)\n\(partnerRow())\n", "partners.csv"))
-        let leads = try RecordLoader.leads(try table("\(Self.leadHeader)\nL1,2026-01-05,EMEA,DE,finance,cloud,50-249,20000,web,,\n", "leads.csv"))
+        let leads = try RecordLoader.leads(
+            try table("\(Self.leadHeader)\nL1,2026-01-05,EMEA,DE,finance,cloud,50-249,20000,web,,\n", "leads.csv"))
         #expect(leads[0].requiredCertifications.isEmpty && leads[0].accountID == nil)
         func outcomes(_ rows: String) throws -> (CSVTable, [Outcome]) {
             let t = try table("\(Self.outcomeHeader)\n\(rows)\n", "outcomes.csv")
             return (t, try RecordLoader.outcomes(t))
         }
         #expect(throws: RecordError.self) { _ = try outcomes("L1,P1,2026-01-10,won,2026-01-09,100") }
-        #expect(throws: RecordError.emptyValue(file: "outcomes.csv", line: 2, column: "closed")) { _ = try outcomes("L1,P1,2026-01-10,won,,100") }
+        #expect(throws: RecordError.emptyValue(file: "outcomes.csv", line: 2, column: "closed")) {
+            _ = try outcomes("L1,P1,2026-01-10,won,,100")
+        }
         #expect(throws: RecordError.self) { _ = try outcomes("L1,P1,2026-01-10,lost,2026-01-20,100") }
         #expect(throws: RecordError.self) { _ = try outcomes("L1,P1,2026-01-10,maybe,2026-01-20,0") }
         let sources = EcosystemSources()
-        for (row, column) in [("L9,P1,2026-01-10,won,2026-01-20,100", "lead_id"), ("L1,P9,2026-01-10,won,2026-01-20,100", "partner_id")] {
+        for (row, column) in [
+            ("L9,P1,2026-01-10,won,2026-01-20,100", "lead_id"), ("L1,P9,2026-01-10,won,2026-01-20,100", "partner_id"),
+        ] {
             let (t, records) = try outcomes(row)
             let ecosystem = Ecosystem(partners: partners, leads: leads, outcomes: records)
             #expect(throws: RecordError.self) {
@@ -133,19 +146,33 @@ struct RecordTests {
     }
 
     @Test func activityActionsAndHistory() throws {
-        let activity = try RecordLoader.activity(try table("partner_id,period,portal_logins,trainings_completed,deal_registrations,marketing_funds_used,revenue,churned_next\nP1,0,10,1,2,0,5000,no\nP1,1,4,0,1,0,0,yes\n"))
+        let activity = try RecordLoader.activity(
+            try table(
+                "partner_id,period,portal_logins,trainings_completed,deal_registrations,marketing_funds_used,revenue,churned_next\nP1,0,10,1,2,0,5000,no\nP1,1,4,0,1,0,0,yes\n"
+            ))
         #expect(activity.map(\.churnedNext) == [false, true])
         #expect(throws: RecordError.self) {
-            _ = try RecordLoader.activity(try table("partner_id,period,portal_logins,trainings_completed,deal_registrations,marketing_funds_used,revenue,churned_next\nP1,0,10,1,2,0,5000,no\nP1,0,4,0,1,0,0,yes\n"))
+            _ = try RecordLoader.activity(
+                try table(
+                    "partner_id,period,portal_logins,trainings_completed,deal_registrations,marketing_funds_used,revenue,churned_next\nP1,0,10,1,2,0,5000,no\nP1,0,4,0,1,0,0,yes\n"
+                ))
         }
-        let actions = try RecordLoader.actions(try table("id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,Security course,training,reseller;msp,,500,trainings_completed=+2;quality=+0.3\n"))
-        #expect(actions[0].effects == [ActionEffect(attribute: "quality", change: 0.3), ActionEffect(attribute: "trainings_completed", change: 2)])
+        let actions = try RecordLoader.actions(
+            try table(
+                "id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,Security course,training,reseller;msp,,500,trainings_completed=+2;quality=+0.3\n"
+            ))
+        #expect(
+            actions[0].effects == [
+                ActionEffect(attribute: "quality", change: 0.3), ActionEffect(attribute: "trainings_completed", change: 2),
+            ])
         #expect(actions[0].eligibleTypes.contains(.msp) && actions[0].eligibleTiers.isEmpty)
         #expect(throws: RecordError.self) {
-            _ = try RecordLoader.actions(try table("id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,X,training,,,500,quality\n"))
+            _ = try RecordLoader.actions(
+                try table("id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,X,training,,,500,quality\n"))
         }
         #expect(throws: RecordError.self) {
-            _ = try RecordLoader.actions(try table("id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,X,training,wizard,,500,\n"))
+            _ = try RecordLoader.actions(
+                try table("id,name,type,eligible_types,eligible_tiers,cost,effects\nA1,X,training,wizard,,500,\n"))
         }
     }
 }

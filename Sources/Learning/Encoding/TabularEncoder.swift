@@ -7,7 +7,9 @@ public struct ColumnOptions: Sendable, Equatable {
     public var numeric: [String] = []
     public var missingPolicy: MissingValuePolicy = .error
 
-    public init(drop: [String] = [], categorical: [String] = [], numeric: [String] = [], missingPolicy: MissingValuePolicy = .error) {
+    public init(
+        drop: [String] = [], categorical: [String] = [], numeric: [String] = [], missingPolicy: MissingValuePolicy = .error
+    ) {
         self.drop = drop
         self.categorical = categorical
         self.numeric = numeric
@@ -32,11 +34,15 @@ public struct EncodingNotes: Sendable, Equatable {
     public var warnings: [String] {
         var lines: [String] = []
         for column in identifierColumns {
-            lines.append("column '\(column)' holds a distinct value on every row; left out as an identifier (name it in --categorical to keep it)")
+            lines.append(
+                "column '\(column)' holds a distinct value on every row; left out as an identifier (name it in --categorical to keep it)"
+            )
         }
         for column in emptyColumns { lines.append("column '\(column)' is empty on every row; left out") }
         for (column, count) in unseenCategories.sorted(by: { $0.key < $1.key }) {
-            lines.append("column '\(column)': \(count) cell\(count == 1 ? "" : "s") held a category not seen in training (encoded as all zeros)")
+            lines.append(
+                "column '\(column)': \(count) cell\(count == 1 ? "" : "s") held a category not seen in training (encoded as all zeros)"
+            )
         }
         return lines
     }
@@ -90,7 +96,9 @@ public enum TabularEncoder {
             return TargetSpecification(column: column, positive: positive, negative: negative)
         }
         guard distinct.count == 2 else { throw .targetNotBinary(file: table.source, column: column, values: sorted) }
-        let conventional: Set<String> = ["yes", "y", "true", "t", "1", "won", "win", "positive", "churned", "converted", "success"]
+        let conventional: Set<String> = [
+            "yes", "y", "true", "t", "1", "won", "win", "positive", "churned", "converted", "success",
+        ]
         let matches = distinct.filter { conventional.contains($0.lowercased()) }
         guard matches.count == 1, let chosen = matches.first else {
             throw .ambiguousPositive(file: table.source, column: column, values: sorted)
@@ -109,11 +117,14 @@ public enum TabularEncoder {
         for (row, cell) in table.columns[index].enumerated() {
             if isMissing(cell) { throw .missingValue(file: table.source, line: table.recordLines[row], column: target.column) }
             let value = trimmed(cell)
-            if value == target.positive { labels.append(true) }
-            else if value == target.negative { labels.append(false) }
-            else {
-                throw .unexpectedTargetValue(file: table.source, line: table.recordLines[row], column: target.column,
-                                             value: String(value), expected: [target.positive, target.negative])
+            if value == target.positive {
+                labels.append(true)
+            } else if value == target.negative {
+                labels.append(false)
+            } else {
+                throw .unexpectedTargetValue(
+                    file: table.source, line: table.recordLines[row], column: target.column,
+                    value: String(value), expected: [target.positive, target.negative])
             }
         }
         return labels
@@ -132,7 +143,8 @@ public enum TabularEncoder {
         for column in options.categorical where options.numeric.contains(column) {
             throw .conflictingColumnOptions(column: column)
         }
-        for (option, names) in [("--drop", options.drop), ("--categorical", options.categorical), ("--numeric", options.numeric)] {
+        for (option, names) in [("--drop", options.drop), ("--categorical", options.categorical), ("--numeric", options.numeric)]
+        {
             for name in names where table.columnIndex(named: name) == nil {
                 throw .unknownColumn(file: table.source, option: option, column: name)
             }
@@ -186,9 +198,12 @@ public enum TabularEncoder {
                 let presentMean = meanAndScale(present).0
                 for row in missingRows { values[row] = presentMean }
                 let (mean, scale) = meanAndScale(values)
-                columns.append(.numeric(NumericEncoding(
-                    name: name, mean: mean, scale: scale, imputedValue: options.missingPolicy == .impute ? presentMean : nil,
-                    hasMissingIndicator: hasIndicator)))
+                columns.append(
+                    .numeric(
+                        NumericEncoding(
+                            name: name, mean: mean, scale: scale,
+                            imputedValue: options.missingPolicy == .impute ? presentMean : nil,
+                            hasMissingIndicator: hasIndicator)))
             } else {
                 var counts: [String: Int] = [:]
                 for cell in cells where !isMissing(cell) { counts[String(trimmed(cell)), default: 0] += 1 }
@@ -197,9 +212,12 @@ public enum TabularEncoder {
                     continue
                 }
                 let mostFrequent = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
-                columns.append(.categorical(CategoricalEncoding(
-                    name: name, categories: counts.keys.sorted(), imputedCategory: options.missingPolicy == .impute ? mostFrequent : nil,
-                    hasMissingIndicator: hasIndicator)))
+                columns.append(
+                    .categorical(
+                        CategoricalEncoding(
+                            name: name, categories: counts.keys.sorted(),
+                            imputedCategory: options.missingPolicy == .impute ? mostFrequent : nil,
+                            hasMissingIndicator: hasIndicator)))
             }
         }
         if columns.isEmpty { throw .noFeatures(file: table.source) }
@@ -259,7 +277,8 @@ public enum TabularEncoder {
                             throw .notANumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
                         }
                         guard parsed.isFinite else {
-                            throw .nonFiniteNumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                            throw .nonFiniteNumber(
+                                file: table.source, line: table.recordLines[row], column: column.name, value: cell)
                         }
                         value = parsed
                     }

@@ -29,14 +29,17 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(fix the value, or pass --categorical \(column) to treat the column as categories)"
         case let .targetNotBinary(file, column, values):
             let shown = values.prefix(6).map { "'\($0)'" }.joined(separator: ", ")
-            return "\(file): target column '\(column)' must hold exactly two values; found \(values.count): \(shown)\(values.count > 6 ? ", …" : "")"
+            return
+                "\(file): target column '\(column)' must hold exactly two values; found \(values.count): \(shown)\(values.count > 6 ? ", …" : "")"
         case let .ambiguousPositive(file, column, values):
             return "\(file): target column '\(column)' holds \(values.map { "'\($0)'" }.joined(separator: " and ")); "
                 + "say which is positive with --positive"
         case let .positiveNotFound(file, column, positive, values):
-            return "\(file): target column '\(column)' has no value '\(positive)' (it holds \(values.map { "'\($0)'" }.joined(separator: ", ")))"
+            return
+                "\(file): target column '\(column)' has no value '\(positive)' (it holds \(values.map { "'\($0)'" }.joined(separator: ", ")))"
         case let .unexpectedTargetValue(file, line, column, value, expected):
-            return "\(file):\(line): column '\(column)': target value '\(value)' is neither \(expected.map { "'\($0)'" }.joined(separator: " nor "))"
+            return
+                "\(file):\(line): column '\(column)': target value '\(value)' is neither \(expected.map { "'\($0)'" }.joined(separator: " nor "))"
         case let .noRows(file):
             return "\(file): no data rows"
         case let .noFeatures(file):

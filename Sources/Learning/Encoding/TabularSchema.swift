@@ -54,7 +54,8 @@ public enum ColumnEncoding: Sendable, Codable, Equatable {
         case let .numeric(encoding):
             return [encoding.name] + (encoding.hasMissingIndicator ? ["\(encoding.name)=missing"] : [])
         case let .categorical(encoding):
-            return encoding.categories.map { "\(encoding.name)=\($0)" } + (encoding.hasMissingIndicator ? ["\(encoding.name)=missing"] : [])
+            return encoding.categories.map { "\(encoding.name)=\($0)" }
+                + (encoding.hasMissingIndicator ? ["\(encoding.name)=missing"] : [])
         }
     }
 }

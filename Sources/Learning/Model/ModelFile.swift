@@ -16,7 +16,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .wrongFormat(file, found):
             return "\(file): not a Switchboard model file (format '\(found)')"
         case let .unsupportedVersion(file, found, supported):
-            return "\(file): model format version \(found) is not supported; this build reads version \(supported) (retrain the model)"
+            return
+                "\(file): model format version \(found) is not supported; this build reads version \(supported) (retrain the model)"
         case let .wrongKind(file, found, expected):
             return "\(file): holds a '\(found)' model; this command needs a '\(expected)' model"
         case let .corrupted(file, reason):
@@ -73,7 +74,9 @@ public enum ModelFile {
 
     /// Decodes and verifies a model file: format, version, kind, structure, checksum and consistency.
     /// - Throws: `ModelFileError` naming `file`.
-    public static func decode<Model: VersionedModel>(_ type: Model.Type, from bytes: [UInt8], file: String) throws(ModelFileError) -> Model {
+    public static func decode<Model: VersionedModel>(_ type: Model.Type, from bytes: [UInt8], file: String) throws(ModelFileError)
+        -> Model
+    {
         let data = Data(bytes)
         guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
             throw .notJSON(file: file, reason: bytes.isEmpty ? "the file is empty" : "malformed or truncated")

@@ -17,8 +17,10 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
     public var trainedAt: String
     public var seconds: Double
 
-    public init(source: String, rowCount: Int, positiveCount: Int, l2Strength: Double, report: SolverReport,
-                dataChecksum: String, trainedAt: String = "", seconds: Double = 0) {
+    public init(
+        source: String, rowCount: Int, positiveCount: Int, l2Strength: Double, report: SolverReport,
+        dataChecksum: String, trainedAt: String = "", seconds: Double = 0
+    ) {
         self.source = source
         self.rowCount = rowCount
         self.positiveCount = positiveCount
@@ -86,8 +88,10 @@ public struct TabularModel: VersionedModel, Sendable, Equatable {
     public var training: TrainingMetadata
     public var metrics: ModelMetrics
 
-    public init(target: TargetSpecification, schema: TabularSchema, model: LogisticRegression,
-                training: TrainingMetadata, metrics: ModelMetrics) {
+    public init(
+        target: TargetSpecification, schema: TabularSchema, model: LogisticRegression,
+        training: TrainingMetadata, metrics: ModelMetrics
+    ) {
         header = ModelHeader(kind: Self.kind)
         self.target = target
         self.schema = schema

@@ -15,9 +15,11 @@ public struct TabularTrainingRequest: Sendable {
     /// FNV-1a 64 of the training file's bytes, recorded in the model.
     public var dataChecksum: String
 
-    public init(target: String, positive: String? = nil, columns: ColumnOptions = ColumnOptions(), l2Strength: Double? = nil,
-                solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), crossValidationFolds: Int? = nil,
-                seed: UInt64 = 42, dataChecksum: String = "") {
+    public init(
+        target: String, positive: String? = nil, columns: ColumnOptions = ColumnOptions(), l2Strength: Double? = nil,
+        solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), crossValidationFolds: Int? = nil,
+        seed: UInt64 = 42, dataChecksum: String = ""
+    ) {
         self.target = target
         self.positive = positive
         self.columns = columns
@@ -73,7 +75,8 @@ public enum TabularTrainer {
                 let (schema, _) = try TabularEncoder.fit(table: train, excluding: target.column, options: request.columns)
                 let (design, _) = try TabularEncoder.encode(train, schema: schema)
                 let configuration = LogisticRegressionConfiguration(
-                    l2Strength: request.l2Strength ?? 1 / Double(train.rowCount), solver: request.solver, options: request.options)
+                    l2Strength: request.l2Strength ?? 1 / Double(train.rowCount), solver: request.solver, options: request.options
+                )
                 let (model, _) = try LogisticRegression.fit(design: design, labels: trainLabels, configuration: configuration)
                 let (testDesign, _) = try TabularEncoder.encode(test, schema: schema)
                 reports.append(try Metrics.report(labels: testLabels, probabilities: try model.probabilities(for: testDesign)))
@@ -92,8 +95,9 @@ public enum TabularTrainer {
         let metadata = TrainingMetadata(
             source: table.source, rowCount: table.rowCount, positiveCount: labels.filter { $0 }.count, l2Strength: l2,
             report: report, dataChecksum: request.dataChecksum)
-        let tabular = TabularModel(target: target, schema: schema, model: model, training: metadata,
-                                   metrics: ModelMetrics(training: trainingReport, crossValidation: crossValidation))
+        let tabular = TabularModel(
+            target: target, schema: schema, model: model, training: metadata,
+            metrics: ModelMetrics(training: trainingReport, crossValidation: crossValidation))
         return TabularTrainingResult(model: tabular, notes: notes)
     }
 }

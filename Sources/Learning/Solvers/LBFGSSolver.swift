@@ -57,8 +57,10 @@ public enum LBFGSSolver {
             for _ in 0..<60 {
                 for j in 0..<p { trial[j] = theta[j] + t * direction[j] }
                 let trialValue = objective.value(at: trial, gradient: &trialGradient)
-                if acceptsStep(value: value, slope: slope, step: t, trialValue: trialValue,
-                               trialSlope: directionalDerivative(trialGradient, direction)) {
+                if acceptsStep(
+                    value: value, slope: slope, step: t, trialValue: trialValue,
+                    trialSlope: directionalDerivative(trialGradient, direction))
+                {
                     var s = [Double](repeating: 0, count: p), y = s
                     var sy = 0.0
                     for j in 0..<p {
@@ -82,8 +84,9 @@ public enum LBFGSSolver {
             if !accepted || stalled >= 5 { break }
         }
         let norm = infinityNorm(gradient)
-        return SolverReport(parameters: theta, solver: .lbfgs, iterations: iteration,
-                            converged: norm <= options.gradientTolerance, objective: value, gradientNorm: norm,
-                            passes: objective.passCount)
+        return SolverReport(
+            parameters: theta, solver: .lbfgs, iterations: iteration,
+            converged: norm <= options.gradientTolerance, objective: value, gradientNorm: norm,
+            passes: objective.passCount)
     }
 }

@@ -28,8 +28,8 @@ public final class LogisticObjective: @unchecked Sendable {
     public private(set) var passCount = 0
 
     let design: Matrix<Double>
-    let targets: [Double]          // yᵢ ∈ {0, 1}
-    let normalizedWeights: [Double]   // sᵢ / Σs (1/n each when unweighted)
+    let targets: [Double]  // yᵢ ∈ {0, 1}
+    let normalizedWeights: [Double]  // sᵢ / Σs (1/n each when unweighted)
     let workspaces: [Workspace]
 
     /// Makes the objective over `design` (n×d) and binary `labels`.
@@ -63,17 +63,23 @@ public final class LogisticObjective: @unchecked Sendable {
                 guard weight.isFinite, weight >= 0 else { throw .invalidSampleWeight(index: index, value: weight) }
                 total += weight
             }
-            guard total > 0 else { throw .invalidParameter(name: "sampleWeights", value: "all zero", requirement: "must have a positive sum") }
+            guard total > 0 else {
+                throw .invalidParameter(name: "sampleWeights", value: "all zero", requirement: "must have a positive sum")
+            }
             self.normalizedWeights = weights.map { $0 / total }
         } else {
             self.normalizedWeights = [Double](repeating: 1 / Double(design.rowCount), count: design.rowCount)
         }
-        let workers = max(1, min(workerCount ?? ParallelRows.workerCount(rows: design.rowCount, columns: design.columnCount),
-                                 design.rowCount))
+        let workers = max(
+            1,
+            min(
+                workerCount ?? ParallelRows.workerCount(rows: design.rowCount, columns: design.columnCount),
+                design.rowCount))
         let blockRows = Self.blockRows(columns: design.columnCount)
         self.workspaces = (0..<workers).map { w in
-            Workspace(rows: ParallelRows.range(worker: w, of: workers, rows: design.rowCount), blockRows: blockRows,
-                      featureCount: design.columnCount)
+            Workspace(
+                rows: ParallelRows.range(worker: w, of: workers, rows: design.rowCount), blockRows: blockRows,
+                featureCount: design.columnCount)
         }
     }
 
@@ -125,8 +131,9 @@ public final class LogisticObjective: @unchecked Sendable {
         if wantGradient { passCount += 1 }
         let spaces = workspaces
         ParallelRows.run(workers: spaces.count) { [self] w in
-            spaces[w].sweep(objective: self, coefficients: coefficients, intercept: intercept,
-                            wantGradient: wantGradient, wantHessian: wantHessian)
+            spaces[w].sweep(
+                objective: self, coefficients: coefficients, intercept: intercept,
+                wantGradient: wantGradient, wantHessian: wantHessian)
         }
         // Reduce in a fixed order.
         var loss = 0.0
@@ -230,30 +237,30 @@ final class Workspace: @unchecked Sendable {
         if d > 0 { try! BLAS.gemv(design, aRows: range, coefficients, beta: 1, into: &block.margin) }
         var blockLoss = 0.0, blockResidual = 0.0, blockCurvature = 0.0
         objective.normalizedWeights.withUnsafeBufferPointer { weights in
-        objective.targets.withUnsafeBufferPointer { y in
-            block.margin.withUnsafeBufferPointer { z in
-                block.residual.withUnsafeMutableBufferPointer { r in
-                    block.curvature.withUnsafeMutableBufferPointer { c in
-                        for i in 0..<count {
-                            let row = range.lowerBound + i
-                            let s = weights[row]
-                            let zi = z[i], yi = y[row]
-                            // One exponential serves the loss and σ: e = exp(−|z|).
-                            let e = Kernels.exponential(-abs(zi))
-                            let softplus = max(zi, 0) + Kernels.log1p(e)
-                            let p = zi >= 0 ? 1 / (1 + e) : e / (1 + e)
-                            blockLoss += s * (softplus - yi * zi)
-                            let residual = s * (p - yi)
-                            r[i] = residual
-                            blockResidual += residual
-                            let curvature = s * p * (1 - p)
-                            c[i] = curvature
-                            blockCurvature += curvature
+            objective.targets.withUnsafeBufferPointer { y in
+                block.margin.withUnsafeBufferPointer { z in
+                    block.residual.withUnsafeMutableBufferPointer { r in
+                        block.curvature.withUnsafeMutableBufferPointer { c in
+                            for i in 0..<count {
+                                let row = range.lowerBound + i
+                                let s = weights[row]
+                                let zi = z[i], yi = y[row]
+                                // One exponential serves the loss and σ: e = exp(−|z|).
+                                let e = Kernels.exponential(-abs(zi))
+                                let softplus = max(zi, 0) + Kernels.log1p(e)
+                                let p = zi >= 0 ? 1 / (1 + e) : e / (1 + e)
+                                blockLoss += s * (softplus - yi * zi)
+                                let residual = s * (p - yi)
+                                r[i] = residual
+                                blockResidual += residual
+                                let curvature = s * p * (1 - p)
+                                c[i] = curvature
+                                blockCurvature += curvature
+                            }
                         }
                     }
                 }
             }
-        }
         }
         loss += blockLoss
         guard wantGradient else { return }

@@ -8,7 +8,9 @@ public struct LogisticRegressionConfiguration: Sendable, Equatable, Codable {
     public var options: SolverOptions
     public var fitsIntercept: Bool
 
-    public init(l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true) {
+    public init(
+        l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true
+    ) {
         self.l2Strength = l2Strength
         self.solver = solver
         self.options = options
@@ -74,9 +76,10 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
                 let newton = try NewtonSolver.minimize(objective, start: report.parameters, options: rest) { k, f, g in
                     progress?(done + k, f, g)
                 }
-                report = SolverReport(parameters: newton.parameters, solver: .newton, iterations: done + newton.iterations,
-                                      converged: newton.converged, objective: newton.objective,
-                                      gradientNorm: newton.gradientNorm, passes: newton.passes)
+                report = SolverReport(
+                    parameters: newton.parameters, solver: .newton, iterations: done + newton.iterations,
+                    converged: newton.converged, objective: newton.objective,
+                    gradientNorm: newton.gradientNorm, passes: newton.passes)
             }
         }
         let d = design.columnCount

@@ -33,8 +33,10 @@ public enum NewtonSolver {
             for _ in 0..<60 {
                 for j in 0..<p { trial[j] = theta[j] + t * step[j] }
                 let trialValue = objective.value(at: trial, gradient: &trialGradient, hessian: &trialHessian)
-                if acceptsStep(value: value, slope: slope, step: t, trialValue: trialValue,
-                               trialSlope: directionalDerivative(trialGradient, step)) {
+                if acceptsStep(
+                    value: value, slope: slope, step: t, trialValue: trialValue,
+                    trialSlope: directionalDerivative(trialGradient, step))
+                {
                     theta = trial; value = trialValue
                     swap(&gradient, &trialGradient); swap(&hessian, &trialHessian)
                     accepted = true
@@ -47,9 +49,10 @@ public enum NewtonSolver {
         }
         let norm = infinityNorm(gradient)
         guard value.isFinite else { throw .nonFiniteObjective(iteration: iteration) }
-        return SolverReport(parameters: theta, solver: .newton, iterations: iteration,
-                            converged: norm <= options.gradientTolerance, objective: value, gradientNorm: norm,
-                            passes: objective.passCount)
+        return SolverReport(
+            parameters: theta, solver: .newton, iterations: iteration,
+            converged: norm <= options.gradientTolerance, objective: value, gradientNorm: norm,
+            passes: objective.passCount)
     }
 
     /// Solves H·x = b in place; adds a growing ridge when H is numerically singular (λ = 0 with collinear columns).

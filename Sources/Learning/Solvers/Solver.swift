@@ -36,7 +36,8 @@ public struct SolverOptions: Sendable, Equatable, Codable {
     /// Checks every option, quoting the bad value.
     public func validate() throws(LearningError) {
         guard gradientTolerance > 0, gradientTolerance.isFinite else {
-            throw .invalidParameter(name: "gradientTolerance", value: "\(gradientTolerance)", requirement: "must be finite and > 0")
+            throw .invalidParameter(
+                name: "gradientTolerance", value: "\(gradientTolerance)", requirement: "must be finite and > 0")
         }
         guard maxIterations >= 1 else {
             throw .invalidParameter(name: "maxIterations", value: "\(maxIterations)", requirement: "must be >= 1")

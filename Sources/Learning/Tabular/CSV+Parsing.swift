@@ -333,9 +333,11 @@ struct CSVScanner: Sendable {
         for field in 0...index {
             var end = fieldEnds[field]
             if field == index {
-                end = fieldStart + bytes.withUnsafeBufferPointer { buffer in
-                    Self.validUTF8Prefix(UnsafeBufferPointer(rebasing: buffer[fieldStart..<end]))
-                }
+                end =
+                    fieldStart
+                    + bytes.withUnsafeBufferPointer { buffer in
+                        Self.validUTF8Prefix(UnsafeBufferPointer(rebasing: buffer[fieldStart..<end]))
+                    }
             }
             var afterCarriageReturn = false
             for byte in bytes[fieldStart..<end] {

@@ -13,7 +13,8 @@ extension CSVTable {
 
     /// The records at `indices`, in that order, keeping their original line numbers.
     public func selectingRows(_ indices: [Int]) -> CSVTable {
-        CSVTable(source: source, header: header, columns: columns.map { column in indices.map { column[$0] } },
-                 recordLines: indices.map { recordLines[$0] }, delimiter: delimiter)
+        CSVTable(
+            source: source, header: header, columns: columns.map { column in indices.map { column[$0] } },
+            recordLines: indices.map { recordLines[$0] }, delimiter: delimiter)
     }
 }

@@ -28,8 +28,12 @@ public struct LeadSampleGenerator: Sendable {
         let verticalEffect: [Double] = [0.35, -0.2, 0.1, -0.45, -0.6, 0.5]
         let sourceEffect: [Double] = [-0.4, 0.9, 0.3, -0.8, 0.1]
         let sizeEffect: [Double] = [-0.5, 0.0, 0.3, 0.45]
-        var lines = [CSVWriter.line(["lead_id", "region", "vertical", "source", "company_size", "deal_value",
-                                     "web_visits", "emails_opened", "days_since_contact", "converted"])]
+        var lines = [
+            CSVWriter.line([
+                "lead_id", "region", "vertical", "source", "company_size", "deal_value",
+                "web_visits", "emails_opened", "days_since_contact", "converted",
+            ])
+        ]
         var probabilities: [Double] = []
         probabilities.reserveCapacity(rowCount)
         for index in 0..<rowCount {
@@ -48,10 +52,11 @@ public struct LeadSampleGenerator: Sendable {
             let p = Kernels.sigmoid(margin)
             probabilities.append(p)
             let converted = rng.nextUniform() < p
-            lines.append(CSVWriter.line([
-                "L\(seed)-\(index + 1)", Self.regions[region], Self.verticals[vertical], Self.sources[source],
-                Self.sizeBands[size], "\(Int(value))", "\(visits)", "\(opened)", "\(days)", converted ? "yes" : "no",
-            ]))
+            lines.append(
+                CSVWriter.line([
+                    "L\(seed)-\(index + 1)", Self.regions[region], Self.verticals[vertical], Self.sources[source],
+                    Self.sizeBands[size], "\(Int(value))", "\(visits)", "\(opened)", "\(days)", converted ? "yes" : "no",
+                ]))
         }
         return (lines.joined(), probabilities)
     }

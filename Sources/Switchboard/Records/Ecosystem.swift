@@ -20,8 +20,10 @@ public struct Ecosystem: Sendable {
     public var actions: [Action]
     public var actionHistory: [ActionTaken]
 
-    public init(partners: [Partner], leads: [Lead] = [], outcomes: [Outcome] = [], activity: [PartnerActivity] = [],
-                actions: [Action] = [], actionHistory: [ActionTaken] = []) {
+    public init(
+        partners: [Partner], leads: [Lead] = [], outcomes: [Outcome] = [], activity: [PartnerActivity] = [],
+        actions: [Action] = [], actionHistory: [ActionTaken] = []
+    ) {
         self.partners = partners
         self.leads = leads
         self.outcomes = outcomes
@@ -33,7 +35,9 @@ public struct Ecosystem: Sendable {
     /// Checks references across files: every outcome's lead and partner exist, an outcome is not assigned before
     /// its lead was created, activity and action history name known partners and actions.
     /// - Parameter lines: the line of each record in its file, for error messages (as loaded).
-    public func validate(sources: EcosystemSources, outcomeLines: [Int], activityLines: [Int], historyLines: [Int]) throws(RecordError) {
+    public func validate(sources: EcosystemSources, outcomeLines: [Int], activityLines: [Int], historyLines: [Int])
+        throws(RecordError)
+    {
         if partners.isEmpty { throw .emptySet(file: sources.partners, what: "partners") }
         let partnerIDs = Set(partners.map(\.id))
         var leadCreated: [String: Timestamp] = [:]
@@ -41,30 +45,36 @@ public struct Ecosystem: Sendable {
         for (index, outcome) in outcomes.enumerated() {
             let line = outcomeLines[index]
             guard let created = leadCreated[outcome.leadID] else {
-                throw .unknownReference(file: sources.outcomes, line: line, column: "lead_id", id: outcome.leadID, referencedFile: sources.leads)
+                throw .unknownReference(
+                    file: sources.outcomes, line: line, column: "lead_id", id: outcome.leadID, referencedFile: sources.leads)
             }
             guard partnerIDs.contains(outcome.partnerID) else {
-                throw .unknownReference(file: sources.outcomes, line: line, column: "partner_id", id: outcome.partnerID,
-                                        referencedFile: sources.partners)
+                throw .unknownReference(
+                    file: sources.outcomes, line: line, column: "partner_id", id: outcome.partnerID,
+                    referencedFile: sources.partners)
             }
             if outcome.assigned < created {
-                throw .outOfOrder(file: sources.outcomes, line: line, column: "assigned",
-                                  reason: "assigned \(outcome.assigned.dateDescription) before the lead was created \(created.dateDescription)")
+                throw .outOfOrder(
+                    file: sources.outcomes, line: line, column: "assigned",
+                    reason: "assigned \(outcome.assigned.dateDescription) before the lead was created \(created.dateDescription)")
             }
         }
         for (index, record) in activity.enumerated() where !partnerIDs.contains(record.partnerID) {
-            throw .unknownReference(file: sources.activity, line: activityLines[index], column: "partner_id", id: record.partnerID,
-                                    referencedFile: sources.partners)
+            throw .unknownReference(
+                file: sources.activity, line: activityLines[index], column: "partner_id", id: record.partnerID,
+                referencedFile: sources.partners)
         }
         let actionIDs = Set(actions.map(\.id))
         for (index, taken) in actionHistory.enumerated() {
             if !partnerIDs.contains(taken.partnerID) {
-                throw .unknownReference(file: sources.actionHistory, line: historyLines[index], column: "partner_id",
-                                        id: taken.partnerID, referencedFile: sources.partners)
+                throw .unknownReference(
+                    file: sources.actionHistory, line: historyLines[index], column: "partner_id",
+                    id: taken.partnerID, referencedFile: sources.partners)
             }
             if !actionIDs.contains(taken.actionID) {
-                throw .unknownReference(file: sources.actionHistory, line: historyLines[index], column: "action_id",
-                                        id: taken.actionID, referencedFile: sources.actions)
+                throw .unknownReference(
+                    file: sources.actionHistory, line: historyLines[index], column: "action_id",
+                    id: taken.actionID, referencedFile: sources.actions)
             }
         }
     }

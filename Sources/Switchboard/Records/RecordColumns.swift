@@ -42,7 +42,8 @@ struct RecordColumns {
             throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "is not a finite number")
         }
         if let minimum, value < minimum {
-            throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "must be at least \(Self.format(minimum))")
+            throw .impossibleValue(
+                file: file, line: line(row), column: column, value: cell, reason: "must be at least \(Self.format(minimum))")
         }
         return value
     }
@@ -63,14 +64,17 @@ struct RecordColumns {
             throw .notANumber(file: file, line: line(row), column: column, value: cell)
         }
         if let minimum, value < minimum {
-            throw .impossibleValue(file: file, line: line(row), column: column, value: cell, reason: "must be at least \(minimum)")
+            throw .impossibleValue(
+                file: file, line: line(row), column: column, value: cell, reason: "must be at least \(minimum)")
         }
         return value
     }
 
     func optionalTime(_ column: String, _ row: Int) throws(RecordError) -> Timestamp? {
         guard let cell = optionalText(column, row) else { return nil }
-        guard let time = Timestamp(iso: Substring(cell)) else { throw .badTime(file: file, line: line(row), column: column, value: cell) }
+        guard let time = Timestamp(iso: Substring(cell)) else {
+            throw .badTime(file: file, line: line(row), column: column, value: cell)
+        }
         return time
     }
 
@@ -93,7 +97,8 @@ struct RecordColumns {
         case "1", "true", "yes", "y", "t": return true
         case "0", "false", "no", "n", "f": return false
         default:
-            throw .badEnumeration(file: file, line: line(row), column: column, value: cell, allowed: ["true", "false", "1", "0", "yes", "no"])
+            throw .badEnumeration(
+                file: file, line: line(row), column: column, value: cell, allowed: ["true", "false", "1", "0", "yes", "no"])
         }
     }
 

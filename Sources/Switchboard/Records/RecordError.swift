@@ -22,9 +22,11 @@ public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .impossibleValue(file, line, column, value, reason):
             return "\(file):\(line): column '\(column)': '\(value)' \(reason)"
         case let .badEnumeration(file, line, column, value, allowed):
-            return "\(file):\(line): column '\(column)': '\(value)' is not one of \(allowed.map { "'\($0)'" }.joined(separator: ", "))"
+            return
+                "\(file):\(line): column '\(column)': '\(value)' is not one of \(allowed.map { "'\($0)'" }.joined(separator: ", "))"
         case let .badTime(file, line, column, value):
-            return "\(file):\(line): column '\(column)': expected a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ), got '\(value)'"
+            return
+                "\(file):\(line): column '\(column)': expected a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ), got '\(value)'"
         case let .duplicateID(file, line, id, firstLine):
             return "\(file):\(line): duplicate id '\(id)' (first on line \(firstLine))"
         case let .unknownReference(file, line, column, id, referencedFile):

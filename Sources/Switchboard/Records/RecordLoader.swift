@@ -4,16 +4,22 @@ import Learning
 /// enumerations, times, impossible values) and ids (duplicates), and `Ecosystem.validate` checks references
 /// across files. Errors name file, line and column; nothing is half-loaded.
 public enum RecordLoader {
-    public static let partnerColumns = ["id", "name", "type", "tier", "region", "country", "verticals", "technologies",
-                                        "certifications", "capacity", "open_leads", "status", "manager_id", "joined",
-                                        "portal_logins", "trainings_completed", "deal_registrations",
-                                        "marketing_funds_used", "revenue_12m"]
-    public static let leadColumns = ["id", "created", "region", "country", "vertical", "technology", "size_band",
-                                     "estimated_value", "source"]
+    public static let partnerColumns = [
+        "id", "name", "type", "tier", "region", "country", "verticals", "technologies",
+        "certifications", "capacity", "open_leads", "status", "manager_id", "joined",
+        "portal_logins", "trainings_completed", "deal_registrations",
+        "marketing_funds_used", "revenue_12m",
+    ]
+    public static let leadColumns = [
+        "id", "created", "region", "country", "vertical", "technology", "size_band",
+        "estimated_value", "source",
+    ]
     public static let leadOptionalColumns = ["required_certifications", "account_id"]
     public static let outcomeColumns = ["lead_id", "partner_id", "assigned", "outcome", "closed", "revenue"]
-    public static let activityColumns = ["partner_id", "period", "portal_logins", "trainings_completed",
-                                         "deal_registrations", "marketing_funds_used", "revenue", "churned_next"]
+    public static let activityColumns = [
+        "partner_id", "period", "portal_logins", "trainings_completed",
+        "deal_registrations", "marketing_funds_used", "revenue", "churned_next",
+    ]
     public static let actionColumns = ["id", "name", "type", "eligible_types", "eligible_tiers", "cost", "effects"]
     public static let actionHistoryColumns = ["partner_id", "action_id", "time"]
 
@@ -28,19 +34,21 @@ public enum RecordLoader {
             seen[id] = c.line(row)
             let capacity = try c.integer("capacity", row, minimum: 0)
             let open = try c.integer("open_leads", row, minimum: 0)
-            result.append(Partner(
-                id: id, name: try c.text("name", row), type: try c.enumeration("type", row, as: PartnerType.self),
-                tier: try c.enumeration("tier", row, as: PartnerTier.self), region: try c.text("region", row),
-                country: try c.text("country", row), verticals: c.set("verticals", row), technologies: c.set("technologies", row),
-                certifications: c.set("certifications", row), capacity: capacity, openLeads: open,
-                status: try c.enumeration("status", row, as: PartnerStatus.self), managerID: try c.text("manager_id", row),
-                joined: try c.time("joined", row),
-                activity: ActivityFigures(
-                    portalLogins: try c.number("portal_logins", row, minimum: 0),
-                    trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
-                    dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
-                    marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
-                    revenue: try c.number("revenue_12m", row, minimum: 0))))
+            result.append(
+                Partner(
+                    id: id, name: try c.text("name", row), type: try c.enumeration("type", row, as: PartnerType.self),
+                    tier: try c.enumeration("tier", row, as: PartnerTier.self), region: try c.text("region", row),
+                    country: try c.text("country", row), verticals: c.set("verticals", row),
+                    technologies: c.set("technologies", row),
+                    certifications: c.set("certifications", row), capacity: capacity, openLeads: open,
+                    status: try c.enumeration("status", row, as: PartnerStatus.self), managerID: try c.text("manager_id", row),
+                    joined: try c.time("joined", row),
+                    activity: ActivityFigures(
+                        portalLogins: try c.number("portal_logins", row, minimum: 0),
+                        trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
+                        dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
+                        marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
+                        revenue: try c.number("revenue_12m", row, minimum: 0))))
         }
         return result
     }
@@ -54,12 +62,14 @@ public enum RecordLoader {
             let id = try c.text("id", row)
             if let first = seen[id] { throw .duplicateID(file: c.file, line: c.line(row), id: id, firstLine: first) }
             seen[id] = c.line(row)
-            result.append(Lead(
-                id: id, created: try c.time("created", row), region: try c.text("region", row), country: try c.text("country", row),
-                vertical: try c.text("vertical", row), technology: try c.text("technology", row),
-                sizeBand: try c.text("size_band", row), estimatedValue: try c.number("estimated_value", row, minimum: 0),
-                source: try c.text("source", row), requiredCertifications: c.set("required_certifications", row),
-                accountID: c.optionalText("account_id", row)))
+            result.append(
+                Lead(
+                    id: id, created: try c.time("created", row), region: try c.text("region", row),
+                    country: try c.text("country", row),
+                    vertical: try c.text("vertical", row), technology: try c.text("technology", row),
+                    sizeBand: try c.text("size_band", row), estimatedValue: try c.number("estimated_value", row, minimum: 0),
+                    source: try c.text("source", row), requiredCertifications: c.set("required_certifications", row),
+                    accountID: c.optionalText("account_id", row)))
         }
         return result
     }
@@ -80,18 +90,22 @@ public enum RecordLoader {
             let kind = try c.enumeration("outcome", row, as: OutcomeKind.self)
             let closed = try c.optionalTime("closed", row)
             if let closed, closed < assigned {
-                throw .outOfOrder(file: c.file, line: c.line(row), column: "closed",
-                                  reason: "closed \(closed.dateDescription) before it was assigned \(assigned.dateDescription)")
+                throw .outOfOrder(
+                    file: c.file, line: c.line(row), column: "closed",
+                    reason: "closed \(closed.dateDescription) before it was assigned \(assigned.dateDescription)")
             }
             if closed == nil && (kind == .won || kind == .lost) {
                 throw .emptyValue(file: c.file, line: c.line(row), column: "closed")
             }
             let revenue = try c.optionalNumber("revenue", row, minimum: 0) ?? 0
             if kind != .won && revenue > 0 {
-                throw .impossibleValue(file: c.file, line: c.line(row), column: "revenue", value: RecordColumns.format(revenue),
-                                       reason: "must be 0 for a lead that was not won")
+                throw .impossibleValue(
+                    file: c.file, line: c.line(row), column: "revenue", value: RecordColumns.format(revenue),
+                    reason: "must be 0 for a lead that was not won")
             }
-            result.append(Outcome(leadID: leadID, partnerID: partnerID, assigned: assigned, outcome: kind, closed: closed, revenue: revenue))
+            result.append(
+                Outcome(leadID: leadID, partnerID: partnerID, assigned: assigned, outcome: kind, closed: closed, revenue: revenue)
+            )
         }
         return result
     }
@@ -109,15 +123,16 @@ public enum RecordLoader {
                 throw .duplicateID(file: c.file, line: c.line(row), id: "\(partnerID) period \(period)", firstLine: first)
             }
             seen[key] = c.line(row)
-            result.append(PartnerActivity(
-                partnerID: partnerID, period: period,
-                figures: ActivityFigures(
-                    portalLogins: try c.number("portal_logins", row, minimum: 0),
-                    trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
-                    dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
-                    marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
-                    revenue: try c.number("revenue", row, minimum: 0)),
-                churnedNext: try c.boolean("churned_next", row)))
+            result.append(
+                PartnerActivity(
+                    partnerID: partnerID, period: period,
+                    figures: ActivityFigures(
+                        portalLogins: try c.number("portal_logins", row, minimum: 0),
+                        trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
+                        dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
+                        marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
+                        revenue: try c.number("revenue", row, minimum: 0)),
+                    churnedNext: try c.boolean("churned_next", row)))
         }
         return result
     }
@@ -135,31 +150,36 @@ public enum RecordLoader {
             var types: [PartnerType] = []
             for item in c.set("eligible_types", row) {
                 guard let type = PartnerType(rawValue: item.lowercased()) else {
-                    throw .badEnumeration(file: c.file, line: c.line(row), column: "eligible_types", value: item,
-                                          allowed: PartnerType.allCases.map(\.rawValue))
+                    throw .badEnumeration(
+                        file: c.file, line: c.line(row), column: "eligible_types", value: item,
+                        allowed: PartnerType.allCases.map(\.rawValue))
                 }
                 types.append(type)
             }
             var tiers: [PartnerTier] = []
             for item in c.set("eligible_tiers", row) {
                 guard let tier = PartnerTier(rawValue: item.lowercased()) else {
-                    throw .badEnumeration(file: c.file, line: c.line(row), column: "eligible_tiers", value: item,
-                                          allowed: PartnerTier.allCases.map(\.rawValue))
+                    throw .badEnumeration(
+                        file: c.file, line: c.line(row), column: "eligible_tiers", value: item,
+                        allowed: PartnerTier.allCases.map(\.rawValue))
                 }
                 tiers.append(tier)
             }
             var effects: [ActionEffect] = []
             for item in c.set("effects", row) {
                 let parts = item.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let change = Double(parts[1].replacingOccurrences(of: "+", with: "")), change.isFinite else {
-                    throw .impossibleValue(file: c.file, line: c.line(row), column: "effects", value: item,
-                                           reason: "is not of the form attribute=change (e.g. trainings_completed=+2)")
+                guard parts.count == 2, let change = Double(parts[1].replacingOccurrences(of: "+", with: "")), change.isFinite
+                else {
+                    throw .impossibleValue(
+                        file: c.file, line: c.line(row), column: "effects", value: item,
+                        reason: "is not of the form attribute=change (e.g. trainings_completed=+2)")
                 }
                 effects.append(ActionEffect(attribute: String(parts[0]).trimmingBlanks(), change: change))
             }
-            result.append(Action(
-                id: id, name: try c.text("name", row), type: try c.enumeration("type", row, as: ActionType.self),
-                eligibleTypes: types, eligibleTiers: tiers, cost: try c.number("cost", row, minimum: 0), effects: effects))
+            result.append(
+                Action(
+                    id: id, name: try c.text("name", row), type: try c.enumeration("type", row, as: ActionType.self),
+                    eligibleTypes: types, eligibleTiers: tiers, cost: try c.number("cost", row, minimum: 0), effects: effects))
         }
         return result
     }
@@ -168,8 +188,10 @@ public enum RecordLoader {
         let c = try RecordColumns(table, required: actionHistoryColumns)
         var result: [ActionTaken] = []
         for row in 0..<c.rowCount {
-            result.append(ActionTaken(partnerID: try c.text("partner_id", row), actionID: try c.text("action_id", row),
-                                      time: try c.time("time", row)))
+            result.append(
+                ActionTaken(
+                    partnerID: try c.text("partner_id", row), actionID: try c.text("action_id", row),
+                    time: try c.time("time", row)))
         }
         return result
     }

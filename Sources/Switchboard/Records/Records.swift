@@ -1,6 +1,8 @@
 /// The kinds of partner in a channel ecosystem.
 public enum PartnerType: String, Sendable, Codable, CaseIterable {
-    case reseller, msp, systemIntegrator = "system integrator", isv, oem, referral, distributor
+    case reseller, msp
+    case systemIntegrator = "system integrator"
+    case isv, oem, referral, distributor
 }
 
 /// Programme tiers, highest first.
@@ -10,7 +12,8 @@ public enum PartnerTier: String, Sendable, Codable, CaseIterable {
 
 /// Whether a partner takes leads now.
 public enum PartnerStatus: String, Sendable, Codable, CaseIterable {
-    case active, paused, outOfOffice = "out of office"
+    case active, paused
+    case outOfOffice = "out of office"
 }
 
 /// How an assigned lead ended.
@@ -27,7 +30,8 @@ public enum OutcomeKind: String, Sendable, Codable, CaseIterable {
 
 /// The kinds of action a channel manager can push to a partner.
 public enum ActionType: String, Sendable, Codable, CaseIterable {
-    case training, certification, campaign, incentive, onboarding, businessReview = "business review"
+    case training, certification, campaign, incentive, onboarding
+    case businessReview = "business review"
 }
 
 /// The activity figures a partner portal reports, over a period or over the last 12 months.
@@ -38,7 +42,9 @@ public struct ActivityFigures: Sendable, Codable, Equatable {
     public var marketingFundsUsed: Double
     public var revenue: Double
 
-    public init(portalLogins: Double, trainingsCompleted: Double, dealRegistrations: Double, marketingFundsUsed: Double, revenue: Double) {
+    public init(
+        portalLogins: Double, trainingsCompleted: Double, dealRegistrations: Double, marketingFundsUsed: Double, revenue: Double
+    ) {
         self.portalLogins = portalLogins
         self.trainingsCompleted = trainingsCompleted
         self.dealRegistrations = dealRegistrations
@@ -128,7 +134,8 @@ public struct Action: Sendable, Codable, Equatable, Identifiable {
 
     /// Whether `partner` may receive this action.
     public func isEligible(_ partner: Partner) -> Bool {
-        (eligibleTypes.isEmpty || eligibleTypes.contains(partner.type)) && (eligibleTiers.isEmpty || eligibleTiers.contains(partner.tier))
+        (eligibleTypes.isEmpty || eligibleTypes.contains(partner.type))
+            && (eligibleTiers.isEmpty || eligibleTiers.contains(partner.tier))
     }
 }
 

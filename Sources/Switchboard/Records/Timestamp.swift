@@ -24,13 +24,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return value
         }
         guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month) else { return nil }
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month)
+        else { return nil }
         var hour = 0, minute = 0, second = 0
         var rest = bytes[10...]
         if let separator = rest.first {
             guard separator == 0x54 || separator == 0x20, bytes.count >= 16, bytes[13] == 0x3A,
-                  let h = number(11, 2), let m = number(14, 2), h < 24, m < 60 else { return nil }
+                let h = number(11, 2), let m = number(14, 2), h < 24, m < 60
+            else { return nil }
             hour = h; minute = m
             rest = bytes[16...]
             if rest.first == 0x3A {
@@ -65,7 +67,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Days between this instant and a later one (fractional).
     public func days(until later: Timestamp) -> Double { Double(later.secondsSinceEpoch - secondsSinceEpoch) / 86_400 }
 
-    public func adding(days: Double) -> Timestamp { Timestamp(secondsSinceEpoch: secondsSinceEpoch + Int64((days * 86_400).rounded())) }
+    public func adding(days: Double) -> Timestamp {
+        Timestamp(secondsSinceEpoch: secondsSinceEpoch + Int64((days * 86_400).rounded()))
+    }
 
     static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
 
