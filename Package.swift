@@ -19,15 +19,16 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "Learning", dependencies: ["LinearAlgebra"]),
-        .target(name: "Switchboard", dependencies: ["Learning", "LinearAlgebra"]),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], exclude: ["README.md"]),
+        .target(name: "Learning", dependencies: ["LinearAlgebra"], exclude: ["README.md"]),
+        .target(name: "Switchboard", dependencies: ["Learning", "LinearAlgebra"], exclude: ["README.md"]),
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
                 "Switchboard", "Learning", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "SwitchboardBenchmarks",

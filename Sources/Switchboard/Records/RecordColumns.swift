@@ -102,6 +102,30 @@ struct RecordColumns {
         }
     }
 
+    /// A `;`-separated set of enumeration values (any case), each checked.
+    func enumerationSet<E: RawRepresentable & CaseIterable>(_ column: String, _ row: Int, as _: E.Type) throws(RecordError) -> [E]
+    where E.RawValue == String {
+        var result: [E] = []
+        for item in set(column, row) {
+            guard let value = E(rawValue: item.lowercased()) else {
+                throw .badEnumeration(
+                    file: file, line: line(row), column: column, value: item, allowed: E.allCases.map(\.rawValue))
+            }
+            result.append(value)
+        }
+        return result
+    }
+
+    /// The five activity figures, each a number ≥ 0; the revenue column's name differs between files.
+    func activityFigures(_ row: Int, revenueColumn: String) throws(RecordError) -> ActivityFigures {
+        ActivityFigures(
+            portalLogins: try number("portal_logins", row, minimum: 0),
+            trainingsCompleted: try number("trainings_completed", row, minimum: 0),
+            dealRegistrations: try number("deal_registrations", row, minimum: 0),
+            marketingFundsUsed: try number("marketing_funds_used", row, minimum: 0),
+            revenue: try number(revenueColumn, row, minimum: 0))
+    }
+
     /// A `;`-separated set: trimmed, empty items dropped, duplicates removed, sorted.
     func set(_ column: String, _ row: Int) -> [String] {
         guard let cell = optionalText(column, row) else { return [] }
@@ -119,5 +143,19 @@ extension String {
         while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
         while let c = s.last, c == " " || c == "\t" { s.removeLast() }
         return String(s)
+    }
+}
+
+/// Remembers the line each key was first seen on, and rejects a second occurrence.
+struct UniqueKeys {
+    private var firstLines: [String: Int] = [:]
+
+    /// Records `key` at `row`'s line; throws `duplicateID` when it was seen before. `label` is what the error shows.
+    mutating func insert(_ key: String, label: String? = nil, row: Int, in columns: RecordColumns) throws(RecordError) {
+        let line = columns.line(row)
+        if let first = firstLines[key] {
+            throw .duplicateID(file: columns.file, line: line, id: label ?? key, firstLine: first)
+        }
+        firstLines[key] = line
     }
 }

@@ -25,13 +25,12 @@ public enum RecordLoader {
 
     public static func partners(_ table: CSVTable) throws(RecordError) -> [Partner] {
         let c = try RecordColumns(table, required: partnerColumns)
-        var seen: [String: Int] = [:]
+        var ids = UniqueKeys()
         var result: [Partner] = []
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            if let first = seen[id] { throw .duplicateID(file: c.file, line: c.line(row), id: id, firstLine: first) }
-            seen[id] = c.line(row)
+            try ids.insert(id, row: row, in: c)
             let capacity = try c.integer("capacity", row, minimum: 0)
             let open = try c.integer("open_leads", row, minimum: 0)
             result.append(
@@ -43,25 +42,19 @@ public enum RecordLoader {
                     certifications: c.set("certifications", row), capacity: capacity, openLeads: open,
                     status: try c.enumeration("status", row, as: PartnerStatus.self), managerID: try c.text("manager_id", row),
                     joined: try c.time("joined", row),
-                    activity: ActivityFigures(
-                        portalLogins: try c.number("portal_logins", row, minimum: 0),
-                        trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
-                        dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
-                        marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
-                        revenue: try c.number("revenue_12m", row, minimum: 0))))
+                    activity: try c.activityFigures(row, revenueColumn: "revenue_12m")))
         }
         return result
     }
 
     public static func leads(_ table: CSVTable) throws(RecordError) -> [Lead] {
         let c = try RecordColumns(table, required: leadColumns, optional: leadOptionalColumns)
-        var seen: [String: Int] = [:]
+        var ids = UniqueKeys()
         var result: [Lead] = []
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            if let first = seen[id] { throw .duplicateID(file: c.file, line: c.line(row), id: id, firstLine: first) }
-            seen[id] = c.line(row)
+            try ids.insert(id, row: row, in: c)
             result.append(
                 Lead(
                     id: id, created: try c.time("created", row), region: try c.text("region", row),
@@ -78,14 +71,10 @@ public enum RecordLoader {
         let c = try RecordColumns(table, required: outcomeColumns)
         var result: [Outcome] = []
         result.reserveCapacity(c.rowCount)
-        var seen: [String: Int] = [:]
+        var pairs = UniqueKeys()
         for row in 0..<c.rowCount {
             let leadID = try c.text("lead_id", row), partnerID = try c.text("partner_id", row)
-            let key = leadID + "\u{1F}" + partnerID
-            if let first = seen[key] {
-                throw .duplicateID(file: c.file, line: c.line(row), id: "\(leadID) → \(partnerID)", firstLine: first)
-            }
-            seen[key] = c.line(row)
+            try pairs.insert(leadID + "\u{1F}" + partnerID, label: "\(leadID) → \(partnerID)", row: row, in: c)
             let assigned = try c.time("assigned", row)
             let kind = try c.enumeration("outcome", row, as: OutcomeKind.self)
             let closed = try c.optionalTime("closed", row)
@@ -114,24 +103,15 @@ public enum RecordLoader {
         let c = try RecordColumns(table, required: activityColumns)
         var result: [PartnerActivity] = []
         result.reserveCapacity(c.rowCount)
-        var seen: [String: Int] = [:]
+        var periods = UniqueKeys()
         for row in 0..<c.rowCount {
             let partnerID = try c.text("partner_id", row)
             let period = try c.integer("period", row, minimum: 0)
-            let key = "\(partnerID)\u{1F}\(period)"
-            if let first = seen[key] {
-                throw .duplicateID(file: c.file, line: c.line(row), id: "\(partnerID) period \(period)", firstLine: first)
-            }
-            seen[key] = c.line(row)
+            try periods.insert("\(partnerID)\u{1F}\(period)", label: "\(partnerID) period \(period)", row: row, in: c)
             result.append(
                 PartnerActivity(
                     partnerID: partnerID, period: period,
-                    figures: ActivityFigures(
-                        portalLogins: try c.number("portal_logins", row, minimum: 0),
-                        trainingsCompleted: try c.number("trainings_completed", row, minimum: 0),
-                        dealRegistrations: try c.number("deal_registrations", row, minimum: 0),
-                        marketingFundsUsed: try c.number("marketing_funds_used", row, minimum: 0),
-                        revenue: try c.number("revenue", row, minimum: 0)),
+                    figures: try c.activityFigures(row, revenueColumn: "revenue"),
                     churnedNext: try c.boolean("churned_next", row)))
         }
         return result
@@ -141,30 +121,13 @@ public enum RecordLoader {
     /// `trainings_completed=+2;quality=+0.3`.
     public static func actions(_ table: CSVTable) throws(RecordError) -> [Action] {
         let c = try RecordColumns(table, required: actionColumns)
-        var seen: [String: Int] = [:]
+        var ids = UniqueKeys()
         var result: [Action] = []
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            if let first = seen[id] { throw .duplicateID(file: c.file, line: c.line(row), id: id, firstLine: first) }
-            seen[id] = c.line(row)
-            var types: [PartnerType] = []
-            for item in c.set("eligible_types", row) {
-                guard let type = PartnerType(rawValue: item.lowercased()) else {
-                    throw .badEnumeration(
-                        file: c.file, line: c.line(row), column: "eligible_types", value: item,
-                        allowed: PartnerType.allCases.map(\.rawValue))
-                }
-                types.append(type)
-            }
-            var tiers: [PartnerTier] = []
-            for item in c.set("eligible_tiers", row) {
-                guard let tier = PartnerTier(rawValue: item.lowercased()) else {
-                    throw .badEnumeration(
-                        file: c.file, line: c.line(row), column: "eligible_tiers", value: item,
-                        allowed: PartnerTier.allCases.map(\.rawValue))
-                }
-                tiers.append(tier)
-            }
+            try ids.insert(id, row: row, in: c)
+            let types = try c.enumerationSet("eligible_types", row, as: PartnerType.self)
+            let tiers = try c.enumerationSet("eligible_tiers", row, as: PartnerTier.self)
             var effects: [ActionEffect] = []
             for item in c.set("effects", row) {
                 let parts = item.split(separator: "=", maxSplits: 1)
