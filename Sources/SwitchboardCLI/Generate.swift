@@ -26,12 +26,13 @@ struct GenerateLeads: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (csv, probabilities) = LeadSampleGenerator(rowCount: rows, seed: seed).generate()
-            try FileIO.writeAtomically(csv, to: out)
+            var outputs = [(path: out, bytes: Array(csv.utf8))]
             if let truth {
                 var text = "lead_id,true_probability\n"
                 for (index, p) in probabilities.enumerated() { text += "L\(seed)-\(index + 1),\(p)\n" }
-                try FileIO.writeAtomically(text, to: truth)
+                outputs.append((truth, Array(text.utf8)))
             }
+            try FileIO.writeAtomically(outputs)
             print("wrote \(rows) leads to \(out)")
         }
     }

@@ -37,25 +37,37 @@ enum FileIO {
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a reader never
     /// sees a half-written file and a failure leaves nothing behind. `-` writes to standard output.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        if path == "-" {
-            FileHandle.standardOutput.write(Data(bytes))
-            return
+        try writeAtomically([(path, bytes)])
+    }
+
+    /// Writes several outputs as one: every file goes to a temporary file first, and only when all are written
+    /// are they renamed into place, so a failure on any of them leaves none behind (and existing files untouched).
+    static func writeAtomically(_ outputs: [(path: String, bytes: [UInt8])]) throws {
+        var staged: [(temporary: URL, target: URL)] = []
+        func discardStaged() { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+        for (path, bytes) in outputs where path != "-" {
+            let url = URL(fileURLWithPath: path)
+            let folder = url.deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                discardStaged()
+                throw CLIError("\(path): the folder \(folder.path) does not exist")
+            }
+            let temporary = folder.appendingPathComponent(
+                ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
+                discardStaged()
+                throw CLIError("\(path): cannot write (permission denied or disk full?)")
+            }
+            staged.append((temporary, url))
         }
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("\(path): the folder \(folder.path) does not exist")
-        }
-        let temporary = folder.appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
-            throw CLIError("\(path): cannot write (permission denied or disk full?)")
-        }
-        if rename(temporary.path, url.path) != 0 {
+        for (index, file) in staged.enumerated() where rename(file.temporary.path, file.target.path) != 0 {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw CLIError("\(path): cannot write: \(reason)")
+            for rest in staged[index...] { try? FileManager.default.removeItem(at: rest.temporary) }
+            throw CLIError("\(file.target.path): cannot write: \(reason)")
+        }
+        for (path, bytes) in outputs where path == "-" {
+            FileHandle.standardOutput.write(Data(bytes))
         }
     }
 

@@ -309,6 +309,20 @@ private let failingRuns: [FailingRun] = {
 
 @Suite("switchboard CLI")
 struct CLITests {
+
+    @Test func generateWritesBothOutputsOrNeither() throws {
+        let workspace = try Workspace()
+        let failed = try workspace.run([
+            "generate", "leads", "--rows", "20", "--out", "leads.csv", "--truth", "missing/truth.csv",
+        ])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("error: missing/truth.csv"))
+        #expect(try workspace.files().isEmpty, "a failed run leaves no output and no temporary file")
+        let done = try workspace.run(["generate", "leads", "--rows", "20", "--out", "leads.csv", "--truth", "truth.csv"])
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(try workspace.files() == ["leads.csv", "truth.csv"])
+        #expect(try workspace.read("truth.csv").split(separator: "\n").count == 21)
+    }
     @Test func theExecutableIsFound() throws {
         let url = try switchboardExecutable()
         #expect(url.lastPathComponent == "switchboard")
