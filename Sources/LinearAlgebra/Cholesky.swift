@@ -65,7 +65,7 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// log det A = 2·Σ log Lᵢᵢ.
     public var logDeterminant: Scalar {
         var total: Scalar = 0
-        for i in 0..<order { total += 2 * Scalar(Double.log(Double(factor[i * order + i]))) }
+        for i in 0..<order { total += 2 * Scalar(Kernels.logarithm(Double(factor[i * order + i]))) }
         return total
     }
 
@@ -88,8 +88,4 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
         }
         if info != 0 { throw .lapackFailure(routine: "potrs", info: Int(info)) }
     }
-}
-
-extension Double {
-    @inline(__always) static func log(_ x: Double) -> Double { Kernels.logarithm(x) }
 }

@@ -6,16 +6,7 @@ extension MissingValuePolicy: ExpressibleByArgument {}
 
 /// A comma-separated list of column names (the option may also be repeated).
 func columnList(_ values: [String]) -> [String] {
-    values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: true).map { String($0).trimmingSpaces() } }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
+    values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingBlanks() } }
 }
 
 /// The CSV options every command that reads a table shares.

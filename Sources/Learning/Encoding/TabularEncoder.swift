@@ -56,15 +56,11 @@ public enum TabularEncoder {
         cell.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
-    static func trimmed(_ cell: String) -> Substring {
-        var s = Substring(cell)
-        while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
-        while let last = s.last, last == " " || last == "\t" { s.removeLast() }
-        return s
-    }
+    static func trimmed(_ cell: String) -> Substring { cell.blankTrimmed }
 
-    /// The value of a numeric cell, or nil when it does not parse.
-    static func number(_ cell: String) -> Double? {
+    /// The value of a numeric cell (blanks around it ignored), or nil when it does not parse. Hexadecimal forms,
+    /// which Swift would accept, are refused.
+    public static func number(_ cell: String) -> Double? {
         let text = trimmed(cell)
         // Reject hexadecimal and other forms people do not mean as data.
         if text.contains("x") || text.contains("X") { return nil }
@@ -251,6 +247,12 @@ public enum TabularEncoder {
         _ table: CSVTable, schema: TabularSchema
     ) throws(TabularError) -> (design: Matrix<Double>, notes: EncodingNotes) {
         var notes = EncodingNotes()
+        /// The fill-in for a missing cell, counted in the notes; an error when the schema has none (`error` policy).
+        func imputed<Value>(_ value: Value?, row: Int, column: String) throws(TabularError) -> Value {
+            guard let value else { throw .missingValue(file: table.source, line: table.recordLines[row], column: column) }
+            notes.imputedCells[column, default: 0] += 1
+            return value
+        }
         let width = schema.featureCount, rows = table.rowCount
         var design = Matrix<Double>(rowCount: rows, columnCount: width)
         var offset = 0
@@ -266,12 +268,8 @@ public enum TabularEncoder {
                     var value: Double
                     var missing = false
                     if isMissing(cell) {
-                        guard let imputed = encoding.imputedValue else {
-                            throw .missingValue(file: table.source, line: table.recordLines[row], column: column.name)
-                        }
-                        value = imputed
+                        value = try imputed(encoding.imputedValue, row: row, column: column.name)
                         missing = true
-                        notes.imputedCells[column.name, default: 0] += 1
                     } else {
                         guard let parsed = number(cell) else {
                             throw .notANumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
@@ -293,12 +291,8 @@ public enum TabularEncoder {
                     var category: Substring
                     var missing = false
                     if isMissing(cell) {
-                        guard let imputed = encoding.imputedCategory else {
-                            throw .missingValue(file: table.source, line: table.recordLines[row], column: column.name)
-                        }
-                        category = Substring(imputed)
+                        category = Substring(try imputed(encoding.imputedCategory, row: row, column: column.name))
                         missing = true
-                        notes.imputedCells[column.name, default: 0] += 1
                     } else {
                         category = trimmed(cell)
                     }

@@ -111,15 +111,6 @@ public final class LogisticObjective: @unchecked Sendable {
         }
     }
 
-    /// The fitted probabilities σ(xᵢ·w + b) for every row.
-    public func probabilities(at parameters: [Double]) -> [Double] {
-        var z = [Double](repeating: fitsIntercept ? parameters[featureCount] : 0, count: sampleCount)
-        let w = Array(parameters[0..<featureCount])
-        try! BLAS.gemv(design, w, beta: 1, into: &z)  // shapes fixed at init
-        for i in z.indices { z[i] = Kernels.sigmoid(z[i]) }
-        return z
-    }
-
     private func evaluate(
         at parameters: [Double], gradient: UnsafeMutablePointer<[Double]>?, hessian: UnsafeMutablePointer<Matrix<Double>>?
     ) -> Double {

@@ -35,7 +35,7 @@ struct RecordColumns {
 
     func optionalNumber(_ column: String, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double? {
         guard let cell = optionalText(column, row) else { return nil }
-        guard let value = Double(cell), !cell.contains("x"), !cell.contains("X") else {
+        guard let value = TabularEncoder.number(cell) else {
             throw .notANumber(file: file, line: line(row), column: column, value: cell)
         }
         guard value.isFinite else {
@@ -134,15 +134,6 @@ struct RecordColumns {
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
-    }
-}
-
-extension String {
-    func trimmingBlanks() -> String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
-        return String(s)
     }
 }
 

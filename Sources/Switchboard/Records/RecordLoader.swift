@@ -131,7 +131,7 @@ public enum RecordLoader {
             var effects: [ActionEffect] = []
             for item in c.set("effects", row) {
                 let parts = item.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let change = Double(parts[1].replacingOccurrences(of: "+", with: "")), change.isFinite
+                guard parts.count == 2, let change = Double(parts[1].blankTrimmed), change.isFinite
                 else {
                     throw .impossibleValue(
                         file: c.file, line: c.line(row), column: "effects", value: item,
@@ -157,11 +157,5 @@ public enum RecordLoader {
                     time: try c.time("time", row)))
         }
         return result
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
