@@ -1,18 +1,21 @@
 import LinearAlgebra
 
-/// Limited-memory BFGS on the logistic objective: the two-loop recursion over the last `historySize` correction
+/// Limited-memory BFGS on any differentiable objective: the two-loop recursion over the last `historySize` correction
 /// pairs, the first step scaled to unit length, and a backtracking line search on Armijo's rule. Pairs with
 /// non-positive curvature sᵀy are skipped.
 public enum LBFGSSolver {
     /// Minimises `objective` from `start` (zeros when nil).
     /// - Throws: `LearningError.nonFiniteObjective` when the data makes f non-finite.
-    public static func minimize(
-        _ objective: LogisticObjective, start: [Double]? = nil, options: SolverOptions = SolverOptions(),
+    public static func minimize<Objective: DifferentiableObjective>(
+        _ objective: Objective, start: [Double]? = nil, options: SolverOptions = SolverOptions(),
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
         let p = objective.parameterCount
-        var noHessian: Matrix<Double>? = nil
-        var (theta, value, gradient) = try startingPoint(objective, start, options, hessian: &noHessian)
+        try options.validate()
+        var theta = start ?? [Double](repeating: 0, count: p)
+        var gradient = [Double](repeating: 0, count: p)
+        var value = objective.value(at: theta, gradient: &gradient)
+        guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
         var steps: [[Double]] = [], changes: [[Double]] = [], inverseCurvatures: [Double] = []
         var alphas = [Double](repeating: 0, count: options.historySize)
         var iteration = 0

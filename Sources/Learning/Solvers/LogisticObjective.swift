@@ -13,7 +13,7 @@ import LinearAlgebra
 /// gradient and Hessian together. Blocks are split across workers with OpenBLAS pinned to one thread, and the
 /// workers' partial sums are added in a fixed order, so results do not depend on scheduling. All work buffers
 /// are allocated once, when the objective is made.
-public final class LogisticObjective: @unchecked Sendable {
+public final class LogisticObjective: DifferentiableObjective, @unchecked Sendable {
     /// Number of samples n.
     public let sampleCount: Int
     /// Number of features d (columns of the design matrix).

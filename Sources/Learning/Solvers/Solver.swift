@@ -63,6 +63,16 @@ public struct SolverReport: Sendable, Equatable, Codable {
     public var passes: Int
 }
 
+/// A smooth function of a parameter vector that first-order solvers (L-BFGS) can minimise.
+public protocol DifferentiableObjective: AnyObject {
+    /// The length of θ.
+    var parameterCount: Int { get }
+    /// Number of value-and-gradient passes over the data made so far.
+    var passCount: Int { get }
+    /// f(θ), writing ∇f(θ) into `gradient` (length `parameterCount`).
+    func value(at parameters: [Double], gradient: inout [Double]) -> Double
+}
+
 /// Called after each iteration with (iteration, objective, ‖∇f‖∞); for progress displays.
 public typealias SolverProgress = (Int, Double, Double) -> Void
 

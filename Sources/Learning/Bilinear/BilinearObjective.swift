@@ -1,0 +1,356 @@
+import LinearAlgebra
+
+/// The shape of the interaction matrix W of a bilinear logistic model.
+public enum BilinearForm: Sendable, Equatable, Codable {
+    /// W is a full leftCount × rightCount matrix; θ = vec(W), row-major.
+    case full
+    /// W = U·Vᵀ with U: leftCount × rank and V: rightCount × rank; θ = [vec(U), vec(V)], each row-major.
+    case lowRank(Int)
+}
+
+/// The L2-regularised logistic loss of a bilinear model over paired rows:
+///
+///     f(W) = (1/Σsᵢ) · Σᵢ sᵢ · log(1 + exp(−ỹᵢ·φᵢᵀ·W·ψᵢ)) + (λ/2)·‖W‖²_F
+///
+/// where φᵢ is row i of the left design Φ (n×a), ψᵢ row i of the right design Ψ (n×b), ỹ ∈ {−1, +1} and sᵢ ≥ 0.
+/// When `unpenalizedIntercept` is set, both designs carry a constant 1 in column 0 and W₀₀ (the intercept) is left
+/// out of the penalty. In the low-rank form W = U·Vᵀ the penalty is (λ/2)·(‖U‖²_F + ‖V‖²_F), whose minimum over
+/// factorisations of a fixed W is λ times W's nuclear norm; the problem is then not convex.
+///
+/// The a·b outer products φᵢ⊗ψᵢ are never formed. Rows are swept in blocks: M = Φ_B·W (gemm), the margins
+/// mᵢ = ⟨Mᵢ, ψᵢ⟩, residuals rᵢ = sᵢ·(σ(mᵢ) − yᵢ), and the gradient Φ_Bᵀ·diag(r)·Ψ_B (gemm). A pass costs
+/// about 4·n·a·b flops in level-3 BLAS and reads Φ and Ψ once (n·(a + b) numbers) where the explicit design
+/// would read n·a·b. In the low-rank form, P = Φ_B·U and Q = Ψ_B·V, mᵢ = ⟨Pᵢ, Qᵢ⟩, ∇U = Φᵀ·diag(r)·Q and
+/// ∇V = Ψᵀ·diag(r)·P. Blocks are split across workers (OpenBLAS pinned to one thread meanwhile) whose partial
+/// sums are added in a fixed order, so results do not depend on scheduling.
+public final class BilinearObjective: DifferentiableObjective, @unchecked Sendable {
+    public let sampleCount: Int
+    /// a, the left design's column count.
+    public let leftCount: Int
+    /// b, the right design's column count.
+    public let rightCount: Int
+    public let form: BilinearForm
+    /// λ.
+    public let l2Strength: Double
+    public let unpenalizedIntercept: Bool
+    public private(set) var passCount = 0
+
+    public var parameterCount: Int {
+        switch form {
+        case .full: leftCount * rightCount
+        case .lowRank(let rank): (leftCount + rightCount) * rank
+        }
+    }
+
+    let left: Matrix<Double>
+    let right: Matrix<Double>
+    let targets: [Double]
+    let normalizedWeights: [Double]
+    let workspaces: [BilinearWorkspace]
+
+    /// Makes the objective.
+    /// - Parameters:
+    ///   - left: Φ, n×a. With `unpenalizedIntercept`, column 0 must be all ones.
+    ///   - right: Ψ, n×b, row i paired with row i of Φ. With `unpenalizedIntercept`, column 0 must be all ones.
+    ///   - sampleWeights: sᵢ ≥ 0 with a positive sum, or nil for all ones.
+    /// - Throws: `LearningError` for mismatched lengths, bad weights, λ < 0, a rank < 1, no rows, or a missing
+    ///   constant column.
+    public init(
+        left: Matrix<Double>, right: Matrix<Double>, labels: [Bool], sampleWeights: [Double]? = nil,
+        l2Strength: Double, form: BilinearForm = .full, unpenalizedIntercept: Bool = true, workerCount: Int? = nil
+    ) throws(LearningError) {
+        let n = left.rowCount
+        guard right.rowCount == n else { throw .lengthMismatch(what: "right design rows", expected: n, got: right.rowCount) }
+        guard labels.count == n else { throw .lengthMismatch(what: "labels", expected: n, got: labels.count) }
+        guard n > 0, left.columnCount > 0, right.columnCount > 0 else { throw .emptyData }
+        guard l2Strength >= 0, l2Strength.isFinite else {
+            throw .invalidParameter(name: "l2Strength", value: "\(l2Strength)", requirement: "must be finite and >= 0")
+        }
+        if case .lowRank(let rank) = form, rank < 1 {
+            throw .invalidParameter(name: "rank", value: "\(rank)", requirement: "must be >= 1")
+        }
+        if unpenalizedIntercept {
+            for i in 0..<n where left.storage[i * left.columnCount] != 1 || right.storage[i * right.columnCount] != 1 {
+                throw .invalidParameter(
+                    name: "designs", value: "row \(i) column 0",
+                    requirement: "must be 1 in both designs when the intercept W₀₀ is unpenalised")
+            }
+        }
+        for (what, design) in [("left design", left), ("right design", right)] {
+            if let index = design.storage.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidParameter(
+                    name: what, value: "row \(index / design.columnCount) column \(index % design.columnCount)",
+                    requirement: "must be finite")
+            }
+        }
+        self.left = left
+        self.right = right
+        self.sampleCount = n
+        self.leftCount = left.columnCount
+        self.rightCount = right.columnCount
+        self.form = form
+        self.l2Strength = l2Strength
+        self.unpenalizedIntercept = unpenalizedIntercept
+        self.targets = labels.map { $0 ? 1 : 0 }
+        self.normalizedWeights = try normalized(sampleWeights, count: n)
+        let width: Int
+        switch form {
+        case .full: width = left.columnCount * right.columnCount
+        case .lowRank(let rank): width = (left.columnCount + right.columnCount) * rank
+        }
+        let workers = max(1, min(workerCount ?? ParallelRows.workerCount(rows: n, columns: width), n))
+        let blockRows = max(64, min(4096, 262_144 / max(1, right.columnCount + left.columnCount)))
+        self.workspaces = (0..<workers).map { w in
+            BilinearWorkspace(
+                rows: ParallelRows.range(worker: w, of: workers, rows: n), blockRows: blockRows,
+                leftCount: left.columnCount, rightCount: right.columnCount, form: form)
+        }
+    }
+
+    /// f(θ).
+    public func value(at parameters: [Double]) -> Double {
+        evaluate(parameters, gradient: nil)
+    }
+
+    /// f(θ), writing ∇f(θ) into `gradient`.
+    public func value(at parameters: [Double], gradient: inout [Double]) -> Double {
+        withUnsafeMutablePointer(to: &gradient) { evaluate(parameters, gradient: $0) }
+    }
+
+    /// The interaction matrix W (a×b) of θ.
+    public func interaction(_ parameters: [Double]) -> Matrix<Double> {
+        precondition(parameters.count == parameterCount, "θ has \(parameters.count) entries; expected \(parameterCount)")
+        switch form {
+        case .full:
+            return try! Matrix(rowCount: leftCount, columnCount: rightCount, storage: parameters)
+        case .lowRank(let rank):
+            let (u, v) = factors(parameters, rank: rank)
+            var w = Matrix<Double>(rowCount: leftCount, columnCount: rightCount)
+            try! BLAS.gemm(u, v, transposeB: true, into: &w)
+            return w
+        }
+    }
+
+    func factors(_ parameters: [Double], rank: Int) -> (Matrix<Double>, Matrix<Double>) {
+        let split = leftCount * rank
+        return (
+            try! Matrix(rowCount: leftCount, columnCount: rank, storage: Array(parameters[0..<split])),
+            try! Matrix(rowCount: rightCount, columnCount: rank, storage: Array(parameters[split...]))
+        )
+    }
+
+    private func evaluate(_ parameters: [Double], gradient: UnsafeMutablePointer<[Double]>?) -> Double {
+        precondition(parameters.count == parameterCount, "θ has \(parameters.count) entries; expected \(parameterCount)")
+        let wantGradient = gradient != nil
+        if wantGradient { passCount += 1 }
+        let coefficients: (Matrix<Double>, Matrix<Double>?)
+        switch form {
+        case .full: coefficients = (try! Matrix(rowCount: leftCount, columnCount: rightCount, storage: parameters), nil)
+        case .lowRank(let rank):
+            let (u, v) = factors(parameters, rank: rank)
+            coefficients = (u, v)
+        }
+        let spaces = workspaces
+        ParallelRows.run(workers: spaces.count) { [self] w in
+            spaces[w].sweep(self, coefficients.0, coefficients.1, wantGradient: wantGradient)
+        }
+        var loss = 0.0
+        for space in spaces { loss += space.loss }
+        var penalty = 0.0
+        for (j, value) in parameters.enumerated() where !(unpenalizedIntercept && form == .full && j == 0) {
+            penalty += value * value
+        }
+        if let gradient {
+            var g = [Double](repeating: 0, count: parameterCount)
+            for space in spaces {
+                for j in 0..<space.gradient.count { g[j] += space.gradient[j] }
+            }
+            for j in 0..<g.count where !(unpenalizedIntercept && form == .full && j == 0) {
+                g[j] += l2Strength * parameters[j]
+            }
+            gradient.pointee = g
+        }
+        return loss + 0.5 * l2Strength * penalty
+    }
+
+    /// The margins φᵢᵀ·W·ψᵢ of every row, for a fitted W (a×b).
+    /// - Complexity: O(n·a·b), in row blocks.
+    public static func margins(left: Matrix<Double>, right: Matrix<Double>, interaction w: Matrix<Double>) throws(LearningError)
+        -> [Double]
+    {
+        guard left.rowCount == right.rowCount else {
+            throw .lengthMismatch(what: "right design rows", expected: left.rowCount, got: right.rowCount)
+        }
+        guard w.rowCount == left.columnCount, w.columnCount == right.columnCount else {
+            throw .lengthMismatch(what: "interaction shape", expected: left.columnCount * right.columnCount, got: w.storage.count)
+        }
+        let n = left.rowCount, b = right.columnCount
+        var result = [Double](repeating: 0, count: n)
+        let blockRows = 2048
+        var product = Matrix<Double>(rowCount: min(blockRows, n), columnCount: b)
+        var start = 0
+        while start < n {
+            let end = min(start + blockRows, n)
+            if end - start != product.rowCount { product = Matrix(rowCount: end - start, columnCount: b) }
+            try! BLAS.gemm(left, aRows: start..<end, w, into: &product)
+            for i in start..<end {
+                result[i] = rowDot(product.storage, (i - start) * b, right.storage, i * b, b)
+            }
+            start = end
+        }
+        return result
+    }
+}
+
+func normalized(_ weights: [Double]?, count: Int) throws(LearningError) -> [Double] {
+    guard let weights else { return [Double](repeating: 1 / Double(count), count: count) }
+    guard weights.count == count else { throw .lengthMismatch(what: "sample weights", expected: count, got: weights.count) }
+    var total = 0.0
+    for (index, weight) in weights.enumerated() {
+        guard weight.isFinite, weight >= 0 else { throw .invalidSampleWeight(index: index, value: weight) }
+        total += weight
+    }
+    guard total > 0 else {
+        throw .invalidParameter(name: "sampleWeights", value: "all zero", requirement: "must have a positive sum")
+    }
+    return weights.map { $0 / total }
+}
+
+@inline(__always)
+func rowDot(_ x: [Double], _ xStart: Int, _ y: [Double], _ yStart: Int, _ count: Int) -> Double {
+    x.withUnsafeBufferPointer { px in
+        y.withUnsafeBufferPointer { py in
+            var total = 0.0
+            for j in 0..<count { total += px[xStart + j] * py[yStart + j] }
+            return total
+        }
+    }
+}
+
+/// One worker's rows, reused block buffers and partial sums.
+final class BilinearWorkspace: @unchecked Sendable {
+    let rows: Range<Int>
+    let blockRows: Int
+    let form: BilinearForm
+    /// Per block size (full blocks, and the last short one): products and scaled copies.
+    var buffers: [Int: BilinearBlock] = [:]
+    var gradient: [Double]
+    var loss = 0.0
+
+    init(rows: Range<Int>, blockRows: Int, leftCount: Int, rightCount: Int, form: BilinearForm) {
+        self.rows = rows
+        self.blockRows = blockRows
+        self.form = form
+        switch form {
+        case .full: gradient = [Double](repeating: 0, count: leftCount * rightCount)
+        case .lowRank(let rank): gradient = [Double](repeating: 0, count: (leftCount + rightCount) * rank)
+        }
+        let full = min(blockRows, rows.count)
+        if full > 0 { buffers[full] = BilinearBlock(count: full, leftCount: leftCount, rightCount: rightCount, form: form) }
+        let tail = rows.count % max(1, full)
+        if tail > 0 { buffers[tail] = BilinearBlock(count: tail, leftCount: leftCount, rightCount: rightCount, form: form) }
+    }
+
+    func sweep(_ objective: BilinearObjective, _ first: Matrix<Double>, _ second: Matrix<Double>?, wantGradient: Bool) {
+        loss = 0
+        if wantGradient { for j in gradient.indices { gradient[j] = 0 } }
+        var gradientFirst: Matrix<Double>, gradientSecond: Matrix<Double>?
+        switch form {
+        case .full:
+            gradientFirst = Matrix(rowCount: objective.leftCount, columnCount: objective.rightCount)
+            gradientSecond = nil
+        case .lowRank(let rank):
+            gradientFirst = Matrix(rowCount: objective.leftCount, columnCount: rank)
+            gradientSecond = Matrix(rowCount: objective.rightCount, columnCount: rank)
+        }
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let end = min(start + blockRows, rows.upperBound)
+            var block = buffers.removeValue(forKey: end - start)!
+            process(&block, start..<end, objective, first, second, wantGradient, &gradientFirst, &gradientSecond)
+            buffers[end - start] = block
+            start = end
+        }
+        if wantGradient {
+            let split = gradientFirst.storage.count
+            for j in 0..<split { gradient[j] = gradientFirst.storage[j] }
+            if let gradientSecond { for j in gradientSecond.storage.indices { gradient[split + j] = gradientSecond.storage[j] } }
+        }
+    }
+
+    private func process(
+        _ block: inout BilinearBlock, _ range: Range<Int>, _ objective: BilinearObjective, _ first: Matrix<Double>,
+        _ second: Matrix<Double>?, _ wantGradient: Bool, _ gradientFirst: inout Matrix<Double>,
+        _ gradientSecond: inout Matrix<Double>?
+    ) {
+        let count = range.count
+        let left = objective.left, right = objective.right
+        let width = block.product.columnCount
+        // Margins: full, mᵢ = ⟨(Φ_B·W)ᵢ, ψᵢ⟩; low rank, mᵢ = ⟨(Φ_B·U)ᵢ, (Ψ_B·V)ᵢ⟩.
+        try! BLAS.gemm(left, aRows: range, first, into: &block.product)
+        if let second { try! BLAS.gemm(right, aRows: range, second, into: &block.partner!) }
+        var blockLoss = 0.0
+        for i in 0..<count {
+            let row = range.lowerBound + i
+            let m =
+                second == nil
+                ? rowDot(block.product.storage, i * width, right.storage, row * width, width)
+                : rowDot(block.product.storage, i * width, block.partner!.storage, i * width, width)
+            let s = objective.normalizedWeights[row], y = objective.targets[row]
+            let e = Kernels.exponential(-abs(m))
+            let p = m >= 0 ? 1 / (1 + e) : e / (1 + e)
+            blockLoss += s * (max(m, 0) + Kernels.log1p(e) - y * m)
+            block.residual[i] = s * (p - y)
+        }
+        loss += blockLoss
+        guard wantGradient else { return }
+        if second == nil {
+            // ∇W += Φ_Bᵀ·diag(r)·Ψ_B
+            block.scaled.storage.withUnsafeMutableBufferPointer { out in
+                right.storage.withUnsafeBufferPointer { psi in
+                    for i in 0..<count {
+                        let r = block.residual[i], source = (range.lowerBound + i) * width, target = i * width
+                        for j in 0..<width { out[target + j] = r * psi[source + j] }
+                    }
+                }
+            }
+            try! BLAS.gemm(left, aRows: range, transposeA: true, block.scaled, beta: 1, into: &gradientFirst)
+        } else {
+            // ∇U += Φ_Bᵀ·diag(r)·Q, ∇V += Ψ_Bᵀ·diag(r)·P
+            for i in 0..<count {
+                let r = block.residual[i]
+                for j in 0..<width {
+                    block.scaled.storage[i * width + j] = r * block.partner!.storage[i * width + j]
+                    block.partner!.storage[i * width + j] = r * block.product.storage[i * width + j]
+                }
+            }
+            try! BLAS.gemm(left, aRows: range, transposeA: true, block.scaled, beta: 1, into: &gradientFirst)
+            try! BLAS.gemm(right, aRows: range, transposeA: true, block.partner!, beta: 1, into: &gradientSecond!)
+        }
+    }
+}
+
+/// Buffers for one block of `count` rows.
+struct BilinearBlock {
+    /// Φ_B·W (count×b) or Φ_B·U (count×rank).
+    var product: Matrix<Double>
+    /// Ψ_B·V (count×rank), low rank only.
+    var partner: Matrix<Double>?
+    /// diag(r)·Ψ_B or diag(r)·Q.
+    var scaled: Matrix<Double>
+    var residual: [Double]
+
+    init(count: Int, leftCount: Int, rightCount: Int, form: BilinearForm) {
+        switch form {
+        case .full:
+            product = Matrix(rowCount: count, columnCount: rightCount)
+            partner = nil
+            scaled = Matrix(rowCount: count, columnCount: rightCount)
+        case .lowRank(let rank):
+            product = Matrix(rowCount: count, columnCount: rank)
+            partner = Matrix(rowCount: count, columnCount: rank)
+            scaled = Matrix(rowCount: count, columnCount: rank)
+        }
+        residual = [Double](repeating: 0, count: count)
+    }
+}
