@@ -21,6 +21,15 @@ struct ModelAndData: ParsableArguments {
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Score data with a trained model.",
+        subcommands: [PredictTabular.self, PredictChurn.self],
+        defaultSubcommand: PredictTabular.self
+    )
+}
+
+struct PredictTabular: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tabular",
         abstract: "Write the positive-class probability of every row, in input order.")
 
     @OptionGroup var input: ModelAndData

@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import Learning
+import Switchboard
+
+/// The activity file, and optionally the partners file, the churn commands read.
+struct ChurnInput: ParsableArguments {
+    @Option(help: "The partner activity CSV file (one row a partner a period).") var activity: String
+    @Option(help: "The partners CSV file; adds one-hot tier and type features and checks every activity partner_id.")
+    var partners: String?
+    @OptionGroup var csv: CSVOptions
+
+    /// Reads the files and builds the churn features (with partner attributes when `usePartners`).
+    /// - Parameter labelsOptional: accept a missing or blank `churned_next` (scoring the latest period, whose outcome
+    ///   is not known yet).
+    func features(usePartners: Bool = true, labelsOptional: Bool = false) throws -> (
+        features: ChurnFeatureTable, bytes: [UInt8]
+    ) {
+        let delimiter = try csv.parsedDelimiter()
+        var (table, bytes) = try FileIO.readTable(activity, delimiter: delimiter)
+        if labelsOptional { table = Self.fillingBlankLabels(table) }
+        let records = try RecordLoader.activity(table)
+        var sources = EcosystemSources()
+        sources.activity = table.source
+        var partnerRecords: [Partner]?
+        if let partners, usePartners {
+            let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
+            partnerRecords = try RecordLoader.partners(partnerTable)
+            sources.partners = partnerTable.source
+        }
+        let features = try ChurnFeatures.build(
+            activity: records, partners: partnerRecords, sources: sources, activityLines: table.recordLines)
+        return (features, bytes)
+    }
+
+    /// `table` with a `churned_next` column of `false` added when there is none, and blank cells set to `false`.
+    static func fillingBlankLabels(_ table: CSVTable) -> CSVTable {
+        let column = "churned_next"
+        var header = table.header, columns = table.columns
+        if let index = table.columnIndex(named: column) {
+            columns[index] = columns[index].map { $0.trimmingBlanks().isEmpty ? "false" : $0 }
+        } else {
+            header.append(column)
+            columns.append([String](repeating: "false", count: table.rowCount))
+        }
+        return CSVTable(
+            source: table.source, header: header, columns: columns, recordLines: table.recordLines, delimiter: table.delimiter)
+    }
+}
+
+struct TrainChurn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "Train the partner churn model on partner activity histories.",
+        discussion: """
+            One row a partner a period: log1p levels of the five activity figures, their trends (mean over the last 3 \
+            periods minus the 3 before), tenure in periods and, with --partners, one-hot tier and type; the label is \
+            churned_next. Features are standardised and the model minimises \
+            (1/n)·Σ log(1 + exp(−ỹᵢ·(zᵢ·w + b))) + (λ/2)·‖w‖². Cross-validation chains forward in time: the distinct \
+            periods are cut into K + 1 blocks and fold i trains on blocks 0…i and tests on block i + 1.
+            """
+    )
+
+    @OptionGroup var input: ChurnInput
+    @Option(help: "Where to write the model (JSON).") var out: String
+    @Option(help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).") var cv: Int = 5
+    @Option(parsing: .unconditional, help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
+
+    func validate() throws {
+        if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be finite and >= 0 (got \(l2))") }
+        if cv != 0 && cv < 2 { throw ValidationError("--cv must be at least 2, or 0 for none (got \(cv))") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let started = Date()
+            let (features, bytes) = try input.features()
+            let request = ChurnTrainingRequest(
+                l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: FNV1a64.digest(bytes))
+            var model: ChurnModel
+            do {
+                model = try ChurnTrainer.train(features, request: request) { stage in
+                    switch stage {
+                    case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
+                    case .finalFit: FileIO.progress("fitting on all rows")
+                    case let .iteration(k, objective, norm):
+                        FileIO.progress(
+                            "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+                    }
+                }
+            } catch LearningError.invalidParameter("crossValidationFolds", let value, let requirement) {
+                throw CLIError("\(features.source): --cv \(requirement) (got \(value))")
+            } catch let error as LearningError {
+                // Name the file for data problems (a single class, non-finite values).
+                throw CLIError("\(features.source): \(error)")
+            }
+            FileIO.endProgress()
+            model.training.seconds = Date().timeIntervalSince(started)
+            model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
+            for fold in model.metrics.crossValidation?.folds ?? [] {
+                if let reason = fold.skipped {
+                    FileIO.warn("cross-validation fold testing periods \(ChurnText.periods(fold.testPeriods)) skipped: \(reason)")
+                }
+            }
+            if !model.training.converged {
+                FileIO.warn(
+                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
+                )
+            }
+            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
+            print(ChurnText.summary(model))
+            print("wrote \(out)")
+        }
+    }
+}
+
+struct PredictChurn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "Score every partner's churn risk at its latest period, with the factors behind it.",
+        discussion: """
+            Writes partner_id, period, churn_risk, then factor_k and contribution_k for the --top largest factors by \
+            |contribution| (on the logit scale: positive raises the risk), one row a partner, highest risk first. \
+            The churned_next column may be absent or blank.
+            """
+    )
+
+    @Option(help: "The churn model file written by `switchboard train churn`.") var model: String
+    @OptionGroup var input: ChurnInput
+    @Option(help: "The output CSV file (- for standard output).") var out: String
+    @Option(help: "Factors to list for each partner.") var top: Int = 3
+
+    func validate() throws {
+        if top < 0 { throw ValidationError("--top must be >= 0 (got \(top))") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let churn = try loadModel(ChurnModel.self, from: model)
+            if churn.usesPartnerAttributes && input.partners == nil {
+                throw CLIError("\(model): the model uses partner tier and type; pass the partners file with --partners")
+            }
+            if top > churn.featureNames.count {
+                throw CLIError("--top \(top) is more than the model's \(churn.featureNames.count) features")
+            }
+            if !churn.usesPartnerAttributes, let partners = input.partners {
+                FileIO.warn("\(partners) not used: the model was trained without partner attributes")
+            }
+            let all = try input.features(usePartners: churn.usesPartnerAttributes, labelsOptional: true).features
+            guard all.rowCount > 0 else { throw RecordError.emptySet(file: all.source, what: "activity rows") }
+            let latest = all.selectingRows(all.latestRowPerPartner())
+            let risks = try churn.risk(for: latest)
+            let factors = try churn.explain(latest, top: top)
+            let order = latest.keys.indices.sorted {
+                risks[$0] != risks[$1] ? risks[$0] > risks[$1] : latest.keys[$0].partnerID < latest.keys[$1].partnerID
+            }
+            var header = ["partner_id", "period", "churn_risk"]
+            for k in 0..<top { header += ["factor_\(k + 1)", "contribution_\(k + 1)"] }
+            var text = CSVWriter.line(header)
+            for row in order {
+                var fields = [CSVWriter.field(latest.keys[row].partnerID), "\(latest.keys[row].period)", "\(risks[row])"]
+                for factor in factors[row] { fields += [CSVWriter.field(factor.name), "\(factor.contribution)"] }
+                text += fields.joined(separator: ",") + "\n"
+            }
+            try FileIO.writeAtomically(text, to: out)
+            if out != "-" { print("wrote the churn risk of \(order.count) partners to \(out)") }
+        }
+    }
+}
+
+enum ChurnText {
+    static func periods(_ range: ClosedRange<Int>) -> String {
+        range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)–\(range.upperBound)"
+    }
+
+    static func summary(_ model: ChurnModel) -> String {
+        let t = model.training
+        var lines = [
+            "rows \(t.rowCount) (\(t.positiveCount) churned), features \(model.featureNames.count)"
+                + "\(model.usesPartnerAttributes ? " (with tier and type)" : ""), λ \(t.l2Strength)",
+            "solver \(t.solver.rawValue): \(t.iterations) iterations, \(t.converged ? "converged" : "NOT converged"), "
+                + "objective \(Format.fixed(t.objective, 10)), |g| \(String(format: "%.1e", t.gradientNorm)), \(Format.fixed(t.seconds, 2)) s",
+        ]
+        if let cv = model.metrics.crossValidation {
+            lines.append(
+                "forward-chaining cross-validation, \(cv.foldCount) folds (\(cv.evaluatedFoldCount) evaluated):")
+            lines.append(
+                Format.table(
+                    ["fold", "train periods", "test periods", "test rows", "ROC AUC", "log loss"],
+                    cv.folds.enumerated().map { index, fold in
+                        [
+                            "\(index + 1)", periods(fold.trainPeriods), periods(fold.testPeriods), "\(fold.testRowCount)",
+                            fold.report.map { Format.fixed($0.rocAUC) } ?? "skipped",
+                            fold.report.map { Format.fixed($0.logLoss) } ?? "",
+                        ]
+                    }
+                ).trimmingCharacters(in: .newlines))
+            if let summary = cv.summary {
+                lines.append(
+                    Format.table(
+                        ["metric", "mean ± sd"],
+                        [
+                            ["ROC AUC", Format.meanAndDeviation(summary.rocAUC)],
+                            ["PR AUC (average precision)", Format.meanAndDeviation(summary.averagePrecision)],
+                            ["log loss", Format.meanAndDeviation(summary.logLoss)],
+                            ["Brier score", Format.meanAndDeviation(summary.brierScore)],
+                        ]
+                    ).trimmingCharacters(in: .newlines))
+            }
+        }
+        if let training = model.metrics.training {
+            lines.append(
+                "on the training rows: ROC AUC \(Format.fixed(training.rocAUC)), log loss \(Format.fixed(training.logLoss))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
