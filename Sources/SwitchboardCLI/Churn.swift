@@ -215,3 +215,37 @@ enum ChurnText {
         return lines.joined(separator: "\n")
     }
 }
+
+struct EvaluateChurn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "Report a churn model's metrics: stored (cross-validated), or on labelled activity.",
+        discussion: "Without --activity, prints the metrics stored in the model; with it, scores every labelled row.")
+
+    @Option(help: "The churn model file written by `switchboard train churn`.") var model: String
+    @Option(help: "The partner activity CSV file to evaluate on.") var activity: String?
+    @Option(help: "The partners CSV file (needed when the model uses tier and type).") var partners: String?
+    @Option(help: "Also write the metrics as JSON to this file.") var json: String?
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let churn = try loadModel(ChurnModel.self, from: model)
+            guard let activity else {
+                print(ChurnText.summary(churn))
+                return
+            }
+            if churn.usesPartnerAttributes && partners == nil {
+                throw CLIError("\(model): the model uses partner tier and type; pass the partners file with --partners")
+            }
+            var input = try ChurnInput.parse(["--activity", activity])
+            input.partners = partners
+            input.csv = csv
+            let features = try input.features(usePartners: churn.usesPartnerAttributes).features
+            let risk = try churn.risk(for: features)
+            let report = try Metrics.report(labels: features.labels, probabilities: risk)
+            print(EvaluationText.text(report, source: features.source, positive: "churned_next"))
+            if let json { try FileIO.writeAtomically(Array(try JSONEncoder.pretty.encode(report)) + [0x0A], to: json) }
+        }
+    }
+}

@@ -61,7 +61,15 @@ struct PredictTabular: ParsableCommand {
 }
 
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Report every metric of a model on labelled data.")
+    static let configuration = CommandConfiguration(
+        abstract: "Report a model's metrics: a tabular model on labelled data, the match or the churn model.",
+        subcommands: [EvaluateTabular.self, EvaluateMatch.self, EvaluateChurn.self],
+        defaultSubcommand: EvaluateTabular.self)
+}
+
+struct EvaluateTabular: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tabular", abstract: "Report every metric of a tabular model on labelled data.")
 
     @OptionGroup var input: ModelAndData
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
@@ -73,7 +81,7 @@ struct Evaluate: ParsableCommand {
             let (probabilities, notes) = try tabular.probabilities(for: table)
             for warning in notes.warnings { FileIO.warn(warning) }
             let report = try Metrics.report(labels: labels, probabilities: probabilities)
-            print(EvaluationText.text(report, source: table.source, target: tabular.target))
+            print(EvaluationText.text(report, source: table.source, positive: tabular.target.positive))
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -84,8 +92,8 @@ struct Evaluate: ParsableCommand {
 }
 
 enum EvaluationText {
-    static func text(_ report: ClassificationReport, source: String, target: TargetSpecification) -> String {
-        var out = "\(source): \(report.rowCount) rows, \(report.positiveCount) positive '\(target.positive)'\n"
+    static func text(_ report: ClassificationReport, source: String, positive: String) -> String {
+        var out = "\(source): \(report.rowCount) rows, \(report.positiveCount) positive '\(positive)'\n"
         out += Format.table(
             ["metric", "value"],
             MetricRows.all.map { row in

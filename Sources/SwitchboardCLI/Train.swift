@@ -5,7 +5,7 @@ import Learning
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model.",
-        subcommands: [TrainTabular.self, TrainChurn.self],
+        subcommands: [TrainTabular.self, TrainChurn.self, TrainMatch.self],
         defaultSubcommand: TrainTabular.self
     )
 }

@@ -8,12 +8,18 @@ public struct BilinearConfiguration: Sendable, Equatable, Codable {
     public var options: SolverOptions
     /// Seeds the low-rank factors' small random start (the full form starts at W = 0).
     public var seed: UInt64
+    /// ωᵢⱼ, each entry's share of the penalty (λ/2)·Σ ωᵢⱼ·Wᵢⱼ² (full form only; nil for all ones).
+    public var penaltyWeights: [Double]?
 
-    public init(l2Strength: Double, form: BilinearForm = .full, options: SolverOptions = SolverOptions(), seed: UInt64 = 1) {
+    public init(
+        l2Strength: Double, form: BilinearForm = .full, options: SolverOptions = SolverOptions(), seed: UInt64 = 1,
+        penaltyWeights: [Double]? = nil
+    ) {
         self.l2Strength = l2Strength
         self.form = form
         self.options = options
         self.seed = seed
+        self.penaltyWeights = penaltyWeights
     }
 
     public func validate() throws(LearningError) {
@@ -68,7 +74,7 @@ public struct BilinearLogisticRegression: Sendable, Equatable, Codable {
         let objective = try BilinearObjective(
             left: left, right: right, labels: labels, sampleWeights: sampleWeights,
             l2Strength: configuration.l2Strength, form: configuration.form,
-            unpenalizedIntercept: unpenalizedIntercept, workerCount: workerCount)
+            unpenalizedIntercept: unpenalizedIntercept, penaltyWeights: configuration.penaltyWeights, workerCount: workerCount)
         var initial = start
         if initial == nil, case .lowRank = configuration.form {
             var random = SeededGenerator(seed: configuration.seed)

@@ -148,8 +148,8 @@ struct World {
                     capacity: capacity, openLeads: 0, status: .active, managerID: "M\(pad(index % managers + 1, 2))",
                     joined: joined,
                     activity: ActivityFigures(portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
-            quality.append(0.2 * rng.nextGaussian() + 0.08 * (logSize - 1.6))
-            skill.append((0..<Vocabulary.verticals.count).map { _ in 0.1 * rng.nextGaussian() })
+            quality.append(0.12 * rng.nextGaussian() + 0.08 * (logSize - 1.6))
+            skill.append((0..<Vocabulary.verticals.count).map { _ in 0.08 * rng.nextGaussian() })
             engagement.append(0.4 * rng.nextGaussian())
             let fades = rng.nextUniform() < 0.3
             drift.append(fades ? -0.12 - 0.08 * rng.nextUniform() : 0.02 * rng.nextGaussian())
@@ -215,7 +215,7 @@ struct World {
                     ActionTaken(
                         partnerID: partners[p].id, actionID: chosen.id,
                         time: Timestamp(secondsSinceEpoch: from.secondsSinceEpoch + Int64(rng.nextUniform() * span))))
-                quality[p] += chosen.winLogit * ACTIONSCALE
+                quality[p] += chosen.winLogit
                 engagement[p] += chosen.engagement
             }
             engagement[p] += (fading ? drift[p] : 0.02 * rng.nextGaussian()) + 0.1 * rng.nextGaussian()
@@ -378,7 +378,6 @@ struct World {
     }
 }
 
-nonisolated(unsafe) var ACTIONSCALE = 1.0
 func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

@@ -9,13 +9,18 @@ public struct PartnerState: Sendable {
     public var openLeads: Int
     /// The moment, for tenure.
     public var time: Timestamp
+    /// How many times it has received each action so far (`MatchEncoding.actions` order).
+    public var actionCounts: [Double]
 
-    public init(partner: Partner, counts: WinCounts, global: WinCounts, openLeads: Int, time: Timestamp) {
+    public init(
+        partner: Partner, counts: WinCounts, global: WinCounts, openLeads: Int, time: Timestamp, actionCounts: [Double] = []
+    ) {
         self.partner = partner
         self.counts = counts
         self.global = global
         self.openLeads = openLeads
         self.time = time
+        self.actionCounts = actionCounts
     }
 }
 
@@ -24,15 +29,18 @@ public struct PartnerState: Sendable {
 /// φ̃ (lead) = [1, vertical, technology, region, size band, value band, source (one-hot each), required
 /// certifications (multi-hot)].
 /// ψ̃ (partner) = [1, type, tier, region (one-hot each), verticals, technologies, certifications (multi-hot),
-/// logit of the smoothed win rate, overall and recent (outcomes weighted by a 90-day half-life) and in each vertical, log(1 + resolved leads),
 /// utilisation (open leads / capacity, capped at 2), log(1 + open leads), tenure in years (capped at 10),
-/// log(capacity)], the numeric entries standardised with the training pairs' means and standard deviations.
+/// log(capacity), how many times it received each action in the history, then the track record: the logit of the smoothed win rate, the smoothed win rate against the
+/// expected one overall and in each vertical (logit differences), and log(1 + resolved leads)], the numeric
+/// entries standardised with the training pairs' means and standard deviations.
 ///
 /// Win rates are smoothed with Beta priors so a partner with three deals is not called perfect: the overall rate
-/// is (wins + k·m)/(trials + k) with m everyone's rate so far ((W + 1)/(T + 2)) and k the prior strength; the
-/// rate in a vertical, and the recent rate, are (wins_v + k·r)/(trials_v + k), shrunk towards the partner's overall
-/// rate r. Categories
-/// not seen in training encode as all zeros in their group.
+/// is (wins + k·m)/(trials + k), with m everyone's rate so far ((W + 1)/(T + 2)) and k the prior strength; the
+/// rate in a vertical is (wins_v + k·r)/(trials_v + k), shrunk towards the partner's overall rate r. The expected
+/// rates are the same with the wins a baseline model expected in place of the wins (the baseline is the match
+/// model fitted without track records), so "against expected" credits a partner for beating the odds of the
+/// leads it was given rather than for being given easy ones. Categories not seen in training encode as all zeros
+/// in their group.
 public struct MatchEncoding: Sendable, Codable, Equatable {
     public var verticals: [String]
     public var technologies: [String]
@@ -40,6 +48,8 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
     public var sizeBands: [String]
     public var sources: [String]
     public var certifications: [String]
+    /// The actions partners received in the history, by id.
+    public var actions: [String]
     /// k, the Beta prior's weight in pseudo-leads.
     public var priorStrength: Double
     /// Mean and standard deviation of each ψ̃ entry (0 and 1 for the constant and indicators).
@@ -47,7 +57,7 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
     public var rightScales: [Double]
 
     /// Learns the vocabularies from the leads and partners (sorted), with the standardisation left at identity.
-    public init(leads: [Lead], partners: [Partner], priorStrength: Double) {
+    public init(leads: [Lead], partners: [Partner], actionHistory: [ActionTaken] = [], priorStrength: Double) {
         func sorted(_ values: some Sequence<String>) -> [String] { Array(Set(values)).sorted() }
         verticals = sorted(leads.map(\.vertical) + partners.flatMap(\.verticals))
         technologies = sorted(leads.map(\.technology) + partners.flatMap(\.technologies))
@@ -55,6 +65,7 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
         sizeBands = sorted(leads.map(\.sizeBand))
         sources = sorted(leads.map(\.source))
         certifications = sorted(leads.flatMap(\.requiredCertifications) + partners.flatMap(\.certifications))
+        actions = sorted(actionHistory.map(\.actionID))
         self.priorStrength = priorStrength
         rightMeans = []
         rightScales = []
@@ -75,9 +86,46 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
         ["1"] + PartnerType.allCases.map { "type=\($0.rawValue)" } + PartnerTier.allCases.map { "tier=\($0.rawValue)" }
             + regions.map { "partner region=\($0)" } + verticals.map { "expert in \($0)" }
             + technologies.map { "expert in \($0)" } + certifications.map { "certified \($0)" }
-            + ["win rate (logit)", "recent win rate (logit)"] + verticals.map { "win rate in \($0) (logit)" }
-            + ["log(1 + resolved leads)", "utilisation", "log(1 + open leads)", "tenure (years)", "log(capacity)"]
+            + ["utilisation", "log(1 + open leads)", "tenure (years)", "log(capacity)"]
+            + actions.map { "received \($0)" }
+            + ["win rate (logit)", "win rate against expected (logit)"]
+            + verticals.map { "win rate in \($0) against expected (logit)" } + ["log(1 + resolved leads)"]
     }
+
+    /// Each entry of W's share of the penalty: 1 for the main effects (row and column 0) and for the interactions
+    /// the domain expects (a lead's vertical with the partner's expertise and track record in it, its technology
+    /// with the partner's expertise, its region with the partner's, a required certification with holding it, the
+    /// company size with the partner type), and `interactionPenalty` for every other interaction, so that a few
+    /// thousand outcomes do not buy thousands of free parameters.
+    public func penaltyWeights(interactionPenalty: Double) -> [Double] {
+        let left = leftNames, right = rightNames
+        var rightIndex: [String: Int] = [:]
+        for (j, name) in right.enumerated() { rightIndex[name] = j }
+        var weights = [Double](repeating: interactionPenalty, count: left.count * right.count)
+        for i in left.indices { weights[i * right.count] = 1 }
+        for j in right.indices { weights[j] = 1 }
+        func expected(_ i: Int, _ partnerName: String) {
+            if let j = rightIndex[partnerName] { weights[i * right.count + j] = 1 }
+        }
+        for (i, name) in left.enumerated() {
+            if let v = name.dropPrefix("vertical=") {
+                expected(i, "expert in \(v)")
+                expected(i, "win rate in \(v) against expected (logit)")
+            } else if let t = name.dropPrefix("technology=") {
+                expected(i, "expert in \(t)")
+            } else if let r = name.dropPrefix("region=") {
+                expected(i, "partner region=\(r)")
+            } else if let c = name.dropPrefix("requires=") {
+                expected(i, "certified \(c)")
+            } else if name.hasPrefix("size=") {
+                for type in PartnerType.allCases { expected(i, "type=\(type.rawValue)") }
+            }
+        }
+        return weights
+    }
+
+    /// The ψ̃ entries that describe the track record (zero in the baseline model).
+    var trackRecordColumns: Range<Int> { (rightNumericStart + 4 + actions.count)..<rightNames.count }
 
     /// Where the numeric (standardised) entries of ψ̃ start.
     var rightNumericStart: Int {
@@ -121,24 +169,28 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
             for item in set { if let index = vocabulary.firstIndex(of: item) { row[offset + index] = 1 } }
             offset += vocabulary.count
         }
-        let k = priorStrength
+        let capacity = Double(max(partner.capacity, 1))
+        row[offset] = min(Double(state.openLeads) / capacity, 2)
+        row[offset + 1] = Kernels.log1p(Double(state.openLeads))
+        row[offset + 2] = min(max(partner.joined.days(until: state.time) / 365.25, 0), 10)
+        row[offset + 3] = Kernels.logarithm(capacity)
+        offset += 4
+        for (index, count) in state.actionCounts.prefix(actions.count).enumerated() { row[offset + index] = count }
+        offset += actions.count
+        let k = priorStrength, c = state.counts
         let everyone = (state.global.wins + 1) / (state.global.trials + 2)
-        let overall = (state.counts.wins + k * everyone) / (state.counts.trials + k)
+        let overall = (c.wins + k * everyone) / (c.trials + k)
+        let expected = (c.expectedWins + k * everyone) / (c.trials + k)
         row[offset] = logit(overall)
-        row[offset + 1] = logit((state.counts.recentWins + k * overall) / (state.counts.recentTrials + k))
+        row[offset + 1] = logit(overall) - logit(expected)
         offset += 2
-        for v in verticals.indices {
-            let wins = v < state.counts.verticalWins.count ? state.counts.verticalWins[v] : 0
-            let trials = v < state.counts.verticalTrials.count ? state.counts.verticalTrials[v] : 0
-            row[offset + v] = logit((wins + k * overall) / (trials + k))
+        for v in verticals.indices where v < c.verticalTrials.count {
+            let actual = (c.verticalWins[v] + k * overall) / (c.verticalTrials[v] + k)
+            let baseline = (c.verticalExpectedWins[v] + k * expected) / (c.verticalTrials[v] + k)
+            row[offset + v] = logit(actual) - logit(baseline)
         }
         offset += verticals.count
-        let capacity = Double(max(partner.capacity, 1))
-        row[offset] = Kernels.log1p(state.counts.trials)
-        row[offset + 1] = min(Double(state.openLeads) / capacity, 2)
-        row[offset + 2] = Kernels.log1p(Double(state.openLeads))
-        row[offset + 3] = min(max(partner.joined.days(until: state.time) / 365.25, 0), 10)
-        row[offset + 4] = Kernels.logarithm(capacity)
+        row[offset] = Kernels.log1p(c.trials)
     }
 
     /// Sets the standardisation of the numeric ψ̃ entries from raw rows (population standard deviation; 1 when 0).
@@ -202,4 +254,9 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
 func logit(_ p: Double) -> Double {
     let clipped = min(max(p, 1e-6), 1 - 1e-6)
     return Kernels.logarithm(clipped / (1 - clipped))
+}
+
+extension String {
+    /// The rest after `prefix`, or nil when the string does not start with it.
+    func dropPrefix(_ prefix: String) -> String? { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil }
 }

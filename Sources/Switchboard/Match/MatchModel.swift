@@ -10,6 +10,9 @@ public struct MatchModel: VersionedModel, Sendable, Equatable {
     public var encoding: MatchEncoding
     /// W, `encoding.leftNames.count` × `encoding.rightNames.count`, row-major.
     public var interaction: [Double]
+    /// W of the baseline model (the same encoding with the track-record entries zeroed), whose expected wins feed
+    /// the track records.
+    public var baselineInteraction: [Double]
     /// The rank W was constrained to, or nil for a full W.
     public var rank: Int?
     public var training: TrainingMetadata
@@ -37,13 +40,20 @@ public struct MatchModel: VersionedModel, Sendable, Equatable {
     public func consistencyProblem() -> String? {
         let a = encoding.leftNames.count, b = encoding.rightNames.count
         if interaction.count != a * b { return "W has \(interaction.count) entries; the encoding needs \(a)×\(b)" }
+        if baselineInteraction.count != a * b {
+            return "the baseline W has \(baselineInteraction.count) entries; the encoding needs \(a)×\(b)"
+        }
+        if let bad = baselineInteraction.firstIndex(where: { !$0.isFinite }) { return "baseline W entry \(bad) is not finite" }
         if encoding.rightMeans.count != b || encoding.rightScales.count != b {
             return "the partner standardisation has the wrong length"
         }
         if let bad = interaction.firstIndex(where: { !$0.isFinite }) { return "W entry \(bad) is not finite" }
         if encoding.rightScales.contains(where: { !($0 > 0 && $0.isFinite) }) { return "a partner feature scale is not positive" }
         if !(encoding.priorStrength > 0 && encoding.priorStrength.isFinite) { return "the prior strength is not positive" }
-        for (id, counts) in trackRecords where counts.verticalWins.count != encoding.verticals.count {
+        for (id, counts) in trackRecords
+        where counts.verticalWins.count != encoding.verticals.count || counts.verticalTrials.count != encoding.verticals.count
+            || counts.verticalExpectedWins.count != encoding.verticals.count
+        {
             return "partner \(id)'s track record has the wrong number of verticals"
         }
         return nil

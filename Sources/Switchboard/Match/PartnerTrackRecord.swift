@@ -1,44 +1,27 @@
-import LinearAlgebra
-
-/// Win and trial counts: overall, per vertical, and recent (each outcome's weight halving every
-/// `WinCounts.recentHalfLifeDays` since it closed).
+/// A partner's track record: wins, resolved leads, and the wins a baseline model expected of those leads, overall
+/// and per vertical. Comparing wins with expected wins credits a partner for beating the odds of the leads it was
+/// given, rather than for being given easy ones.
 public struct WinCounts: Sendable, Codable, Equatable {
-    public static let recentHalfLifeDays = 90.0
-
     public var wins: Double = 0
     public var trials: Double = 0
-    public var recentWins: Double = 0
-    public var recentTrials: Double = 0
-    /// The moment the recent counts are weighted to (seconds since 1970).
-    public var recentAsOf: Int64 = 0
+    public var expectedWins: Double = 0
     public var verticalWins: [Double]
     public var verticalTrials: [Double]
+    public var verticalExpectedWins: [Double]
 
     public init(verticalCount: Int) {
         verticalWins = [Double](repeating: 0, count: verticalCount)
         verticalTrials = verticalWins
+        verticalExpectedWins = verticalWins
     }
 
-    /// The recent counts reweighted to `time` (later than `recentAsOf`).
-    mutating func age(to time: Int64) {
-        guard time > recentAsOf else { return }
-        let days = Double(time - recentAsOf) / 86_400
-        let factor = Kernels.exponential(-days * Kernels.logarithm(2) / Self.recentHalfLifeDays)
-        recentWins *= factor
-        recentTrials *= factor
-        recentAsOf = time
-    }
-
-    mutating func add(won: Bool, vertical: Int?, at time: Int64) {
-        age(to: time)
+    mutating func add(won: Bool, expected: Double, vertical: Int?) {
         trials += 1
-        recentTrials += 1
-        if won {
-            wins += 1
-            recentWins += 1
-        }
+        expectedWins += expected
+        if won { wins += 1 }
         if let vertical {
             verticalTrials[vertical] += 1
+            verticalExpectedWins[vertical] += expected
             if won { verticalWins[vertical] += 1 }
         }
     }
@@ -66,10 +49,15 @@ struct PartnerTrackRecord {
     /// Per partner: assignment times and close times of all its outcomes, each sorted (for open counts).
     var assignedTimes: [[Int64]]
     var closedTimes: [[Int64]]
-    /// Resolved, counted outcomes in order of closing: (closed, partner, vertical, won).
-    var resolutions: [(closed: Int64, partner: Int, vertical: Int?, won: Bool)]
+    /// Resolved, counted outcomes in order of closing: (closed, partner, vertical, won, expected).
+    var resolutions: [(closed: Int64, partner: Int, vertical: Int?, won: Bool, expected: Double)]
 
-    init(partners: [Partner], verticals: [String], outcomes: [Outcome], leadVertical: [String: String]) {
+    /// - Parameter expected: each outcome's expected P(won) under a baseline model (indexed like `outcomes`), or
+    ///   nil for none (expected wins stay 0).
+    init(
+        partners: [Partner], verticals: [String], outcomes: [Outcome], leadVertical: [String: String],
+        expected: [Double]? = nil
+    ) {
         var partnerIndex: [String: Int] = [:]
         for (index, partner) in partners.enumerated() { partnerIndex[partner.id] = index }
         var verticalIndex: [String: Int] = [:]
@@ -79,7 +67,7 @@ struct PartnerTrackRecord {
         assignedTimes = Array(repeating: [], count: partners.count)
         closedTimes = assignedTimes
         resolutions = []
-        for outcome in outcomes {
+        for (index, outcome) in outcomes.enumerated() {
             guard let p = partnerIndex[outcome.partnerID] else { continue }
             if outcome.outcome != .declined {
                 assignedTimes[p].append(outcome.assigned.secondsSinceEpoch)
@@ -87,7 +75,8 @@ struct PartnerTrackRecord {
             }
             if OutcomeRule.counts(outcome.outcome), let closed = outcome.closed {
                 let vertical = leadVertical[outcome.leadID].flatMap { verticalIndex[$0] }
-                resolutions.append((closed.secondsSinceEpoch, p, vertical, OutcomeRule.isWin(outcome.outcome)))
+                resolutions.append(
+                    (closed.secondsSinceEpoch, p, vertical, OutcomeRule.isWin(outcome.outcome), expected?[index] ?? 0))
             }
         }
         for p in partners.indices {
@@ -124,27 +113,23 @@ struct PartnerTrackRecord {
             let time = times[query].time
             while next < resolutions.count && resolutions[next].closed < time {
                 let r = resolutions[next]
-                perPartner[r.partner].add(won: r.won, vertical: r.vertical, at: r.closed)
-                global.add(won: r.won, vertical: r.vertical, at: r.closed)
+                perPartner[r.partner].add(won: r.won, expected: r.expected, vertical: r.vertical)
+                global.add(won: r.won, expected: r.expected, vertical: r.vertical)
                 next += 1
             }
-            var counts = perPartner[times[query].partner]
-            counts.age(to: time)
-            body(query, counts, global)
+            body(query, perPartner[times[query].partner], global)
         }
     }
 
-    /// Every partner's counts over all resolved outcomes, and everyone's together, recent counts weighted to `end`.
-    func finalCounts(end: Int64) -> (partners: [WinCounts], global: WinCounts) {
+    /// Every partner's counts over all resolved outcomes, and everyone's together.
+    func finalCounts() -> (partners: [WinCounts], global: WinCounts) {
         let verticals = verticalIndex.count
         var perPartner = [WinCounts](repeating: WinCounts(verticalCount: verticals), count: assignedTimes.count)
         var global = WinCounts(verticalCount: verticals)
         for r in resolutions {
-            perPartner[r.partner].add(won: r.won, vertical: r.vertical, at: r.closed)
-            global.add(won: r.won, vertical: r.vertical, at: r.closed)
+            perPartner[r.partner].add(won: r.won, expected: r.expected, vertical: r.vertical)
+            global.add(won: r.won, expected: r.expected, vertical: r.vertical)
         }
-        for p in perPartner.indices { perPartner[p].age(to: end) }
-        global.age(to: end)
         return (perPartner, global)
     }
 }

@@ -33,7 +33,8 @@ public struct Ecosystem: Sendable {
     }
 
     /// Checks references across files: every outcome's lead and partner exist, an outcome is not assigned before
-    /// its lead was created, activity and action history name known partners and actions.
+    /// its lead was created, activity and action history name known partners, and action history names known actions (when the catalogue is
+    /// given).
     /// - Parameter lines: the line of each record in its file, for error messages (as loaded).
     public func validate(sources: EcosystemSources, outcomeLines: [Int], activityLines: [Int], historyLines: [Int])
         throws(RecordError)
@@ -71,7 +72,7 @@ public struct Ecosystem: Sendable {
                     file: sources.actionHistory, line: historyLines[index], column: "partner_id",
                     id: taken.partnerID, referencedFile: sources.partners)
             }
-            if !actionIDs.contains(taken.actionID) {
+            if !actions.isEmpty && !actionIDs.contains(taken.actionID) {
                 throw .unknownReference(
                     file: sources.actionHistory, line: historyLines[index], column: "action_id",
                     id: taken.actionID, referencedFile: sources.actions)
