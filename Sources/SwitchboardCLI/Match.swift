@@ -54,7 +54,7 @@ struct TrainMatch: ParsableCommand {
 
     @OptionGroup var input: MatchInput
     @Option(help: "Where to write the model (JSON).") var out: String
-    @Option(parsing: .unconditional, help: "L2 strength λ (default: chosen from 1e-4, 1e-3, 1e-2, 0.1 by cross-validation).")
+    @Option(parsing: .unconditional, help: "L2 strength λ (default: chosen from 1e-4, 1e-3, 1e-2, 0.1, 1 by cross-validation).")
     var l2: Double?
     @Option(help: "Constrain W to this rank (W = U·Vᵀ); default full.") var rank: Int?
     @Option(help: "Time-split cross-validation folds (0 for none; then --l2 is required).") var folds: Int = 4

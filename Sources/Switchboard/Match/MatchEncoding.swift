@@ -30,8 +30,10 @@ public struct PartnerState: Sendable {
 /// certifications (multi-hot)].
 /// ψ̃ (partner) = [1, type, tier, region (one-hot each), verticals, technologies, certifications (multi-hot),
 /// utilisation (open leads / capacity, capped at 2), log(1 + open leads), tenure in years (capped at 10),
-/// log(capacity), how many times it received each action in the history, then the track record: the logit of the smoothed win rate, the smoothed win rate against the
-/// expected one overall and in each vertical (logit differences), and log(1 + resolved leads)], the numeric
+/// log(capacity), how many times it received each action in the history, then the track record: the logit of
+/// everyone's win rate so far (so that a market-wide drift is not read as the partner's), the logit of its smoothed
+/// win rate, its smoothed win rate against the expected one overall and in each vertical (logit differences), and
+/// log(1 + resolved leads)], the numeric
 /// entries standardised with the training pairs' means and standard deviations.
 ///
 /// Win rates are smoothed with Beta priors so a partner with three deals is not called perfect: the overall rate
@@ -88,7 +90,7 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
             + technologies.map { "expert in \($0)" } + certifications.map { "certified \($0)" }
             + ["utilisation", "log(1 + open leads)", "tenure (years)", "log(capacity)"]
             + actions.map { "received \($0)" }
-            + ["win rate (logit)", "win rate against expected (logit)"]
+            + ["everyone's win rate so far (logit)", "win rate (logit)", "win rate against expected (logit)"]
             + verticals.map { "win rate in \($0) against expected (logit)" } + ["log(1 + resolved leads)"]
     }
 
@@ -181,9 +183,10 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
         let everyone = (state.global.wins + 1) / (state.global.trials + 2)
         let overall = (c.wins + k * everyone) / (c.trials + k)
         let expected = (c.expectedWins + k * everyone) / (c.trials + k)
-        row[offset] = logit(overall)
-        row[offset + 1] = logit(overall) - logit(expected)
-        offset += 2
+        row[offset] = logit(everyone)
+        row[offset + 1] = logit(overall)
+        row[offset + 2] = logit(overall) - logit(expected)
+        offset += 3
         for v in verticals.indices where v < c.verticalTrials.count {
             let actual = (c.verticalWins[v] + k * overall) / (c.verticalTrials[v] + k)
             let baseline = (c.verticalExpectedWins[v] + k * expected) / (c.verticalTrials[v] + k)

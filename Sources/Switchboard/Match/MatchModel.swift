@@ -85,3 +85,27 @@ public struct MatchModel: VersionedModel, Sendable, Equatable {
         return margins
     }
 }
+
+extension MatchModel {
+    /// How much each partner moves the odds of winning, all else equal (the same leads, and no open leads, so that
+    /// load is not counted as the partner's own effect): for every lead, the partner's margin minus the mean margin
+    /// over `partners`, averaged over `leads` (logit scale; 0 means choosing this partner changes nothing). Partners
+    /// are taken as they stand at `time` (track records from training).
+    public func partnerEffects(leads: [Lead], partners: [Partner], at time: Timestamp) -> [Double] {
+        let idle = partners.map { partner -> Partner in
+            var copy = partner
+            copy.openLeads = 0
+            return copy
+        }
+        let margins = marginMatrix(leads: leads, states: states(of: idle, at: time))
+        let n = leads.count, m = partners.count
+        var effects = [Double](repeating: 0, count: m)
+        for i in 0..<n {
+            var mean = 0.0
+            for j in 0..<m { mean += margins.storage[i * m + j] }
+            mean /= Double(m)
+            for j in 0..<m { effects[j] += (margins.storage[i * m + j] - mean) / Double(n) }
+        }
+        return effects
+    }
+}

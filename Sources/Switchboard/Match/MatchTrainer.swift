@@ -5,7 +5,7 @@ import LinearAlgebra
 public struct MatchTrainingRequest: Sendable {
     /// λ; nil chooses it from `l2Candidates` by time-split cross-validated log loss.
     public var l2Strength: Double?
-    public var l2Candidates: [Double] = [1e-4, 1e-3, 1e-2, 1e-1]
+    public var l2Candidates: [Double] = [1e-4, 1e-3, 1e-2, 1e-1, 1]
     /// Constrain W to this rank (W = U·Vᵀ); nil for a full W.
     public var rank: Int?
     /// Time-split folds: the pairs sorted by assignment time are cut into folds + 1 blocks, and fold i trains on
