@@ -144,7 +144,7 @@ struct World {
                 Partner(
                     id: "P\(pad(index + 1, 4))", name: name, type: type, tier: tier,
                     region: Vocabulary.regions[region].name, country: countries[Int(rng.nextUniform() * Double(countries.count))],
-                    verticals: verticals, technologies: technologies, certifications: certifications,
+                    verticals: verticals.sorted(), technologies: technologies.sorted(), certifications: certifications.sorted(),
                     capacity: capacity, openLeads: 0, status: .active, managerID: "M\(pad(index % managers + 1, 2))",
                     joined: joined,
                     activity: ActivityFigures(portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
@@ -359,8 +359,9 @@ struct World {
         }
         let actions = EcosystemGenerator.catalogue.map {
             Action(
-                id: $0.id, name: $0.name, type: $0.type, eligibleTypes: $0.types, eligibleTiers: $0.tiers, cost: $0.cost,
-                effects: $0.advertised)
+                id: $0.id, name: $0.name, type: $0.type, eligibleTypes: $0.types.sorted { $0.rawValue < $1.rawValue },
+                eligibleTiers: $0.tiers.sorted { $0.rawValue < $1.rawValue }, cost: $0.cost,
+                effects: $0.advertised.sorted { $0.attribute < $1.attribute })
         }
         var qualityByID: [String: Double] = [:], skillByID: [String: [Double]] = [:]
         for (p, partner) in partners.enumerated() {
