@@ -121,7 +121,7 @@ struct PredictChurn: ParsableCommand {
         discussion: """
             Writes partner_id, period, churn_risk, then factor_k and contribution_k for the --top largest factors by \
             |contribution| (on the logit scale: positive raises the risk), one row a partner, highest risk first. \
-            The churned_next column may be absent or blank.
+            The churned_next column may be absent or blank; partners whose latest row says they churned are left out.
             """
     )
 
@@ -148,7 +148,11 @@ struct PredictChurn: ParsableCommand {
             }
             let all = try input.features(usePartners: churn.usesPartnerAttributes, labelsOptional: true).features
             guard all.rowCount > 0 else { throw RecordError.emptySet(file: all.source, what: "activity rows") }
-            let latest = all.selectingRows(all.latestRowPerPartner())
+            // A partner whose latest row already says it churned is gone: there is no risk left to score.
+            let latestRows = all.latestRowPerPartner()
+            let live = latestRows.filter { !all.labels[$0] }
+            guard !live.isEmpty else { throw RecordError.emptySet(file: all.source, what: "partners that have not churned") }
+            let latest = all.selectingRows(live)
             let risks = try churn.risk(for: latest)
             let factors = try churn.explain(latest, top: top)
             let order = latest.keys.indices.sorted {
@@ -163,7 +167,12 @@ struct PredictChurn: ParsableCommand {
                 text += fields.joined(separator: ",") + "\n"
             }
             try FileIO.writeAtomically(text, to: out)
-            if out != "-" { print("wrote the churn risk of \(order.count) partners to \(out)") }
+            if out != "-" {
+                let gone = latestRows.count - live.count
+                print(
+                    "wrote the churn risk of \(order.count) partners to \(out)"
+                        + (gone > 0 ? " (\(gone) that already churned left out)" : ""))
+            }
         }
     }
 }
