@@ -184,7 +184,8 @@ enum MatchText {
         if let cv = model.metrics.crossValidation {
             out += "time-split cross-validation (\(cv.foldCount) folds, each tested on the period after its training data):\n"
             out += Format.table(
-                ["metric", "mean ± sd"], MetricRows.all.map { [$0.label, Format.meanAndDeviation(cv[keyPath: $0.summary], $0.decimals)] })
+                ["metric", "mean ± sd"],
+                MetricRows.all.map { [$0.label, Format.meanAndDeviation(cv[keyPath: $0.summary], $0.decimals)] })
         }
         out += "strongest terms of W (lead feature × partner feature, partner numbers standardised):\n"
         out += Format.table(

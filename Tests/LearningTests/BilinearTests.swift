@@ -146,6 +146,32 @@ struct BilinearTests {
         #expect(worst < 0.15, "largest |Ŵ − uvᵀ| = \(worst)")
     }
 
+    @Test func penaltyWeightsScaleEachEntrysShare() throws {
+        let (phi, psi, labels, _) = Self.problem(rows: 200, left: 3, right: 4, seed: 61)
+        var rng = SeededGenerator(seed: 62)
+        let omega = (0..<12).map { _ in rng.nextUniform() * 5 }
+        let objective = try BilinearObjective(left: phi, right: psi, labels: labels, l2Strength: 0.2, penaltyWeights: omega)
+        let plain = try BilinearObjective(left: phi, right: psi, labels: labels, l2Strength: 0, unpenalizedIntercept: false)
+        let theta = (0..<12).map { _ in rng.nextGaussian() }
+        var gradient = [Double](repeating: 0, count: 12), plainGradient = gradient
+        let value = objective.value(at: theta, gradient: &gradient)
+        let loss = plain.value(at: theta, gradient: &plainGradient)
+        var penalty = 0.0
+        for j in 1..<12 { penalty += omega[j] * theta[j] * theta[j] }  // W₀₀ stays unpenalised
+        #expect(isClose(value, loss + 0.1 * penalty, absolute: 1e-13, relative: 1e-12))
+        #expect(isClose(gradient[0], plainGradient[0], absolute: 1e-14, relative: 1e-12))
+        for j in 1..<12 {
+            #expect(isClose(gradient[j], plainGradient[j] + 0.2 * omega[j] * theta[j], absolute: 1e-13, relative: 1e-12))
+        }
+        #expect(throws: LearningError.self) {
+            try BilinearObjective(left: phi, right: psi, labels: labels, l2Strength: 0.2, penaltyWeights: [1, 2])
+        }
+        #expect(throws: LearningError.self) {
+            try BilinearObjective(
+                left: phi, right: psi, labels: labels, l2Strength: 0.2, form: .lowRank(2), penaltyWeights: omega)
+        }
+    }
+
     @Test func badInputIsRejected() throws {
         let (phi, psi, labels, _) = Self.problem(rows: 10, left: 3, right: 3, seed: 51)
         #expect(throws: LearningError.self) {

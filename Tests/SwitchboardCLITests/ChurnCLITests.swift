@@ -6,83 +6,7 @@ import TestSupport
 // These tests run the real `switchboard` executable (`train churn`, `predict churn`) as a subprocess, each in a
 // folder of its own, as CLITests.swift does.
 
-// MARK: - Running the executable
-
-/// `<scratch>/debug/switchboard`: next to the test bundle, or a few folders above it.
-private func churnExecutable() throws -> URL {
-    var starts: [URL] = []
-    if let first = CommandLine.arguments.first { starts.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }
-    if let executable = Bundle.main.executableURL { starts.append(executable.deletingLastPathComponent()) }
-    for start in starts {
-        var folder = start.standardizedFileURL
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("switchboard")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-    }
-    throw CLIUnavailable()
-}
-
-private struct CLIUnavailable: Error, CustomStringConvertible {
-    var description: String { "the switchboard executable was not found; build it first (swift build --build-tests)" }
-}
-
-private struct ChurnRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-
-    var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("error: ") } }
-}
-
-/// A temporary folder for one test; inputs and outputs in `work`, captured output beside it.
-private final class ChurnWorkspace {
-    let root: URL
-    let work: URL
-    private var runCount = 0
-
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-churn-\(UUID().uuidString)")
-        work = root.appendingPathComponent("work")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
-
-    func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: work.appendingPathComponent(name)) }
-
-    func read(_ name: String) throws -> String {
-        String(decoding: try Data(contentsOf: work.appendingPathComponent(name)), as: UTF8.self)
-    }
-
-    /// Every name in the work folder, hidden ones (temporary files) included.
-    func files() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: work.path)) }
-
-    func run(_ arguments: [String]) throws -> ChurnRun {
-        runCount += 1
-        let stdoutURL = root.appendingPathComponent("stdout-\(runCount)")
-        let stderrURL = root.appendingPathComponent("stderr-\(runCount)")
-        try Data().write(to: stdoutURL)
-        try Data().write(to: stderrURL)
-        let stdout = try FileHandle(forWritingTo: stdoutURL), stderr = try FileHandle(forWritingTo: stderrURL)
-        let process = Process()
-        process.executableURL = try churnExecutable()
-        process.arguments = arguments
-        process.currentDirectoryURL = work
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        process.waitUntilExit()
-        try stdout.close()
-        try stderr.close()
-        return ChurnRun(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: stdoutURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self))
-    }
-
+extension Workspace {
     /// Writes `activity.csv` and `partners.csv` and trains `churn.json` on them.
     func trainChurnModel(partners: Bool = true) throws {
         try write("activity.csv", activityCSV(activityRows(seed: 1)))
@@ -159,7 +83,7 @@ private func csvLines(_ text: String) -> (header: [String], rows: [[String]]) {
 @Suite("CLI: churn")
 struct ChurnCLITests {
     @Test func trainThenPredictRanksEveryPartnerAtItsLatestPeriod() throws {
-        let workspace = try ChurnWorkspace()
+        let workspace = try Workspace()
         try workspace.trainChurnModel()
         let model = try #require(
             try JSONSerialization.jsonObject(with: Data(workspace.read("churn.json").utf8)) as? [String: Any])
@@ -231,7 +155,7 @@ struct ChurnCLITests {
     }
 
     @Test func trainPrintsTheForwardChainingFolds() throws {
-        let workspace = try ChurnWorkspace()
+        let workspace = try Workspace()
         try workspace.write("activity.csv", activityCSV(activityRows(seed: 2)))
         let result = try workspace.run(["train", "churn", "--activity", "activity.csv", "--out", "churn.json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -251,7 +175,7 @@ struct ChurnCLITests {
 
     @Test(arguments: churnFailures)
     func aFailingRunSaysWhereAndWritesNothing(_ failure: ChurnFailure) throws {
-        let workspace = try ChurnWorkspace()
+        let workspace = try Workspace()
         if failure.needsModel { try workspace.trainChurnModel() }
         for (name, text) in failure.files { try workspace.write(name, text) }
         let before = try workspace.files()

@@ -23,7 +23,8 @@ struct CRMPipelineTests {
         let e = try CRMSalesPipeline.ecosystem(pipeline: pipeline, teams: teams, accounts: accounts, products: products)
         #expect(e.outcomes.count == 6711)
         #expect(e.outcomes.count { $0.outcome == .won } == 4238)
-        let model = try MatchTrainer.train(partners: e.partners, leads: e.leads, outcomes: e.outcomes, request: MatchTrainingRequest())
+        let model = try MatchTrainer.train(
+            partners: e.partners, leads: e.leads, outcomes: e.outcomes, request: MatchTrainingRequest())
         let active = e.partners.filter { partner in e.outcomes.contains { $0.partnerID == partner.id } }
         let effects = model.partnerEffects(leads: e.leads, partners: active, at: model.historyEnd)
         // The raw win rates' spread across agents, on the logit scale, for comparison.

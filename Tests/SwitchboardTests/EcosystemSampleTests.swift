@@ -45,7 +45,8 @@ struct EcosystemSampleTests {
 
     /// Every written file loads back through the validating loaders to the same records, and references check out.
     @Test func writtenFilesLoadBackAndValidate() throws {
-        let generated = EcosystemGenerator(partnerCount: 60, leadCount: 5000, periodCount: 12, incomingCount: 100, seed: 3).generate()
+        let generated = EcosystemGenerator(partnerCount: 60, leadCount: 5000, periodCount: 12, incomingCount: 100, seed: 3)
+            .generate()
         let files = Dictionary(uniqueKeysWithValues: generated.files().map { ($0.name, $0.text) })
         func table(_ name: String) throws -> CSVTable { try CSVTable(parsing: Array(files[name]!.utf8), source: name) }
         let e = generated.ecosystem
@@ -66,7 +67,8 @@ struct EcosystemSampleTests {
     /// The shape the issue asks for: long-tailed partner sizes, win probability falling with load, churn following
     /// falling engagement, and the truth function reproducing the recorded pair probabilities.
     @Test func theSimulatedWorldHasTheIntendedShape() throws {
-        let generated = EcosystemGenerator(partnerCount: 500, leadCount: 60_000, periodCount: 24, incomingCount: 0, seed: 4).generate()
+        let generated = EcosystemGenerator(partnerCount: 500, leadCount: 60_000, periodCount: 24, incomingCount: 0, seed: 4)
+            .generate()
         let e = generated.ecosystem
         let capacities = e.partners.map(\.capacity).sorted()
         let top = capacities.suffix(capacities.count / 10).reduce(0, +), all = capacities.reduce(0, +)

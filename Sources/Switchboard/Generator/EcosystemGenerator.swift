@@ -41,29 +41,53 @@ public struct EcosystemGenerator: Sendable {
 
     /// The catalogue of actions, with the effects it advertises and the true effects the simulation applies.
     static let catalogue:
-        [(id: String, name: String, type: ActionType, types: [PartnerType], tiers: [PartnerTier], cost: Double,
-          advertised: [ActionEffect], winLogit: Double, engagement: Double)] = [
-            ("ACT01", "Security specialist certification", .certification, [], [], 2500,
-             [ActionEffect(attribute: "trainings_completed", change: 2)], 0.30, 0.10),
-            ("ACT02", "Cloud architect certification", .certification, [], [], 2500,
-             [ActionEffect(attribute: "trainings_completed", change: 2)], 0.25, 0.10),
-            ("ACT03", "Sales enablement training", .training, [], [], 600,
-             [ActionEffect(attribute: "trainings_completed", change: 1)], 0.15, 0.15),
-            ("ACT04", "Technical deep-dive training", .training, [], [], 900,
-             [ActionEffect(attribute: "trainings_completed", change: 1)], 0.20, 0.05),
-            ("ACT05", "Co-marketing campaign", .campaign, [.reseller, .msp, .systemIntegrator, .distributor], [], 5000,
-             [ActionEffect(attribute: "marketing_funds_used", change: 5000),
-              ActionEffect(attribute: "deal_registrations", change: 3)], 0.05, 0.25),
-            ("ACT06", "Deal registration incentive", .incentive, [], [], 1500,
-             [ActionEffect(attribute: "deal_registrations", change: 2)], 0.10, 0.20),
-            ("ACT07", "Onboarding accelerator", .onboarding, [], [.registered, .silver], 800,
-             [ActionEffect(attribute: "portal_logins", change: 10),
-              ActionEffect(attribute: "trainings_completed", change: 1)], 0.20, 0.35),
+        [(
+            id: String, name: String, type: ActionType, types: [PartnerType], tiers: [PartnerTier], cost: Double,
+            advertised: [ActionEffect], winLogit: Double, engagement: Double
+        )] = [
+            (
+                "ACT01", "Security specialist certification", .certification, [], [], 2500,
+                [ActionEffect(attribute: "trainings_completed", change: 2)], 0.30, 0.10
+            ),
+            (
+                "ACT02", "Cloud architect certification", .certification, [], [], 2500,
+                [ActionEffect(attribute: "trainings_completed", change: 2)], 0.25, 0.10
+            ),
+            (
+                "ACT03", "Sales enablement training", .training, [], [], 600,
+                [ActionEffect(attribute: "trainings_completed", change: 1)], 0.15, 0.15
+            ),
+            (
+                "ACT04", "Technical deep-dive training", .training, [], [], 900,
+                [ActionEffect(attribute: "trainings_completed", change: 1)], 0.20, 0.05
+            ),
+            (
+                "ACT05", "Co-marketing campaign", .campaign, [.reseller, .msp, .systemIntegrator, .distributor], [], 5000,
+                [
+                    ActionEffect(attribute: "marketing_funds_used", change: 5000),
+                    ActionEffect(attribute: "deal_registrations", change: 3),
+                ], 0.05, 0.25
+            ),
+            (
+                "ACT06", "Deal registration incentive", .incentive, [], [], 1500,
+                [ActionEffect(attribute: "deal_registrations", change: 2)], 0.10, 0.20
+            ),
+            (
+                "ACT07", "Onboarding accelerator", .onboarding, [], [.registered, .silver], 800,
+                [
+                    ActionEffect(attribute: "portal_logins", change: 10),
+                    ActionEffect(attribute: "trainings_completed", change: 1),
+                ], 0.20, 0.35
+            ),
             ("ACT08", "Quarterly business review", .businessReview, [], [.platinum, .gold], 1200, [], 0.10, 0.20),
-            ("ACT09", "Referral bonus", .incentive, [.referral], [], 500,
-             [ActionEffect(attribute: "deal_registrations", change: 1)], 0.0, 0.15),
-            ("ACT10", "Partner portal webinar", .training, [], [], 100,
-             [ActionEffect(attribute: "portal_logins", change: 2)], 0.02, 0.02),
+            (
+                "ACT09", "Referral bonus", .incentive, [.referral], [], 500,
+                [ActionEffect(attribute: "deal_registrations", change: 1)], 0.0, 0.15
+            ),
+            (
+                "ACT10", "Partner portal webinar", .training, [], [], 100,
+                [ActionEffect(attribute: "portal_logins", change: 2)], 0.02, 0.02
+            ),
         ]
 
     /// Runs the simulation.
@@ -108,8 +132,12 @@ struct World {
     init(generator: EcosystemGenerator, rng: inout SeededGenerator) {
         self.generator = generator
         let n = generator.partnerCount
-        let prefixes = ["Blue", "North", "Apex", "Cedar", "Summit", "Iron", "Nimbus", "Vertex", "Harbor", "Quantum", "Silver", "Bright"]
-        let suffixes = ["Systems", "Solutions", "Networks", "Partners", "Technologies", "Consulting", "IT", "Digital", "Group", "Labs"]
+        let prefixes = [
+            "Blue", "North", "Apex", "Cedar", "Summit", "Iron", "Nimbus", "Vertex", "Harbor", "Quantum", "Silver", "Bright",
+        ]
+        let suffixes = [
+            "Systems", "Solutions", "Networks", "Partners", "Technologies", "Consulting", "IT", "Digital", "Group", "Labs",
+        ]
         let typeWeights: [(PartnerType, Double)] = [
             (.reseller, 0.30), (.msp, 0.20), (.systemIntegrator, 0.15), (.isv, 0.10), (.oem, 0.05), (.referral, 0.15),
             (.distributor, 0.05),
@@ -121,7 +149,8 @@ struct World {
             let capacity = min(250, max(2, Int((3 * size).rounded())))
             let logSize = Kernels.logarithm(Double(capacity))
             let tierScore = logSize + 0.5 * rng.nextGaussian()
-            let tier: PartnerTier = tierScore > 3.4 ? .platinum : tierScore > 2.5 ? .gold : tierScore > 1.6 ? .silver : .registered
+            let tier: PartnerTier =
+                tierScore > 3.4 ? .platinum : tierScore > 2.5 ? .gold : tierScore > 1.6 ? .silver : .registered
             let type = weighted(typeWeights, &rng)
             let region = Int(rng.nextUniform() * Double(Vocabulary.regions.count))
             let countries = Vocabulary.regions[region].countries
@@ -147,7 +176,8 @@ struct World {
                     verticals: verticals.sorted(), technologies: technologies.sorted(), certifications: certifications.sorted(),
                     capacity: capacity, openLeads: 0, status: .active, managerID: "M\(pad(index % managers + 1, 2))",
                     joined: joined,
-                    activity: ActivityFigures(portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
+                    activity: ActivityFigures(
+                        portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
             quality.append(0.12 * rng.nextGaussian() + 0.08 * (logSize - 1.6))
             skill.append((0..<Vocabulary.verticals.count).map { _ in 0.08 * rng.nextGaussian() })
             engagement.append(0.4 * rng.nextGaussian())
@@ -175,7 +205,8 @@ struct World {
         for p in active { byRegion[partners[p].region, default: []].append(p) }
         for p in active { wonRevenue[p] = 0 }
         // Leads of the month, in time order.
-        let perPeriod = generator.leadCount / generator.periodCount + (period < generator.leadCount % generator.periodCount ? 1 : 0)
+        let perPeriod =
+            generator.leadCount / generator.periodCount + (period < generator.leadCount % generator.periodCount ? 1 : 0)
         let span = Double(to.secondsSinceEpoch - from.secondsSinceEpoch)
         let times = (0..<perPeriod).map { _ in from.secondsSinceEpoch + Int64(rng.nextUniform() * span) }.sorted()
         for (index, time) in times.enumerated() where !active.isEmpty {
@@ -193,7 +224,8 @@ struct World {
                 trainingsCompleted: poisson(Kernels.exponential(-0.7 + 0.8 * e), &rng),
                 dealRegistrations: poisson(Kernels.exponential(-0.5 + 0.45 * logCapacity + 0.7 * e), &rng),
                 marketingFundsUsed: rng.nextUniform() < 0.4
-                    ? (500 * Double(partners[p].capacity).squareRoot() * Kernels.exponential(0.5 * e + 0.5 * rng.nextGaussian())).rounded()
+                    ? (500 * Double(partners[p].capacity).squareRoot() * Kernels.exponential(0.5 * e + 0.5 * rng.nextGaussian()))
+                        .rounded()
                     : 0,
                 revenue: wonRevenue[p].rounded())
             history[p].append(figures)
@@ -283,7 +315,9 @@ struct World {
             if rng.nextUniform() < declineProbability {
                 let closed = assigned.adding(days: 0.5 + 2.5 * rng.nextUniform())
                 outcomes.append(
-                    Outcome(leadID: lead.id, partnerID: partnerID, assigned: assigned, outcome: .declined, closed: closed, revenue: 0))
+                    Outcome(
+                        leadID: lead.id, partnerID: partnerID, assigned: assigned, outcome: .declined, closed: closed, revenue: 0)
+                )
                 excluded = chosen
                 assigned = closed
                 continue
@@ -311,7 +345,8 @@ struct World {
                 wonRevenue[chosen] += revenue
             }
             outcomes.append(
-                Outcome(leadID: lead.id, partnerID: partnerID, assigned: assigned, outcome: kind, closed: closed, revenue: revenue))
+                Outcome(
+                    leadID: lead.id, partnerID: partnerID, assigned: assigned, outcome: kind, closed: closed, revenue: revenue))
             held[chosen].append((assigned.secondsSinceEpoch, closed.secondsSinceEpoch))
             return
         }

@@ -167,7 +167,9 @@ public struct MatchEncoding: Sendable, Codable, Equatable {
         offset += PartnerTier.allCases.count
         if let index = regions.firstIndex(of: partner.region) { row[offset + index] = 1 }
         offset += regions.count
-        for (set, vocabulary) in [(partner.verticals, verticals), (partner.technologies, technologies), (partner.certifications, certifications)] {
+        for (set, vocabulary) in [
+            (partner.verticals, verticals), (partner.technologies, technologies), (partner.certifications, certifications),
+        ] {
             for item in set { if let index = vocabulary.firstIndex(of: item) { row[offset + index] = 1 } }
             offset += vocabulary.count
         }

@@ -30,7 +30,8 @@ public struct MatchTrainingRequest: Sendable {
         if l2Strength == nil {
             guard !l2Candidates.isEmpty, l2Candidates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
                 throw .invalidParameter(
-                    name: "l2 candidates", value: "\(l2Candidates)", requirement: "must be a non-empty list of finite values >= 0")
+                    name: "l2 candidates", value: "\(l2Candidates)", requirement: "must be a non-empty list of finite values >= 0"
+                )
             }
             guard folds >= 2 else {
                 throw .invalidParameter(name: "folds", value: "\(folds)", requirement: "must be >= 2 to choose λ (or give λ)")
@@ -87,7 +88,8 @@ public enum MatchTrainer {
         let data = MatchData(partners: partners, leads: leads, outcomes: outcomes, actionHistory: actionHistory)
         let examples = data.examples(encoding)
         guard examples.count > 0 else { throw LearningError.emptyData }
-        progress?(.encoded(pairs: examples.count, leftCount: examples.left.columnCount, rightCount: examples.rawRight.columnCount))
+        progress?(
+            .encoded(pairs: examples.count, leftCount: examples.left.columnCount, rightCount: examples.rawRight.columnCount))
         var search: [MatchModel.L2Trial] = []
         var crossValidation: CrossValidationSummary? = nil
         let candidates = request.l2Strength.map { [$0] } ?? request.l2Candidates
@@ -110,7 +112,8 @@ public enum MatchTrainer {
         }
         progress?(.fitting(l2Strength: chosen))
         let fit = try fit(data, examples, rows: Array(0..<examples.count), encoding: encoding, l2: chosen, request: request)
-        let probabilities = try fit.model.probabilities(left: fit.examples.left, right: fit.examples.right(fit.encoding, baseline: false))
+        let probabilities = try fit.model.probabilities(
+            left: fit.examples.left, right: fit.examples.right(fit.encoding, baseline: false))
         let training = try? Metrics.report(labels: fit.examples.labels, probabilities: probabilities)
         let (perPartner, overall) = data.trackRecord(encoding, expected: data.expectations(fit.baseline, fit.encoding, examples))
             .finalCounts()

@@ -16,7 +16,9 @@ public enum CRMSalesPipeline {
         let p = try RecordColumns(products, required: ["product", "series", "sales_price"])
         let o = try RecordColumns(
             pipeline,
-            required: ["opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date", "close_date", "close_value"])
+            required: [
+                "opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date", "close_date", "close_value",
+            ])
         var account: [String: (sector: String, employees: Double, country: String)] = [:]
         for row in 0..<a.rowCount {
             account[try a.text("account", row)] = (
@@ -25,7 +27,9 @@ public enum CRMSalesPipeline {
         }
         var product: [String: (series: String, price: Double)] = [:]
         for row in 0..<p.rowCount {
-            product[try p.text("product", row).replacingSpaces()] = (try p.text("series", row), try p.number("sales_price", row, minimum: 0))
+            product[try p.text("product", row).replacingSpaces()] = (
+                try p.text("series", row), try p.number("sales_price", row, minimum: 0)
+            )
         }
         var open: [String: Int] = [:]
         var leads: [Lead] = []
@@ -42,11 +46,13 @@ public enum CRMSalesPipeline {
             }
             let accountName = try o.text("account", row)
             guard let customer = account[accountName] else {
-                throw .unknownReference(file: o.file, line: o.line(row), column: "account", id: accountName, referencedFile: accounts.source)
+                throw .unknownReference(
+                    file: o.file, line: o.line(row), column: "account", id: accountName, referencedFile: accounts.source)
             }
             let productName = try o.text("product", row)
             guard let item = product[productName.replacingSpaces()] else {
-                throw .unknownReference(file: o.file, line: o.line(row), column: "product", id: productName, referencedFile: products.source)
+                throw .unknownReference(
+                    file: o.file, line: o.line(row), column: "product", id: productName, referencedFile: products.source)
             }
             let engaged = try o.time("engage_date", row), closed = try o.time("close_date", row)
             if closed < engaged {
@@ -76,12 +82,14 @@ public enum CRMSalesPipeline {
                     country: "US", verticals: [], technologies: [], certifications: [], capacity: capacity,
                     openLeads: open[agent] ?? 0, status: .active, managerID: try t.text("manager", row),
                     joined: Timestamp(year: 2016, month: 1, day: 1),
-                    activity: ActivityFigures(portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
+                    activity: ActivityFigures(
+                        portalLogins: 0, trainingsCompleted: 0, dealRegistrations: 0, marketingFundsUsed: 0, revenue: 0)))
         }
         let known = Set(partners.map(\.id))
         for row in 0..<o.rowCount where !known.contains(try o.text("sales_agent", row)) {
             throw .unknownReference(
-                file: o.file, line: o.line(row), column: "sales_agent", id: try o.text("sales_agent", row), referencedFile: teams.source)
+                file: o.file, line: o.line(row), column: "sales_agent", id: try o.text("sales_agent", row),
+                referencedFile: teams.source)
         }
         return Ecosystem(partners: partners, leads: leads, outcomes: outcomes)
     }

@@ -66,7 +66,10 @@ public enum RecordWriter {
     static func set(_ items: [String]) -> String { items.joined(separator: ";") }
 
     static func figures(_ f: ActivityFigures) -> [String] {
-        [number(f.portalLogins), number(f.trainingsCompleted), number(f.dealRegistrations), number(f.marketingFundsUsed), number(f.revenue)]
+        [
+            number(f.portalLogins), number(f.trainingsCompleted), number(f.dealRegistrations), number(f.marketingFundsUsed),
+            number(f.revenue),
+        ]
     }
 
     /// Whole numbers without a fraction; others in Swift's shortest round-trip form.
