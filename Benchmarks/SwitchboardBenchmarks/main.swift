@@ -14,14 +14,20 @@ import Foundation
             try PassProbe.run(rows: 1_000_000, columns: 64); try PassProbe.run(rows: 200_000, columns: 256)
         case "probe-solvers":
             try PassProbe.solvers(rows: 1_000_000, columns: 64)
+        case "match-fit":
+            try MatchBenchmark.fitChild(Array(selected.dropFirst()))
         case "logistic-memory":
             try LogisticBenchmark.memory(Array(selected.dropFirst()))
         case nil, "all":
             try LogisticBenchmark.run(quick: quick)
+            print()
+            try MatchBenchmark.run(quick: quick)
         case "logistic":
             try LogisticBenchmark.run(quick: quick)
+        case "match":
+            try MatchBenchmark.run(quick: quick)
         case let other?:
-            throw BenchError("unknown benchmark '\(other)' (logistic)")
+            throw BenchError("unknown benchmark '\(other)' (logistic, match)")
         }
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

@@ -479,7 +479,9 @@ final class BilinearWorkspace: @unchecked Sendable {
                                                     let z = partner.baseAddress! + partnerStart + i * width
                                                     let ones = hasSplit ? offset[row + 1] - offset[row] : 0
                                                     if ones > 0 {
-                                                        addRows(w.baseAddress!, column.baseAddress! + offset[row], ones, into: x, width: width)
+                                                        addRows(
+                                                            w.baseAddress!, column.baseAddress! + offset[row], ones, into: x,
+                                                            width: width)
                                                     }
                                                     let m = pointerDot(x, z, width)
                                                     let s = weights[row], y = targets[row]
@@ -492,7 +494,9 @@ final class BilinearWorkspace: @unchecked Sendable {
                                                         let out = scaled.baseAddress! + i * width
                                                         for j in 0..<width { out[j] = r * z[j] }
                                                         if ones > 0 {
-                                                            add(out, toRows: column.baseAddress! + offset[row], ones, of: g.baseAddress!, width: width)
+                                                            add(
+                                                                out, toRows: column.baseAddress! + offset[row], ones,
+                                                                of: g.baseAddress!, width: width)
                                                         }
                                                     }
                                                 }
@@ -510,8 +514,8 @@ final class BilinearWorkspace: @unchecked Sendable {
         guard wantGradient else { return }
         if second == nil {
             // ∇W += Φ_Bᵀ·diag(r)·Ψ_B (diag(r)·Ψ_B was filled in above); split, only Φ_D's rows are left to add.
-            if split != nil {
-                try! BLAS.gemm(split!.dense, aRows: range, transposeA: true, block.scaled, beta: 1, into: &gradientDense!)
+            if let split {
+                try! BLAS.gemm(split.dense, aRows: range, transposeA: true, block.scaled, beta: 1, into: &gradientDense!)
             } else {
                 try! BLAS.gemm(left, aRows: range, transposeA: true, block.scaled, beta: 1, into: &gradientFirst)
             }
