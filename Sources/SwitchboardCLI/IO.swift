@@ -138,3 +138,119 @@ struct MetricRows {
         ]
     }
 }
+
+/// Writes a large output piece by piece to a temporary file beside the target, renamed into place by `commit()`;
+/// `discard()` (or a failure before commit) leaves nothing behind. `-` streams to standard output instead.
+final class StreamingOutput {
+    let path: String
+    private let handle: FileHandle
+    private let temporary: String?
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            handle = FileHandle.standardOutput
+            temporary = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("\(path): the folder \(folder.path) does not exist")
+        }
+        let staged = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
+        guard FileManager.default.createFile(atPath: staged, contents: nil), let opened = FileHandle(forWritingAtPath: staged)
+        else { throw CLIError("\(path): cannot write (permission denied or disk full?)") }
+        handle = opened
+        temporary = staged
+    }
+
+    /// Appends `text`; bytes reach the file in blocks of about 1 MiB (standard output: at every `flush()`).
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw CLIError("\(path): cannot write: \(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+        try flush()
+        guard let temporary else { return }
+        try? handle.close()
+        if rename(temporary, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CLIError("\(path): cannot write: \(reason)")
+        }
+    }
+
+    func discard() {
+        guard let temporary else { return }
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: temporary)
+    }
+}
+
+/// Reads a CSV file (or standard input for `-`) in chunks of records, for inputs too large to hold at once.
+struct ChunkedCSVReader {
+    let source: String
+    private let handle: FileHandle
+    private var reader: CSVRecordReader
+    private var pending: [(fields: [String], line: Int)] = []
+    private var finished = false
+    /// Bytes read so far, and the file's size (nil for standard input), for progress.
+    private(set) var bytesRead = 0
+    let totalBytes: Int?
+
+    init(path: String, delimiter: CSVDelimiter?) throws {
+        if path == "-" {
+            source = "<stdin>"
+            handle = FileHandle.standardInput
+            totalBytes = nil
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CLIError("\(path): no such file")
+            }
+            if isDirectory.boolValue { throw CLIError("\(path): is a directory, not a file") }
+            guard let opened = FileHandle(forReadingAtPath: path) else { throw CLIError("\(path): cannot be read") }
+            source = path
+            handle = opened
+            totalBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        }
+        reader = CSVRecordReader(source: source, delimiter: delimiter)
+    }
+
+    /// The next table of at most `count` records (fewer at the end), or nil when the input is exhausted; the header
+    /// is the file's, and the records keep their line numbers.
+    mutating func next(_ count: Int) throws -> CSVTable? {
+        while pending.count < count && !finished {
+            let data = try handle.read(upToCount: 1 << 20) ?? Data()
+            if data.isEmpty {
+                try reader.finish()
+                finished = true
+            } else {
+                bytesRead += data.count
+                try reader.feed(data)
+            }
+            pending.append(contentsOf: reader.takeRecords())
+        }
+        guard let header = reader.header else { throw CSVError(source: source, line: 1, kind: .emptyFile) }
+        if pending.isEmpty && finished { return nil }
+        let taken = Array(pending.prefix(count))
+        pending.removeFirst(taken.count)
+        return CSVTable(source: source, header: header, records: taken, delimiter: reader.delimiter ?? .comma)
+    }
+}

@@ -134,6 +134,21 @@ public struct CSVTable: Sendable {
     }
 }
 
+extension CSVTable {
+    /// A table of records already parsed (by a `CSVRecordReader`), e.g. one chunk of a large file: the records'
+    /// line numbers are kept, so errors found in the chunk still name the file's lines.
+    /// - Precondition: every record has one field per header name (the reader guarantees it).
+    public init(source: String, header: [String], records: [(fields: [String], line: Int)], delimiter: CSVDelimiter) {
+        var columns = [[String]](repeating: [], count: header.count)
+        for j in columns.indices { columns[j].reserveCapacity(records.count) }
+        for record in records {
+            precondition(record.fields.count == header.count, "a record has \(record.fields.count) fields, not \(header.count)")
+            for (j, field) in record.fields.enumerated() { columns[j].append(field) }
+        }
+        self.init(source: source, header: header, columns: columns, recordLines: records.map(\.line), delimiter: delimiter)
+    }
+}
+
 /// Parses CSV records incrementally, for inputs too large to hold at once.
 ///
 /// The rules are those of `CSVTable` (which is built on the same parser). Feed chunks of any size, take

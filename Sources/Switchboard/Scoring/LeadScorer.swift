@@ -1,0 +1,211 @@
+import Learning
+import LinearAlgebra
+
+/// One partner on a lead's list.
+public struct RankedPartner: Sendable, Equatable {
+    public var partnerID: String
+    /// 1 for the head of the list.
+    public var rank: Int
+    /// P(win) from the match model (Double precision).
+    public var winProbability: Double
+    /// winProbability × the lead's estimated deal value.
+    public var expectedValue: Double
+    /// Whether the partner owns the lead's account (and so heads the list).
+    public var isAccountOwner: Bool
+}
+
+/// A lead's score and its best eligible partners.
+public struct LeadScore: Sendable, Equatable {
+    public var leadID: String
+    /// The win probability with its best eligible partner; nil when no partner is eligible.
+    public var leadScore: Double?
+    /// How many partners are eligible for it.
+    public var eligibleCount: Int
+    /// The top eligible partners: the account owner first when it is eligible, then by win probability (ties by
+    /// partner id).
+    public var partners: [RankedPartner]
+    /// Why no partner is eligible (nil when one is).
+    public var reason: String?
+}
+
+/// Scores leads against every eligible partner with the match model, keeping each lead's top K.
+///
+/// The partners are fixed when the scorer is built (their states as of `time`: track records from the model, open
+/// leads and capacity as given); leads are scored in chunks by `score(_:top:)`, so memory is bounded by a chunk and
+/// the partner side. Partners that no lead can get (an ineligible status, or no capacity left when capacity is
+/// required) are dropped up front; the rest form the columns of a `BilinearTopK` (Float32 GEMM tiles, masked top-K
+/// reduction, exact Double margins for the selected), ordered by partner id so ties go to the lower id.
+/// Per-lead eligibility (territory, certifications, blocked accounts) is a column mask, built once per distinct
+/// (region, country, required certifications, blocked account) and cached.
+public final class LeadScorer {
+    public let model: MatchModel
+    public let rules: EligibilityRules
+    /// All partners, by id.
+    public let partners: [Partner]
+    /// Indices into `partners` of those that can take leads at all: the scorer's columns.
+    let pool: [Int]
+    let topK: BilinearTopK
+    let coverage: [Coverage]
+    let excluded: [String: [Int]]
+    let poolColumn: [String: Int]
+    private var masks: [ColumnMask] = []
+    private var maskIndex: [String: Int32] = [:]
+    private var baseMasks: [String: ColumnMask] = [:]
+
+    /// - Throws: `LearningError` when the model's W or the partners' encoding holds a non-finite value.
+    public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 1024)
+        throws(LearningError)
+    {
+        self.model = model
+        self.rules = rules
+        self.partners = partners.sorted { $0.id < $1.id }
+        let sorted = self.partners
+        pool = sorted.indices.filter { Self.takesLeads(sorted[$0], rules) }
+        coverage = sorted.map { Coverage($0, rules) }
+        var column: [String: Int] = [:]
+        for (c, p) in pool.enumerated() { column[sorted[p].id] = c }
+        poolColumn = column
+        var blocked: [String: [Int]] = [:]
+        for exclusion in rules.exclusions {
+            if let c = column[exclusion.partner] { blocked[exclusion.account, default: []].append(c) }
+        }
+        excluded = blocked
+        let states = model.states(of: pool.map { sorted[$0] }, at: time)
+        topK = try BilinearTopK(
+            interaction: model.regression.matrix, right: model.encoding.rightDesign(states), blockSize: blockSize)
+    }
+
+    static func takesLeads(_ partner: Partner, _ rules: EligibilityRules) -> Bool {
+        !rules.ineligibleStatuses.contains(partner.status) && (!rules.requireCapacity || partner.remainingCapacity > 0)
+    }
+
+    /// Where a partner takes leads from.
+    struct Coverage {
+        var any: Bool
+        var regions: Set<String>
+        var countries: Set<String>
+
+        init(_ partner: Partner, _ rules: EligibilityRules) {
+            if let listed = rules.territories[partner.id] {
+                any = false
+                regions = Set(listed.regions)
+                countries = Set(listed.countries)
+            } else {
+                any = rules.territory == .any
+                regions = rules.territory == .region ? [partner.region] : []
+                countries = rules.territory == .country ? [partner.country] : []
+            }
+        }
+
+        func covers(_ lead: Lead) -> Bool { any || regions.contains(lead.region) || countries.contains(lead.country) }
+    }
+
+    /// The number of partners that can take leads at all (status and capacity).
+    public var poolCount: Int { pool.count }
+
+    /// Scores `leads`: each lead's score, its eligible count and its top `k` partners, in input order.
+    /// - Complexity: O(n·a·b + n·m·b) with m the partners that take leads; memory O(n·k) besides the scorer.
+    public func score(_ leads: [Lead], top k: Int, workers: Int? = nil) throws(LearningError) -> [LeadScore] {
+        guard k >= 1 else { throw .invalidParameter(name: "top", value: "\(k)", requirement: "must be at least 1") }
+        if leads.isEmpty { return [] }
+        if masks.count > 4096 {
+            masks.removeAll()
+            maskIndex.removeAll()
+        }
+        if baseMasks.count > 4096 { baseMasks.removeAll() }
+        let rowMasks = leads.map { rowMask(for: $0) }
+        let design = model.encoding.leftDesign(leads)
+        // One more than k, so that an owner at the head of the list still leaves k others to choose from.
+        let selection = try topK.select(left: design, k: k + 1, masks: masks, rowMasks: rowMasks, workers: workers)
+        let a = design.columnCount
+        return leads.enumerated().map { i, lead in
+            let chosen = selection.row(i)
+            let eligible = Int(selection.eligibleCounts[i])
+            guard let best = chosen.first else {
+                return LeadScore(leadID: lead.id, leadScore: nil, eligibleCount: 0, partners: [], reason: reason(lead))
+            }
+            var ranked: [(column: Int, margin: Double, owner: Bool)] = []
+            if let account = lead.accountID, let ownerID = rules.accountOwners[account], let owner = poolColumn[ownerID],
+                rowMasks[i] < 0 || masks[Int(rowMasks[i])].contains(owner)
+            {
+                let margin =
+                    chosen.first { $0.column == owner }?.margin
+                    ?? topK.margin(left: design.storage[(i * a)..<((i + 1) * a)], column: owner)
+                ranked.append((owner, margin, true))
+            }
+            for pick in chosen where ranked.count < k && !(ranked.first?.column == pick.column) {
+                ranked.append((pick.column, pick.margin, false))
+            }
+            let partners = ranked.enumerated().map { rank, entry in
+                let probability = Kernels.sigmoid(entry.margin)
+                return RankedPartner(
+                    partnerID: self.partners[pool[entry.column]].id, rank: rank + 1, winProbability: probability,
+                    expectedValue: probability * lead.estimatedValue, isAccountOwner: entry.owner)
+            }
+            return LeadScore(
+                leadID: lead.id, leadScore: Kernels.sigmoid(best.margin), eligibleCount: eligible, partners: partners,
+                reason: nil)
+        }
+    }
+
+    /// The index of the lead's column mask (-1 when every column is eligible), built and cached on first use.
+    private func rowMask(for lead: Lead) -> Int32 {
+        let required = rules.requireCertifications ? Array(Set(lead.requiredCertifications)).sorted() : []
+        let blocked = lead.accountID.flatMap { excluded[$0] } ?? []
+        let key =
+            lead.region + "\u{1}" + lead.country + "\u{1}" + required.joined(separator: "\u{2}") + "\u{1}"
+            + (blocked.isEmpty ? "" : lead.accountID!)
+        if let index = maskIndex[key] { return index }
+        var mask = territoryMask(lead)
+        if !required.isEmpty { mask = mask.intersection(certificationMask(required)) }
+        for column in blocked { mask.remove(column) }
+        let index: Int32
+        if mask.count == pool.count {
+            index = -1
+        } else {
+            index = Int32(masks.count)
+            masks.append(mask)
+        }
+        maskIndex[key] = index
+        return index
+    }
+
+    private func territoryMask(_ lead: Lead) -> ColumnMask {
+        let key = "t\u{1}" + lead.region + "\u{1}" + lead.country
+        if let mask = baseMasks[key] { return mask }
+        let mask = ColumnMask(columnCount: pool.count, columns: pool.indices.filter { coverage[pool[$0]].covers(lead) })
+        baseMasks[key] = mask
+        return mask
+    }
+
+    private func certificationMask(_ required: [String]) -> ColumnMask {
+        let key = "c\u{1}" + required.joined(separator: "\u{2}")
+        if let mask = baseMasks[key] { return mask }
+        let mask = ColumnMask(
+            columnCount: pool.count,
+            columns: pool.indices.filter { Set(partners[pool[$0]].certifications).isSuperset(of: required) })
+        baseMasks[key] = mask
+        return mask
+    }
+
+    /// Why no partner is eligible for `lead`: the first rule that leaves none, applied in order.
+    func reason(_ lead: Lead) -> String {
+        let covering = partners.indices.filter { coverage[$0].covers(lead) }
+        let place = "region \(lead.region), country \(lead.country)"
+        if covering.isEmpty { return "no partner covers \(place)" }
+        let active = covering.filter { !rules.ineligibleStatuses.contains(partners[$0].status) }
+        if active.isEmpty { return "every partner covering \(place) is \(statusList())" }
+        let open = active.filter { !rules.requireCapacity || partners[$0].remainingCapacity > 0 }
+        if open.isEmpty { return "every active partner covering \(place) has no capacity left" }
+        let required = rules.requireCertifications ? Set(lead.requiredCertifications) : []
+        let certified = open.filter { Set(partners[$0].certifications).isSuperset(of: required) }
+        if certified.isEmpty {
+            return "no active partner with capacity covering \(place) holds \(required.sorted().joined(separator: " + "))"
+        }
+        return "account \(lead.accountID ?? "") is blocked for every partner that would qualify"
+    }
+
+    private func statusList() -> String {
+        rules.ineligibleStatuses.map(\.rawValue).joined(separator: " or ")
+    }
+}

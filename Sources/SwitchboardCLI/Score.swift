@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Learning
+import Switchboard
+
+extension ScoreFormat: ExpressibleByArgument {}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score every incoming lead against every eligible partner with the match model; keep each lead's top K.",
+        discussion: """
+            For each lead: its lead score (the win probability with its best eligible partner), the number of \
+            eligible partners, and its top K eligible partners with win probability, expected value (probability × \
+            estimated deal value) and rank; the account's owner heads the list when it is eligible. A lead with no \
+            eligible partner is written with the reason. Leads are read, scored and written in chunks (memory does not \
+            grow with the number of leads); --leads - reads standard input and --out - writes standard output.
+            """)
+
+    @Option(help: "The match model file written by `switchboard train match`.") var model: String = "Models/match.json"
+    @Option(help: "The incoming leads CSV file (- for standard input).") var leads: String
+    @Option(help: "The partners CSV file (their capacity, open leads and status as of now).") var partners: String
+    @Option(help: "Eligibility rules (JSON; see README). Default: own region, certifications required, active, with capacity.")
+    var rules: String?
+    @Option(help: "Account owners CSV file (account_id, partner_id); adds to the rules' accountOwners.") var owners: String?
+    @Option(help: "How many partners to keep per lead.") var top: Int = 5
+    @Option(help: "Output format: csv or jsonl (default: jsonl when --out ends in .jsonl, csv otherwise).")
+    var format: ScoreFormat?
+    @Option(help: "Partners' tenure is taken at this date (YYYY-MM-DD; default: the end of the model's history).")
+    var asOf: String?
+    @Option(help: "Leads per chunk.") var chunk: Int = 8192
+    @Option(help: "Where to write the scores (- for standard output).") var out: String
+    @OptionGroup var csv: CSVOptions
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
+        if chunk < 1 { throw ValidationError("--chunk must be at least 1 (got \(chunk))") }
+        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
+            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let delimiter = try csv.parsedDelimiter()
+            let match = try loadModel(MatchModel.self, from: model)
+            let partnerList = try RecordLoader.partners(try FileIO.readTable(partners, delimiter: delimiter).table)
+            if partnerList.isEmpty { throw RecordError.emptySet(file: partners, what: "partners") }
+            let eligibility = try Self.loadRules(rules: rules, owners: owners, partners: partnerList, delimiter: delimiter)
+            let time = asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd
+            let scorer = try LeadScorer(model: match, partners: partnerList, rules: eligibility, at: time)
+            let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
+            let summary = try Self.stream(
+                leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format
+            ) { batch in try scorer.score(batch, top: top) }
+            FileIO.endProgress()
+            if out != "-" {
+                print(
+                    "Scored \(summary.leads) leads against \(scorer.poolCount) of \(partnerList.count) partners that take leads "
+                        + "(top \(top)); \(summary.unplaceable) with no eligible partner. Wrote \(out).")
+            }
+        }
+    }
+
+    struct Summary { var leads = 0, unplaceable = 0 }
+
+    /// Reads leads in chunks, scores each chunk, writes its lines; nothing is left at `out` unless all succeed.
+    static func stream(
+        leads path: String, delimiter: CSVDelimiter?, chunk: Int, to out: String, format: ScoreFormat,
+        score: ([Lead]) throws -> [LeadScore]
+    ) throws -> Summary {
+        var reader = try ChunkedCSVReader(path: path, delimiter: delimiter)
+        let output = try StreamingOutput(path: out)
+        var summary = Summary()
+        var seen: [String: Int] = [:]
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            try output.write(LeadScore.header(format))
+            while let table = try reader.next(chunk) {
+                let batch = try RecordLoader.leads(table)
+                for (row, lead) in batch.enumerated() {
+                    let line = table.recordLines[row]
+                    if let first = seen.updateValue(line, forKey: lead.id) {
+                        throw RecordError.duplicateID(file: table.source, line: line, id: lead.id, firstLine: first)
+                    }
+                }
+                let scores = try score(batch)
+                for result in scores {
+                    try output.write(result.output(format))
+                    if result.leadScore == nil { summary.unplaceable += 1 }
+                }
+                if out == "-" { try output.flush() }
+                summary.leads += batch.count
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let rate = Double(summary.leads) / max(seconds, 1e-9)
+                var message = "\(summary.leads) leads scored, \(Int(rate)) leads/s"
+                if let total = reader.totalBytes, reader.bytesRead > 0 {
+                    let left = seconds * Double(total - reader.bytesRead) / Double(reader.bytesRead)
+                    message += ", about \(Int(left.rounded(.up))) s left"
+                }
+                FileIO.progress(message)
+            }
+            if summary.leads == 0 { throw RecordError.emptySet(file: reader.source, what: "leads") }
+            try output.commit()
+        } catch {
+            output.discard()
+            throw error
+        }
+        return summary
+    }
+
+    /// The rules file (defaults when none) with the owners file's accounts added, checked against the partners.
+    static func loadRules(rules path: String?, owners: String?, partners: [Partner], delimiter: CSVDelimiter?) throws
+        -> EligibilityRules
+    {
+        var rules = EligibilityRules()
+        if let path { rules = try EligibilityRules.parse(try FileIO.read(path), source: path) }
+        let ids = Set(partners.map(\.id))
+        try rules.validate(partnerIDs: ids, source: path ?? "the default rules")
+        if let owners {
+            let table = try FileIO.readTable(owners, delimiter: delimiter).table
+            guard let account = table.columnIndex(named: "account_id") else {
+                throw RecordError.missingColumn(file: table.source, column: "account_id")
+            }
+            guard let partner = table.columnIndex(named: "partner_id") else {
+                throw RecordError.missingColumn(file: table.source, column: "partner_id")
+            }
+            var firstLine: [String: Int] = [:]
+            for row in 0..<table.rowCount {
+                let line = table.recordLines[row]
+                let accountID = table.columns[account][row].trimmingBlanks()
+                let partnerID = table.columns[partner][row].trimmingBlanks()
+                if accountID.isEmpty { throw RecordError.emptyValue(file: table.source, line: line, column: "account_id") }
+                if !ids.contains(partnerID) {
+                    throw RecordError.unknownReference(
+                        file: table.source, line: line, column: "partner_id", id: partnerID, referencedFile: "the partners file")
+                }
+                if let first = firstLine.updateValue(line, forKey: accountID) {
+                    throw RecordError.duplicateID(file: table.source, line: line, id: accountID, firstLine: first)
+                }
+                if let ruled = rules.accountOwners[accountID], ruled != partnerID {
+                    throw CLIError(
+                        "\(table.source):\(line): account \(accountID) is owned by \(partnerID) here but by \(ruled) in the rules"
+                    )
+                }
+                rules.accountOwners[accountID] = partnerID
+            }
+        }
+        return rules
+    }
+}
