@@ -1,0 +1,252 @@
+import Learning
+import LinearAlgebra
+
+/// Next-best actions: for each partner still active, every action in the catalogue it is eligible for, valued in
+/// expected won revenue over a horizon, with the evidence of what followed for similar partners that received it,
+/// and each channel manager's to-do list.
+///
+/// For partner p (T its latest activity period, H the horizon in periods):
+/// - **Leads it will be offered**: the leads it accepted (not declined) in the lead window before `asOf`, at the
+///   same rate: each counts H·(period length / window length) times over the horizon (the window is shortened to
+///   the time since the partner joined, but not below one period).
+/// - **Revenue per period** R = Σ over those leads of estimated value × P(win), divided by the window's periods,
+///   with P(win) from the match model for the partner as it stands now (track record from the model, open leads
+///   as recorded, tenure at `asOf`, and how many times it received each action).
+/// - **Churn along the horizon**: its activity is carried forward at the mean of its last three periods
+///   (T − 2 … T); the churn model scores period T as recorded and each projected period T + 1 … T + H − 1 from the
+///   history with the projection appended (so trends fade as the projection flattens). A = Σₖ₌₁ᴴ Πₛ₌₀ᵏ⁻¹ (1 − c_{T+s})
+///   is the expected number of periods it is still active.
+/// - **An action** is applied as the catalogue says: each `attribute=change` on an activity figure is added to that
+///   figure in every projected period (a lasting change in monthly activity; figures stay ≥ 0), so the churn risk
+///   after period T changes; and the match model's count of that action received goes up by one, so P(win) of every
+///   lead changes (for an action the match model has no feature for, the catalogue's `quality` change is added to the
+///   win logit instead). The risk at period T itself is already settled.
+/// - **Expected value** = A₀·(Rₐ − R₀) + (Aₐ − A₀)·Rₐ − cost (see `Recommendation`).
+///
+/// Partners with no activity, or whose latest activity row says they churned, are skipped with the reason.
+public struct ActionRecommender: Sendable {
+    public var matchModel: MatchModel
+    public var churnModel: ChurnModel
+    public var settings: RecommendationSettings
+
+    public init(matchModel: MatchModel, churnModel: ChurnModel, settings: RecommendationSettings = RecommendationSettings()) {
+        self.matchModel = matchModel
+        self.churnModel = churnModel
+        self.settings = settings
+    }
+
+    /// Values every eligible action for every active partner and ranks them.
+    ///
+    /// - Parameters:
+    ///   - ecosystem: partners, leads, outcomes, activity, the action catalogue and the action history (references
+    ///     checked, e.g. by `Ecosystem.validate`).
+    ///   - sources: the file names errors mention.
+    ///   - actionLines: the line of each catalogue entry in its file, for errors; nil for line i + 2.
+    /// - Throws: `RecommendError.invalidSetting` for a bad setting, `.record` for a catalogue effect on an unknown
+    ///   attribute or bad activity (file, line and column), `.model` when the churn model does not fit the features.
+    /// - Complexity: O(partners² · profile size) for the neighbours, plus O(leads in the window · (a·b + b·actions))
+    ///   and O(actions · (history + H)²) per partner.
+    public func recommend(_ ecosystem: Ecosystem, sources: EcosystemSources = EcosystemSources(), actionLines: [Int]? = nil)
+        throws(RecommendError) -> ActionPlan
+    {
+        try settings.validate()
+        if ecosystem.actions.isEmpty { throw .record(.emptySet(file: sources.actions, what: "actions")) }
+        let context = try ActionContext(ecosystem, settings: settings, sources: sources, actionLines: actionLines)
+        let profileTable: ChurnFeatureTable
+        do {
+            profileTable = try ChurnFeatures.build(activity: ecosystem.activity, partners: ecosystem.partners, sources: sources)
+        } catch { throw .record(error) }
+        let modelTable: ChurnFeatureTable
+        do {
+            modelTable =
+                churnModel.usesPartnerAttributes
+                ? profileTable : try ChurnFeatures.build(activity: ecosystem.activity, sources: sources)
+        } catch { throw .record(error) }
+        let latestRows = modelTable.latestRowPerPartner()
+        var latestRow: [String: Int] = [:]
+        for row in latestRows { latestRow[modelTable.keys[row].partnerID] = row }
+        let current = modelTable.selectingRows(latestRows)
+        let currentRisk: [Double], factors: [[ChurnFactor]]
+        do {
+            currentRisk = try churnModel.risk(for: current)
+            factors = try churnModel.explain(current, top: min(settings.factorCount, churnModel.featureNames.count))
+        } catch { throw .model(reason: "the churn model does not fit the activity features: \(error)") }
+        var currentIndex: [String: Int] = [:]
+        for (index, key) in current.keys.enumerated() { currentIndex[key.partnerID] = index }
+
+        let evidence = EvidenceFinder(context: context, profileTable: profileTable)
+        var outlooks: [PartnerOutlook] = []
+        var skipped: [SkippedPartner] = []
+        for p in context.partners.indices {
+            let partner = context.partners[p]
+            if let reason = context.liveness(p) {
+                skipped.append(SkippedPartner(partnerID: partner.id, reason: reason))
+                continue
+            }
+            let eligible = context.eligibleActions(p)
+            if eligible.isEmpty {
+                skipped.append(SkippedPartner(partnerID: partner.id, reason: "eligible for no action in the catalogue"))
+                continue
+            }
+            let c = currentIndex[partner.id]!
+            let revenue = revenueOutlook(context, p, eligible)
+            let risks = try churnPaths(context, p, eligible, currentRisk: currentRisk[c])
+            let activeBefore = ActivityProjection.expectedActivePeriods(risks[0])
+            var ranked: [Recommendation] = []
+            for (k, a) in eligible.enumerated() {
+                let activeAfter = ActivityProjection.expectedActivePeriods(risks[k + 1])
+                let revenueChange = activeBefore * (revenue.after[k] - revenue.before)
+                let retentionChange = (activeAfter - activeBefore) * revenue.after[k]
+                let action = context.actions[a]
+                ranked.append(
+                    Recommendation(
+                        partnerID: partner.id, actionID: action.id, actionName: action.name, rank: 0,
+                        expectedValue: revenueChange + retentionChange - action.cost, revenueChange: revenueChange,
+                        retentionChange: retentionChange, cost: action.cost, winLogitChange: revenue.logitChange[k],
+                        revenuePerPeriodAfter: revenue.after[k], expectedActivePeriodsAfter: activeAfter,
+                        churnWithinHorizonAfter: ActivityProjection.churnWithin(risks[k + 1]),
+                        evidence: evidence.evidence(partner: p, action: a)))
+            }
+            ranked = Self.rank(ranked)
+            outlooks.append(
+                PartnerOutlook(
+                    partnerID: partner.id, partnerName: partner.name, managerID: partner.managerID,
+                    period: current.keys[c].period, churnRisk: currentRisk[c],
+                    isHighRisk: currentRisk[c] >= settings.highRiskThreshold, riskFactors: factors[c],
+                    expectedLeads: context.leadsPerPeriod(p) * Double(settings.horizonPeriods),
+                    revenuePerPeriod: revenue.before, expectedActivePeriods: activeBefore,
+                    churnWithinHorizon: ActivityProjection.churnWithin(risks[0]), ranked: ranked,
+                    recommendations: Array(ranked.prefix(settings.topCount))))
+        }
+        return ActionPlan(
+            asOf: context.asOf, settings: settings, partners: outlooks, skipped: skipped, todos: Self.todos(outlooks))
+    }
+
+    /// Sorts by expected value, highest first, ties by action id, and numbers the ranks from 1.
+    static func rank(_ recommendations: [Recommendation]) -> [Recommendation] {
+        var sorted = recommendations.sorted {
+            $0.expectedValue != $1.expectedValue ? $0.expectedValue > $1.expectedValue : $0.actionID < $1.actionID
+        }
+        for index in sorted.indices { sorted[index].rank = index + 1 }
+        return sorted
+    }
+
+    /// The to-do list of every manager (ordered by manager id): high-risk partners first by risk, then the others by
+    /// the expected value of their best action; ties by partner id.
+    public static func todos(_ outlooks: [PartnerOutlook]) -> [ManagerTodo] {
+        var byManager: [String: [PartnerOutlook]] = [:]
+        for outlook in outlooks { byManager[outlook.managerID, default: []].append(outlook) }
+        return byManager.keys.sorted().map { manager in
+            let ordered = byManager[manager]!.sorted { a, b in
+                if a.isHighRisk != b.isHighRisk { return a.isHighRisk }
+                if a.isHighRisk {
+                    if a.churnRisk != b.churnRisk { return a.churnRisk > b.churnRisk }
+                } else {
+                    let va = a.ranked.first?.expectedValue ?? -.infinity, vb = b.ranked.first?.expectedValue ?? -.infinity
+                    if va != vb { return va > vb }
+                }
+                return a.partnerID < b.partnerID
+            }
+            return ManagerTodo(
+                managerID: manager,
+                items: ordered.enumerated().map { TodoItem(position: $0.offset + 1, outlook: $0.element) })
+        }
+    }
+
+    /// R₀, Rₐ for each eligible action, and the mean change in the win logit over the partner's window leads (over
+    /// a lead with only the constant feature when there are none).
+    func revenueOutlook(_ context: ActionContext, _ p: Int, _ eligible: [Int]) -> (
+        before: Double, after: [Double], logitChange: [Double]
+    ) {
+        let encoding = matchModel.encoding
+        var actionFeature: [String: Int] = [:]
+        for (index, id) in encoding.actions.enumerated() { actionFeature[id] = index }
+        var counts = [Double](repeating: 0, count: encoding.actions.count)
+        for taken in context.received[p] {
+            if let j = actionFeature[context.actions[taken.action].id] { counts[j] += 1 }
+        }
+        let partner = context.partners[p]
+        let base = PartnerState(
+            partner: partner,
+            counts: matchModel.trackRecords[partner.id] ?? WinCounts(verticalCount: encoding.verticals.count),
+            global: matchModel.overallRecord, openLeads: partner.openLeads, time: context.asOf, actionCounts: counts)
+        var states = [base]
+        var shifts = [0.0]
+        for a in eligible {
+            var state = base
+            if let j = actionFeature[context.actions[a].id] {
+                state.actionCounts[j] += 1
+                shifts.append(0)
+            } else {
+                shifts.append(context.effects[a].qualityChange)
+            }
+            states.append(state)
+        }
+        let leads = context.windowLeads[p]
+        let perPeriod = RecommendationSettings.daysPerPeriod / context.windowDays[p]
+        var revenue = [Double](repeating: 0, count: states.count)
+        var logitChange = [Double](repeating: 0, count: states.count)
+        if leads.isEmpty {
+            // The margin of a lead with only the constant feature: row 0 of W times ψ̃.
+            let psi = encoding.rightDesign(states)
+            let b = psi.columnCount
+            var margins = [Double](repeating: 0, count: states.count)
+            for s in states.indices {
+                for j in 0..<b { margins[s] += matchModel.interaction[j] * psi.storage[s * b + j] }
+                margins[s] += shifts[s]
+            }
+            for s in states.indices { logitChange[s] = margins[s] - margins[0] }
+        } else {
+            let margins = matchModel.marginMatrix(leads: leads, states: states)
+            let m = states.count
+            for (i, lead) in leads.enumerated() {
+                let baseMargin = margins.storage[i * m]
+                for s in 0..<m {
+                    let margin = margins.storage[i * m + s] + shifts[s]
+                    revenue[s] += lead.estimatedValue * Kernels.sigmoid(margin) * perPeriod
+                    logitChange[s] += (margin - baseMargin) / Double(leads.count)
+                }
+            }
+        }
+        return (revenue[0], Array(revenue.dropFirst()), Array(logitChange.dropFirst()))
+    }
+
+    /// The churn risk at periods T … T + H − 1: first with no action, then after each eligible action.
+    func churnPaths(_ context: ActionContext, _ p: Int, _ eligible: [Int], currentRisk: Double) throws(RecommendError)
+        -> [[Double]]
+    {
+        let history = context.histories[p]
+        let horizon = settings.horizonPeriods
+        let level = ActivityProjection.recentLevel(history)
+        let variants = [level] + eligible.map { a in zip(level, context.effects[a].figureChanges).map { $0 + $1 } }
+        guard horizon > 1 else { return variants.map { _ in [currentRisk] } }
+        // One feature build for all variants, each under an id of its own ("v0", "v1", …).
+        var rows: [PartnerActivity] = []
+        var copies: [Partner] = []
+        for (v, figures) in variants.enumerated() {
+            let id = "v\(v)"
+            rows += ActivityProjection.extended(history, with: figures, count: horizon - 1).map {
+                var row = $0
+                row.partnerID = id
+                return row
+            }
+            var copy = context.partners[p]
+            copy.id = id
+            copies.append(copy)
+        }
+        let latest = history.last!.period
+        do {
+            let table = try ChurnFeatures.build(activity: rows, partners: churnModel.usesPartnerAttributes ? copies : nil)
+            let risk = try churnModel.risk(for: table)
+            var paths = [[Double]](repeating: [currentRisk], count: variants.count)
+            for (row, key) in table.keys.enumerated() where key.period > latest {
+                paths[Int(key.partnerID.dropFirst())!].append(risk[row])
+            }
+            return paths
+        } catch let error as RecordError {
+            throw .record(error)
+        } catch {
+            throw .model(reason: "the churn model does not fit the activity features: \(error)")
+        }
+    }
+}

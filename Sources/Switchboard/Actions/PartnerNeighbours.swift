@@ -1,0 +1,71 @@
+import LinearAlgebra
+
+/// Nearest neighbours among rows of a profile matrix (one row a partner), by Euclidean distance after
+/// standardising each column.
+public enum PartnerNeighbours {
+    /// z = (x − mean) / sd for every column (population standard deviation; a constant column gets sd 1).
+    /// - Complexity: O(rows · columns).
+    public static func standardised(_ profiles: Matrix<Double>) -> Matrix<Double> {
+        let n = profiles.rowCount, d = profiles.columnCount
+        guard n > 0 else { return profiles }
+        var z = profiles
+        for j in 0..<d {
+            var mean = 0.0
+            for i in 0..<n { mean += profiles.storage[i * d + j] }
+            mean /= Double(n)
+            var variance = 0.0
+            for i in 0..<n {
+                let deviation = profiles.storage[i * d + j] - mean
+                variance += deviation * deviation
+            }
+            let sd = (variance / Double(n)).squareRoot()
+            let scale = sd > 1e-12 * max(1, abs(mean)) ? sd : 1
+            for i in 0..<n { z.storage[i * d + j] = (profiles.storage[i * d + j] - mean) / scale }
+        }
+        return z
+    }
+
+    /// For each row i of `points`, the `count` nearest other rows, nearest first (ties by lower index), and their
+    /// squared distances ‖zᵢ‖² + ‖zⱼ‖² − 2·zᵢ·zⱼ (clamped at 0), the inner products by GEMM over blocks of
+    /// `blockRows` rows so that memory stays O(blockRows · rows).
+    /// - Complexity: O(rows² · columns) for the products, O(rows² · count) at worst for the selection.
+    public static func nearest(_ points: Matrix<Double>, count: Int, blockRows: Int = 256) -> [[(
+        index: Int, squaredDistance: Double
+    )]] {
+        let n = points.rowCount, d = points.columnCount
+        let k = min(max(count, 0), max(n - 1, 0))
+        guard n > 0 else { return [] }
+        var norms = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var sum = 0.0
+            for j in 0..<d { sum += points.storage[i * d + j] * points.storage[i * d + j] }
+            norms[i] = sum
+        }
+        var result: [[(index: Int, squaredDistance: Double)]] = []
+        result.reserveCapacity(n)
+        let block = max(1, blockRows)
+        var start = 0
+        while start < n {
+            let end = min(n, start + block)
+            var products = Matrix<Double>(rowCount: end - start, columnCount: n)
+            // products = points[start..<end] · pointsᵀ; the shapes agree by construction.
+            try! BLAS.gemm(points, aRows: start..<end, points, transposeB: true, into: &products)
+            for i in start..<end {
+                var best: [(index: Int, squaredDistance: Double)] = []
+                best.reserveCapacity(k + 1)
+                for j in 0..<n where j != i {
+                    let distance = max(0, norms[i] + norms[j] - 2 * products.storage[(i - start) * n + j])
+                    if best.count == k, let last = best.last, !(distance < last.squaredDistance) { continue }
+                    // Insert after every entry at the same or a smaller distance, so earlier indices win ties.
+                    var position = best.count
+                    while position > 0 && best[position - 1].squaredDistance > distance { position -= 1 }
+                    best.insert((j, distance), at: position)
+                    if best.count > k { best.removeLast() }
+                }
+                result.append(best)
+            }
+            start = end
+        }
+        return result
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// `recommend` and `evaluate actions` through the real executable, on the committed sample and its models.
+@Suite("CLI: next-best actions")
+struct RecommendCLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func sample(_ name: String) -> String { repository.appendingPathComponent("Data/ecosystem/\(name)").path }
+    static func model(_ name: String) -> String { repository.appendingPathComponent("Models/\(name)").path }
+
+    /// The sample's record files and the committed models, as options.
+    static func inputs(
+        actions: String = sample("actions.csv"), activity: String = sample("activity.csv")
+    ) -> [String] {
+        [
+            "--partners", sample("partners.csv"), "--leads", sample("leads.csv"), "--outcomes", sample("outcomes.csv"),
+            "--activity", activity, "--actions", actions, "--history", sample("action_history.csv"), "--match-model",
+            model("match.json"), "--churn-model", model("churn.json"),
+        ]
+    }
+
+    static func rows(_ text: String) -> [[String]] {
+        text.split(separator: "\n").map { line in
+            // The sample's names and ids hold no commas or quotes; the risk factors hold no commas either.
+            line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    @Test func recommendsOnTheSample() throws {
+        let workspace = try Workspace()
+        let result = try workspace.run(
+            ["recommend"] + Self.inputs() + ["--top", "2", "--out", "recs.csv", "--todo", "todo.csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("recommended 294 actions to 147 partners"), "\(result.stdout)")
+        #expect(result.stdout.contains("153 already churned"))
+        let recs = Self.rows(try workspace.read("recs.csv"))
+        #expect(recs[0].count == 25 && recs[0][0] == "partner_id" && recs[0][6] == "expected_value")
+        #expect(recs.count == 1 + 2 * 147)
+        for pair in stride(from: 1, to: recs.count, by: 2) {
+            #expect(recs[pair][0] == recs[pair + 1][0])
+            #expect(recs[pair][3] == "1" && recs[pair + 1][3] == "2")
+            #expect(Double(recs[pair][6])! >= Double(recs[pair + 1][6])!)
+            #expect(recs[pair][4] != recs[pair + 1][4])
+        }
+        let todo = Self.rows(try workspace.read("todo.csv"))
+        #expect(
+            todo[0] == [
+                "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors",
+                "action_id", "action_name", "expected_value",
+            ])
+        #expect(todo.count == 1 + 147)
+        // Within a manager: positions count up, high-risk partners first, by falling risk.
+        var byManager: [String: [[String]]] = [:]
+        for row in todo.dropFirst() { byManager[row[0], default: []].append(row) }
+        #expect(byManager.count == 12)
+        for (_, items) in byManager {
+            #expect(items.map { Int($0[1])! } == Array(1...items.count))
+            let high = items.prefix { $0[5] == "yes" }
+            #expect(items.dropFirst(high.count).allSatisfy { $0[5] == "no" })
+            let risks = high.map { Double($0[4])! }
+            #expect(risks == risks.sorted(by: >))
+        }
+
+        let markdown = try workspace.run(
+            ["recommend"] + Self.inputs() + ["--out", "-", "--todo", "todo.md", "--todo-format", "markdown"])
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(Self.rows(markdown.stdout).count == 1 + 3 * 147)
+        let text = try workspace.read("todo.md")
+        #expect(text.hasPrefix("# Next-best actions as of 2026-01-02"))
+        #expect(text.contains("\n## M01 (") && text.contains("similar partners took it"))
+    }
+
+    @Test func evaluatesAgainstTheTruth() throws {
+        let workspace = try Workspace()
+        let result = try workspace.run([
+            "evaluate", "actions", "--data", Self.repository.appendingPathComponent("Data/ecosystem").path, "--match-model",
+            Self.model("match.json"), "--churn-model", Self.model("churn.json"), "--json", "evaluation.json", "--details",
+            "details.csv",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        for strategy in ["recommended", "most popular", "random eligible", "best"] {
+            #expect(result.stdout.contains("\n\(strategy) "), "\(strategy)")
+        }
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("evaluation.json").utf8)) as? [String: Any])
+        #expect(json["evaluatedPartners"] as? Int == 147)
+        let recommended = try #require(json["recommended"] as? [String: Any])
+        let random = try #require(json["randomEligible"] as? [String: Any])
+        let ours = try #require(recommended["meanCapturedFraction"] as? Double)
+        #expect(ours > (random["meanCapturedFraction"] as? Double ?? 1))
+        let details = Self.rows(try workspace.read("details.csv"))
+        #expect(details[0].first == "partner_id" && details[0].last == "most_popular")
+        #expect(details.dropFirst().count { $0[9] == "yes" } == 147)
+    }
+
+    @Test func badInputFailsWithFileLineAndColumnAndWritesNothing() throws {
+        let workspace = try Workspace()
+        try workspace.write("recs.csv", "old\n")
+        var catalogue = try String(contentsOfFile: Self.sample("actions.csv"), encoding: .utf8)
+        catalogue = catalogue.replacingOccurrences(of: "trainings_completed=+1\n", with: "charisma=+1\n")
+        try workspace.write("actions.csv", catalogue)
+        let effect = try workspace.run(
+            ["recommend"] + Self.inputs(actions: "actions.csv") + ["--out", "recs.csv", "--todo", "todo.csv"])
+        #expect(effect.status == 1)
+        #expect(
+            effect.errorLines == [
+                "error: actions.csv:4: column 'effects': 'charisma=1' names an unknown attribute (use portal_logins, "
+                    + "trainings_completed, deal_registrations, marketing_funds_used, revenue, quality)"
+            ], "\(effect.stderr)")
+        #expect(try workspace.read("recs.csv") == "old\n")
+        #expect(!workspace.exists("todo.csv"))
+        #expect(try workspace.files() == ["recs.csv", "actions.csv"])
+
+        var activity = try String(contentsOfFile: Self.sample("activity.csv"), encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false
+        ).map(String.init)
+        activity[6] = activity[6].replacingOccurrences(of: ",false", with: ",maybe")
+        try workspace.write("activity.csv", activity.joined(separator: "\n"))
+        let bad = try workspace.run(["recommend"] + Self.inputs(activity: "activity.csv") + ["--out", "recs.csv"])
+        #expect(bad.status == 1)
+        #expect(bad.errorLines.first?.hasPrefix("error: activity.csv:7: column 'churned_next': 'maybe'") == true, "\(bad.stderr)")
+
+        let top = try workspace.run(["recommend"] + Self.inputs() + ["--top", "0", "--out", "recs.csv"])
+        #expect(top.status != 0 && top.stderr.contains("--top must be at least 1 (got 0)"), "\(top.stderr)")
+        let risk = try workspace.run(["recommend"] + Self.inputs() + ["--high-risk", "1.5", "--out", "recs.csv"])
+        #expect(risk.status != 0 && risk.stderr.contains("--high-risk must be a probability in [0, 1] (got 1.5)"))
+        let asOf = try workspace.run(["recommend"] + Self.inputs() + ["--as-of", "soon", "--out", "recs.csv"])
+        #expect(asOf.status != 0 && asOf.stderr.contains("--as-of must be a date"))
+        let noModel = try workspace.run(
+            ["recommend"] + Self.inputs() + ["--match-model", "missing.json", "--out", "recs.csv"])
+        #expect(noModel.status == 1 && noModel.errorLines == ["error: missing.json: no such file"], "\(noModel.stderr)")
+        let noTruth = try workspace.run([
+            "evaluate", "actions", "--data", "nowhere", "--match-model", Self.model("match.json"), "--churn-model",
+            Self.model("churn.json"),
+        ])
+        #expect(noTruth.status == 1 && noTruth.errorLines.first?.contains("nowhere/partners.csv") == true)
+        #expect(try workspace.read("recs.csv") == "old\n")
+    }
+}
