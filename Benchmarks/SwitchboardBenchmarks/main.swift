@@ -18,16 +18,26 @@ import Foundation
             try MatchBenchmark.fitChild(Array(selected.dropFirst()))
         case "logistic-memory":
             try LogisticBenchmark.memory(Array(selected.dropFirst()))
+        case let child? where child.hasPrefix("routing-"):
+            try RoutingBenchmark.child(child, Array(selected.dropFirst()))
         case nil, "all":
             try LogisticBenchmark.run(quick: quick)
             print()
             try MatchBenchmark.run(quick: quick)
+            print()
+            try ScoringBenchmark.run(quick: quick)
+            print()
+            try RoutingBenchmark.run(quick: quick)
         case "logistic":
             try LogisticBenchmark.run(quick: quick)
         case "match":
             try MatchBenchmark.run(quick: quick)
+        case "scoring":
+            try ScoringBenchmark.run(quick: quick)
+        case "routing":
+            try RoutingBenchmark.run(quick: quick)
         case let other?:
-            throw BenchError("unknown benchmark '\(other)' (logistic, match)")
+            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing)")
         }
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

@@ -4,11 +4,14 @@
 Reads the first `rows` rows of the raw little-endian float64 designs Phi (n x a) and Psi (n x b), both with a
 constant 1 in column 0, and the float64 0/1 labels written by the Swift benchmark; builds X with rows
 phi_i (x) psi_i without the constant (x) constant column (a*b - 1 columns, float64, C order); fits
-LogisticRegression(C = 1/(lambda*rows), lbfgs, fit_intercept=True), whose objective is exactly the bilinear one:
-(1/n) sum log(1 + exp(-y z)) + (lambda/2) |w|^2, intercept W00 unpenalised. Prints one JSON object on stdout: the
-design's build seconds and size, the fit seconds (median of repeats), iterations, the objective of its solution
-and of Switchboard's W (`--ours`, a*b raw float64, row-major) computed the same way on X, and this process's peak
-RSS. Writes its own W (intercept first, then coef_) to `--coef-out` so the Swift side can evaluate it too.
+LogisticRegression(C = 1/(lambda*rows), fit_intercept=True) with each of `--solvers` (lbfgs, newton-cholesky,
+newton-cg, ...), whose objective is exactly the bilinear one: (1/n) sum log(1 + exp(-y z)) + (lambda/2) |w|^2,
+intercept W00 unpenalised. Stopping rules, with tol = `--tol`: lbfgs stops when L-BFGS-B's max |projected gradient|
+<= tol (or the relative decrease of f <= 64 eps); newton-cholesky when max |gradient| <= tol and half the squared
+Newton decrement <= tol. Prints one JSON object on stdout: the design's build seconds and size, and per solver the
+fit seconds (median of repeats), iterations, the objective of its solution computed on X, and this process's peak
+RSS after that fit; the objective of Switchboard's W (`--ours`, a*b raw float64, row-major) computed the same way.
+Writes each solver's W (intercept first, then coef_) to `--coef-out` + "." + solver, for the Swift side to check.
 """
 import argparse, json, sys, time, warnings
 import numpy as np
@@ -23,6 +26,15 @@ def peak_rss_bytes():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     return -1
+
+
+def reset_peak_rss():
+    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each fit's peak is its own.
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
 
 
 def objective(X, y, w, b, lam, block=8192):
@@ -45,6 +57,7 @@ def main():
     p.add_argument("--l2", type=float, required=True)
     p.add_argument("--tol", type=float, required=True)
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--solvers", default="lbfgs")
     p.add_argument("--ours")
     p.add_argument("--coef-out")
     a = p.parse_args()
@@ -64,29 +77,36 @@ def main():
 
     C = 1.0 / (a.l2 * n)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    times, model = [], None
-    for _ in range(a.repeats):
-        m = LogisticRegression(C=C, solver="lbfgs", tol=a.tol, max_iter=100000, fit_intercept=True)
-        t0 = time.perf_counter()
-        m.fit(X, y)
-        times.append(time.perf_counter() - t0)
-        model = m
-    w, b = model.coef_.ravel(), float(model.intercept_[0])
     out = {
         "sklearn": __import__("sklearn").__version__,
         "design_gib": X.nbytes / 2**30,
         "build_seconds": build,
-        "seconds": float(np.median(times)),
-        "all_seconds": times,
-        "iterations": int(np.max(model.n_iter_)),
-        "objective": objective(X, y, w, b, a.l2),
+        "fits": {},
     }
+    for solver in a.solvers.split(","):
+        times, model = [], None
+        for _ in range(a.repeats):
+            m = LogisticRegression(C=C, solver=solver, tol=a.tol, max_iter=100000, fit_intercept=True)
+            reset_peak_rss()
+            t0 = time.perf_counter()
+            m.fit(X, y)
+            times.append(time.perf_counter() - t0)
+            model = m
+        peak = peak_rss_bytes()
+        w, b = model.coef_.ravel(), float(model.intercept_[0])
+        out["fits"][solver] = {
+            "seconds": float(np.median(times)),
+            "all_seconds": times,
+            "iterations": int(np.max(model.n_iter_)),
+            "objective": objective(X, y, w, b, a.l2),
+            "peak_rss_bytes": peak,
+        }
+        if a.coef_out:
+            np.concatenate([[b], w]).astype("<f8").tofile(a.coef_out + "." + solver)
+        del model, m
     if a.ours:
         ours = np.fromfile(a.ours, dtype="<f8")
         out["ours_objective"] = objective(X, y, ours[1:], float(ours[0]), a.l2)
-    if a.coef_out:
-        np.concatenate([[b], w]).astype("<f8").tofile(a.coef_out)
-    out["peak_rss_bytes"] = peak_rss_bytes()
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
 

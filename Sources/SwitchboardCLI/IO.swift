@@ -171,7 +171,11 @@ final class StreamingOutput {
 
     /// Appends `text`; bytes reach the file in blocks of about 1 MiB (standard output: at every `flush()`).
     func write(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
+        try write(Array(text.utf8))
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
 

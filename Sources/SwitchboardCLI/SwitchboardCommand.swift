@@ -6,7 +6,7 @@ struct SwitchboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Lead routing and predictive scoring for partner ecosystems.",
-        subcommands: [Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self]
+        subcommands: [Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self, Segment.self, Route.self, Report.self]
     )
 }
 

@@ -73,8 +73,9 @@ final class Workspace {
     /// Every name in the work folder, hidden ones (such as temporary files) included.
     func files() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: work.path)) }
 
-    /// Runs `switchboard arguments` in the work folder, to completion.
-    func run(_ arguments: [String]) throws -> RunResult {
+    /// Runs `switchboard arguments` in the work folder, to completion, with `input` (a file in the work folder) as
+    /// standard input when given.
+    func run(_ arguments: [String], input: String? = nil) throws -> RunResult {
         runCount += 1
         let stdoutURL = root.appendingPathComponent("stdout-\(runCount)")
         let stderrURL = root.appendingPathComponent("stderr-\(runCount)")
@@ -85,7 +86,11 @@ final class Workspace {
         process.executableURL = try switchboardExecutable()
         process.arguments = arguments
         process.currentDirectoryURL = work
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            process.standardInput = try FileHandle(forReadingFrom: work.appendingPathComponent(input))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()

@@ -179,7 +179,9 @@ struct LeadScorerTests {
         let table = try CSVTable(parsing: Array((LeadScore.header(.csv) + score.output(.csv)).utf8), source: "scores.csv")
         #expect(table.header == LeadScore.csvHeader && table.rowCount == 2)
         #expect(
-            table.columns[0] == ["L\"1", "L\"1"] && table.columns[4] == ["P1", "P2"] && table.columns[5] == ["0.75", "0.5"])
+            table.columns[0] == ["L\"1", "L\"1"] && table.columns[4] == ["P1", "P2"]
+                && table.columns[5] == ["0.750000000", "0.500000000"])
+        #expect(table.columns[6] == ["750.00", "500.00"] && table.columns[7] == ["true", "false"])
         let json = try JSONSerialization.jsonObject(with: Data(score.output(.jsonl).utf8)) as! [String: Any]
         #expect(json["lead_id"] as? String == "L\"1" && (json["partners"] as? [[String: Any]])?.count == 2)
         let none = LeadScore(leadID: "L2", leadScore: nil, eligibleCount: 0, partners: [], reason: "no partner covers X")

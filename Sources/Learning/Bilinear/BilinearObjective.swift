@@ -26,7 +26,12 @@ public enum BilinearForm: Sendable, Equatable, Codable {
 /// and their share of the gradient adds rᵢ·ψᵢ to rows of ∇W, so the GEMMs only run over Φ's other columns.
 /// Blocks are split across workers (OpenBLAS pinned to one thread meanwhile) whose partial
 /// sums are added in a fixed order, so results do not depend on scheduling.
-public final class BilinearObjective: DifferentiableObjective, @unchecked Sendable {
+///
+/// Second order (full form): a gradient pass keeps the curvatures cᵢ = sᵢ·pᵢ·(1 − pᵢ) (pᵢ = σ(mᵢ), sᵢ normalised),
+/// and then ∇²f·V = Φᵀ·diag(cᵢ·φᵢᵀ·V·ψᵢ)·Ψ + λ·ω∘V is the same sweep as the gradient with V for W and cᵢ·uᵢ for
+/// the residual; `formHessian` sums cᵢ·(φᵢ⊗ψᵢ)(φᵢ⊗ψᵢ)ᵀ over the pairs of nonzero entries of each φᵢ (see
+/// `BilinearObjective+Hessian.swift`).
+public final class BilinearObjective: HessianVectorObjective, @unchecked Sendable {
     public let sampleCount: Int
     /// a, the left design's column count.
     public let leftCount: Int
@@ -39,6 +44,13 @@ public final class BilinearObjective: DifferentiableObjective, @unchecked Sendab
     /// ωⱼ, each parameter's share of the penalty (λ/2)·Σ ωⱼ·θⱼ².
     public let penaltyWeights: [Double]
     public private(set) var passCount = 0
+    public internal(set) var hessianPassCount = 0
+    /// Whether a gradient pass has left curvatures for the second-order methods.
+    var hasCurvature = false
+    /// Which left columns pair with which in `formHessian`, and each pair's share of the work; made on first use.
+    var hessianPlan: BilinearHessianPlan?
+    /// `formHessian` sums at most this many rows, evenly spaced (nil: every row); see there.
+    public var hessianRowLimit: Int? = 50_000
 
     public var parameterCount: Int {
         switch form {
@@ -166,10 +178,34 @@ public final class BilinearObjective: DifferentiableObjective, @unchecked Sendab
         )
     }
 
+    /// ∇²f(θ)·v, θ from the last `value(at:gradient:)` call (full form).
+    /// - Precondition: the full form, `vector.count == parameterCount`, and a gradient evaluated before.
+    /// - Complexity: one sweep over the rows, about the cost of a gradient pass without its exponentials.
+    public func hessianProduct(_ vector: [Double], into product: inout [Double]) {
+        precondition(form == .full, "Hessian-vector products are for the full form")
+        precondition(vector.count == parameterCount, "v has \(vector.count) entries; expected \(parameterCount)")
+        precondition(hasCurvature, "evaluate a gradient before Hessian-vector products")
+        hessianPassCount += 1
+        let direction = try! Matrix(rowCount: leftCount, columnCount: rightCount, storage: vector)
+        let denseRows = indicators.map { $0.denseRows(of: vector, columnCount: rightCount) }
+        let spaces = workspaces
+        ParallelRows.run(workers: spaces.count) { [self] w in
+            spaces[w].sweep(self, direction, nil, denseRows, mode: .hessianProduct)
+        }
+        if product.count != parameterCount { product = [Double](repeating: 0, count: parameterCount) }
+        for j in 0..<parameterCount { product[j] = l2Strength * penaltyWeights[j] * vector[j] }
+        for space in spaces {
+            for j in 0..<parameterCount { product[j] += space.gradient[j] }
+        }
+    }
+
     private func evaluate(_ parameters: [Double], gradient: UnsafeMutablePointer<[Double]>?) -> Double {
         precondition(parameters.count == parameterCount, "θ has \(parameters.count) entries; expected \(parameterCount)")
         let wantGradient = gradient != nil
-        if wantGradient { passCount += 1 }
+        if wantGradient {
+            passCount += 1
+            hasCurvature = form == .full
+        }
         let coefficients: (Matrix<Double>, Matrix<Double>?)
         switch form {
         case .full: coefficients = (try! Matrix(rowCount: leftCount, columnCount: rightCount, storage: parameters), nil)
@@ -181,7 +217,7 @@ public final class BilinearObjective: DifferentiableObjective, @unchecked Sendab
         let denseRows = indicators.map { $0.denseRows(of: parameters, columnCount: rightCount) }
         let spaces = workspaces
         ParallelRows.run(workers: spaces.count) { [self] w in
-            spaces[w].sweep(self, coefficients.0, coefficients.1, denseRows, wantGradient: wantGradient)
+            spaces[w].sweep(self, coefficients.0, coefficients.1, denseRows, mode: wantGradient ? .gradient : .value)
         }
         var loss = 0.0
         for space in spaces { loss += space.loss }
@@ -376,6 +412,16 @@ struct IndicatorColumns: Sendable {
     }
 }
 
+/// What a sweep over the rows computes.
+enum BilinearSweep {
+    /// f only.
+    case value
+    /// f and ∇f, keeping the curvatures cᵢ (full form).
+    case gradient
+    /// ∇²f·V without the penalty term, from the kept curvatures (full form): V in place of W, cᵢ·uᵢ for rᵢ.
+    case hessianProduct
+}
+
 /// One worker's rows, reused block buffers and partial sums.
 final class BilinearWorkspace: @unchecked Sendable {
     let rows: Range<Int>
@@ -385,14 +431,20 @@ final class BilinearWorkspace: @unchecked Sendable {
     var buffers: [Int: BilinearBlock] = [:]
     var gradient: [Double]
     var loss = 0.0
+    /// cᵢ = sᵢ·pᵢ·(1 − pᵢ) of this worker's rows at the last gradient pass (full form; empty otherwise).
+    var curvature: [Double]
 
     init(rows: Range<Int>, blockRows: Int, leftCount: Int, rightCount: Int, form: BilinearForm) {
         self.rows = rows
         self.blockRows = blockRows
         self.form = form
         switch form {
-        case .full: gradient = [Double](repeating: 0, count: leftCount * rightCount)
-        case .lowRank(let rank): gradient = [Double](repeating: 0, count: (leftCount + rightCount) * rank)
+        case .full:
+            gradient = [Double](repeating: 0, count: leftCount * rightCount)
+            curvature = [Double](repeating: 0, count: rows.count)
+        case .lowRank(let rank):
+            gradient = [Double](repeating: 0, count: (leftCount + rightCount) * rank)
+            curvature = []
         }
         let full = min(blockRows, rows.count)
         if full > 0 { buffers[full] = BilinearBlock(count: full, leftCount: leftCount, rightCount: rightCount, form: form) }
@@ -402,8 +454,9 @@ final class BilinearWorkspace: @unchecked Sendable {
 
     func sweep(
         _ objective: BilinearObjective, _ first: Matrix<Double>, _ second: Matrix<Double>?, _ denseFirst: Matrix<Double>?,
-        wantGradient: Bool
+        mode: BilinearSweep
     ) {
+        let wantGradient = mode != .value
         loss = 0
         if wantGradient { for j in gradient.indices { gradient[j] = 0 } }
         var gradientFirst: Matrix<Double>, gradientSecond: Matrix<Double>?
@@ -421,7 +474,7 @@ final class BilinearWorkspace: @unchecked Sendable {
             let end = min(start + blockRows, rows.upperBound)
             var block = buffers.removeValue(forKey: end - start)!
             process(
-                &block, start..<end, objective, first, second, denseFirst, wantGradient, &gradientFirst, &gradientSecond,
+                &block, start..<end, objective, first, second, denseFirst, mode, &gradientFirst, &gradientSecond,
                 &gradientDense)
             buffers[end - start] = block
             start = end
@@ -441,9 +494,10 @@ final class BilinearWorkspace: @unchecked Sendable {
 
     private func process(
         _ block: inout BilinearBlock, _ range: Range<Int>, _ objective: BilinearObjective, _ first: Matrix<Double>,
-        _ second: Matrix<Double>?, _ denseFirst: Matrix<Double>?, _ wantGradient: Bool, _ gradientFirst: inout Matrix<Double>,
+        _ second: Matrix<Double>?, _ denseFirst: Matrix<Double>?, _ mode: BilinearSweep, _ gradientFirst: inout Matrix<Double>,
         _ gradientSecond: inout Matrix<Double>?, _ gradientDense: inout Matrix<Double>?
     ) {
+        let wantGradient = mode != .value
         let count = range.count
         let left = objective.left, right = objective.right
         let width = block.product.columnCount
@@ -458,7 +512,9 @@ final class BilinearWorkspace: @unchecked Sendable {
         if let second { try! BLAS.gemm(right, aRows: range, second, into: &block.partner!) }
         // One sweep over the block's rows: the margin, its loss and residual, and (full form, with a gradient) the
         // row rᵢ·ψᵢ of diag(r)·Ψ_B while ψᵢ is still in cache, added at once to ∇W's rows of row i's indicators.
+        // For a Hessian-vector product the "margin" is uᵢ = φᵢᵀ·V·ψᵢ and rᵢ = cᵢ·uᵢ; there is no loss.
         let scaleRows = second == nil && wantGradient
+        let keepsCurvature = mode == .gradient && !curvature.isEmpty, local = range.lowerBound - rows.lowerBound
         let partnerStart = second == nil ? range.lowerBound * width : 0
         let hasSplit = split != nil
         let offsets = split?.offsets ?? [], columns = split?.columns ?? []
@@ -473,30 +529,41 @@ final class BilinearWorkspace: @unchecked Sendable {
                                     gradientFirst.storage.withUnsafeMutableBufferPointer { g in
                                         offsets.withUnsafeBufferPointer { offset in
                                             columns.withUnsafeBufferPointer { column in
-                                                for i in 0..<count {
-                                                    let row = range.lowerBound + i
-                                                    let x = product.baseAddress! + i * width
-                                                    let z = partner.baseAddress! + partnerStart + i * width
-                                                    let ones = hasSplit ? offset[row + 1] - offset[row] : 0
-                                                    if ones > 0 {
-                                                        addRows(
-                                                            w.baseAddress!, column.baseAddress! + offset[row], ones, into: x,
-                                                            width: width)
-                                                    }
-                                                    let m = pointerDot(x, z, width)
-                                                    let s = weights[row], y = targets[row]
-                                                    let e = Kernels.exponential(-abs(m))
-                                                    let p = m >= 0 ? 1 / (1 + e) : e / (1 + e)
-                                                    blockLoss += s * (max(m, 0) + Kernels.log1p(e) - y * m)
-                                                    let r = s * (p - y)
-                                                    residual[i] = r
-                                                    if scaleRows {
-                                                        let out = scaled.baseAddress! + i * width
-                                                        for j in 0..<width { out[j] = r * z[j] }
+                                                curvature.withUnsafeMutableBufferPointer { curvatures in
+                                                    for i in 0..<count {
+                                                        let row = range.lowerBound + i
+                                                        let x = product.baseAddress! + i * width
+                                                        let z = partner.baseAddress! + partnerStart + i * width
+                                                        let ones = hasSplit ? offset[row + 1] - offset[row] : 0
                                                         if ones > 0 {
-                                                            add(
-                                                                out, toRows: column.baseAddress! + offset[row], ones,
-                                                                of: g.baseAddress!, width: width)
+                                                            addRows(
+                                                                w.baseAddress!, column.baseAddress! + offset[row], ones, into: x,
+                                                                width: width)
+                                                        }
+                                                        let m = pointerDot(x, z, width)
+                                                        let r: Double
+                                                        if mode == .hessianProduct {
+                                                            r = curvatures[local + i] * m
+                                                        } else {
+                                                            let s = weights[row], y = targets[row]
+                                                            let e = Kernels.exponential(-abs(m))
+                                                            let p = m >= 0 ? 1 / (1 + e) : e / (1 + e)
+                                                            blockLoss += s * (max(m, 0) + Kernels.log1p(e) - y * m)
+                                                            r = s * (p - y)
+                                                            // s·p·(1 − p) = s·e/(1 + e)² whatever the sign of m.
+                                                            if keepsCurvature {
+                                                                curvatures[local + i] = s * e / ((1 + e) * (1 + e))
+                                                            }
+                                                        }
+                                                        residual[i] = r
+                                                        if scaleRows {
+                                                            let out = scaled.baseAddress! + i * width
+                                                            for j in 0..<width { out[j] = r * z[j] }
+                                                            if ones > 0 {
+                                                                add(
+                                                                    out, toRows: column.baseAddress! + offset[row], ones,
+                                                                    of: g.baseAddress!, width: width)
+                                                            }
                                                         }
                                                     }
                                                 }

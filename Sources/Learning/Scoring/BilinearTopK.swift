@@ -6,7 +6,7 @@ import LinearAlgebra
 ///
 /// Rows of L are taken in tiles of `rowsPerTile`. For a tile, U = L_tile·W (Float32 GEMM) is formed once; then for
 /// each block of `blockSize` right rows the score tile U·R_blockᵀ (Float32 GEMM, tile × block, a few hundred KiB)
-/// is scanned while it is in cache: a 64-column group is skipped with one vector maximum when the mask excludes it or
+/// is scanned while it is in cache: a 64-column group is skipped with one vector compare when the mask excludes it or
 /// nothing in it beats the row's current k-th best, and only the rare winners go through an insertion into the row's
 /// sorted top k. The selected pairs' margins are then recomputed in Double (U_d = L_tile·W in Double, and one dot
 /// product with rⱼ per selected pair), so the reported margins carry no Float32 error; Float32 only decides which
@@ -36,7 +36,7 @@ public struct BilinearTopK: Sendable {
     ///   - right: R, m × b (one row per column of S).
     ///   - blockSize: columns per score tile; rounded up to a multiple of 64.
     /// - Throws: `LearningError` when the shapes disagree or W or R holds a value that is not finite.
-    public init(interaction: Matrix<Double>, right: Matrix<Double>, blockSize: Int = 1024) throws(LearningError) {
+    public init(interaction: Matrix<Double>, right: Matrix<Double>, blockSize: Int = 512) throws(LearningError) {
         guard interaction.columnCount == right.columnCount else {
             throw .lengthMismatch(what: "right design columns", expected: interaction.columnCount, got: right.columnCount)
         }
@@ -239,8 +239,7 @@ final class TopKWorkspace {
             picked.reserveCapacity(bestCounts[r])
             for s in 0..<bestCounts[r] {
                 let column = Int(bestColumns[r * k + s])
-                var margin = 0.0
-                for t in 0..<b { margin += projected64.storage[r * b + t] * scorer.right64.storage[column * b + t] }
+                let margin = Self.dot(projected64.storage, r * b, scorer.right64.storage, column * b, count: b)
                 picked.append((Int32(column), margin))
             }
             picked.sort { $0.margin != $1.margin ? $0.margin > $1.margin : $0.column < $1.column }
@@ -251,6 +250,28 @@ final class TopKWorkspace {
             output.counts[i] = Int32(picked.count)
             let maskIndex = Int(rowMasks[i])
             output.eligible[i] = maskIndex < 0 ? Int32(scorer.columnCount) : maskCounts[maskIndex]
+        }
+    }
+
+    /// Σₜ x[i+t]·y[j+t] for t < count, with four partial sums (the order is fixed, so the result is too).
+    static func dot(_ x: [Double], _ i: Int, _ y: [Double], _ j: Int, count: Int) -> Double {
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                let p = x.baseAddress! + i, q = y.baseAddress! + j
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, t = 0
+                while t + 4 <= count {
+                    s0 += p[t] * q[t]
+                    s1 += p[t + 1] * q[t + 1]
+                    s2 += p[t + 2] * q[t + 2]
+                    s3 += p[t + 3] * q[t + 3]
+                    t += 4
+                }
+                while t < count {
+                    s0 += p[t] * q[t]
+                    t += 1
+                }
+                return (s0 + s1) + (s2 + s3)
+            }
         }
     }
 
@@ -290,13 +311,16 @@ final class TopKWorkspace {
                                 : maskWords[(start + group) >> 6]
                             if bits != 0 {
                                 if filled == k && groupWidth == 64 {
-                                    // One vector maximum decides whether anything here can enter.
+                                    // Vector compares against the k-th best decide which 16-column quarters can hold
+                                    // an entrant; the others leave the mask.
+                                    let threshold = SIMD16<Float>(repeating: best[k - 1])
                                     let raw = UnsafeRawPointer(rowScores + group)
-                                    var top = raw.loadUnaligned(as: SIMD16<Float>.self)
-                                    top = pointwiseMax(top, raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
-                                    top = pointwiseMax(top, raw.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
-                                    top = pointwiseMax(top, raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
-                                    if !(top.max() > best[k - 1]) { bits = 0 }
+                                    for quarter in 0..<4
+                                    where !any(
+                                        raw.loadUnaligned(fromByteOffset: 64 * quarter, as: SIMD16<Float>.self) .> threshold)
+                                    {
+                                        bits &= ~(0xFFFF << UInt64(16 * quarter))
+                                    }
                                 }
                                 while bits != 0 {
                                     offer(group + bits.trailingZeroBitCount)

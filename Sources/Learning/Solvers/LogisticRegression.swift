@@ -22,6 +22,10 @@ public struct LogisticRegressionConfiguration: Sendable, Equatable, Codable {
         guard l2Strength.isFinite, l2Strength >= 0 else {
             throw .invalidParameter(name: "l2Strength", value: "\(l2Strength)", requirement: "must be finite and >= 0")
         }
+        guard solver != .newtonCG else {
+            throw .invalidParameter(
+                name: "solver", value: solver.rawValue, requirement: "must be auto, lbfgs or newton for a logistic regression")
+        }
         try options.validate()
     }
 }
@@ -63,7 +67,7 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         switch configuration.solver {
         case .newton:
             report = try NewtonSolver.minimize(objective, options: configuration.options, progress: progress)
-        case .lbfgs:
+        case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
             report = try LBFGSSolver.minimize(objective, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options

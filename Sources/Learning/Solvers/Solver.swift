@@ -10,6 +10,9 @@ public enum SolverKind: String, Sendable, Codable, CaseIterable {
     case lbfgs
     /// Newton's method with a Cholesky solve of the exact Hessian: O(n·d²) a pass, few passes.
     case newton
+    /// Truncated Newton: each step solves ∇²f·s = −∇f by preconditioned conjugate gradients on Hessian-vector
+    /// products (`NewtonCGSolver`). The bilinear model's full form only.
+    case newtonCG = "newton-cg"
 
     /// How many L-BFGS iterations (about one pass each) `auto` allows before switching to Newton: six Newton iterations' worth, a pass
     /// with the Hessian costing about 1 + d/20 plain passes (measured on OpenBLAS), and never fewer than 20.
@@ -59,7 +62,8 @@ public struct SolverReport: Sendable, Equatable, Codable {
     public var objective: Double
     /// ‖∇f(θ)‖∞ at the end.
     public var gradientNorm: Double
-    /// Passes over the data that computed a gradient.
+    /// Passes over the data: value-and-gradient evaluations, plus (Newton-CG) Hessian-vector products and Hessian
+    /// formations.
     public var passes: Int
 }
 
@@ -71,6 +75,20 @@ public protocol DifferentiableObjective: AnyObject {
     var passCount: Int { get }
     /// f(θ), writing ∇f(θ) into `gradient` (length `parameterCount`).
     func value(at parameters: [Double], gradient: inout [Double]) -> Double
+}
+
+/// A twice-differentiable objective that truncated-Newton solvers can minimise. Its second-order methods all act at
+/// θ of the last `value(at:gradient:)` call (the curvature is kept from that pass, as liblinear's `grad` keeps `D`).
+public protocol HessianVectorObjective: DifferentiableObjective {
+    /// Number of passes over the data made by `hessianProduct` and `formHessian` so far.
+    var hessianPassCount: Int { get }
+    /// Whether `formHessian` is available (the dense Hessian fits in memory and is cheap enough to form).
+    var formsHessian: Bool { get }
+    /// Writes ∇²f(θ)·v into `product` (length `parameterCount`), θ from the last `value(at:gradient:)` call.
+    func hessianProduct(_ vector: [Double], into product: inout [Double])
+    /// Writes ∇²f(θ), or an estimate of it good enough to precondition with (`BilinearObjective` may sum a sample
+    /// of its rows), into `hessian` (`parameterCount` square); only its upper triangle need be filled.
+    func formHessian(into hessian: inout Matrix<Double>)
 }
 
 /// Called after each iteration with (iteration, objective, ‖∇f‖∞); for progress displays.

@@ -53,7 +53,7 @@ public final class LeadScorer {
     private var baseMasks: [String: ColumnMask] = [:]
 
     /// - Throws: `LearningError` when the model's W or the partners' encoding holds a non-finite value.
-    public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 1024)
+    public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 512)
         throws(LearningError)
     {
         self.model = model

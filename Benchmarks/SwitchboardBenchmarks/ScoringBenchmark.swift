@@ -1,0 +1,220 @@
+import Dispatch
+import Foundation
+import Learning
+import LinearAlgebra
+import Switchboard
+
+/// Batch scoring speed: every lead against every partner, top 5, on encoded leads (the GEMM-bound core) against
+/// (a) OpenBLAS's sgemm alone on the same shapes and (b) the way a data team would do it in numpy (float32 matmul in
+/// row blocks plus argpartition); then the whole `switchboard score` command from a CSV file of 1,000,000 leads, with
+/// its peak memory.
+enum ScoringBenchmark {
+    struct Shape { let leads: Int, partners: Int, dimensions: Int, k: Int }
+
+    /// The score tile: leads per tile and partners per block (BilinearTopK's defaults), used by (a) too.
+    static let tileRows = Int(ProcessInfo.processInfo.environment["SB_TILE_ROWS"] ?? "") ?? 256
+    static let blockColumns = Int(ProcessInfo.processInfo.environment["SB_BLOCK"] ?? "") ?? 512
+
+    static func run(quick: Bool) throws {
+        let shape =
+            quick
+            ? Shape(leads: 20_000, partners: 2_000, dimensions: 64, k: 5)
+            : Shape(leads: 100_000, partners: 10_000, dimensions: 64, k: 5)
+        try core(shape)
+        print()
+        try endToEnd(leads: quick ? 100_000 : 1_000_000, partners: quick ? 2_000 : 10_000)
+    }
+
+    /// L (leads × d) and R (partners × d) Gaussian with a constant first column, W Gaussian / √d: scores of
+    /// realistic spread (margins of a few units).
+    static func makeData(_ shape: Shape, seed: UInt64) -> (left: Matrix<Double>, w: Matrix<Double>, right: Matrix<Double>) {
+        var rng = SeededGenerator(seed: seed)
+        let d = shape.dimensions
+        func matrix(_ rows: Int, _ columns: Int, scale: Double, constant: Bool) -> Matrix<Double> {
+            var m = Matrix<Double>(rowCount: rows, columnCount: columns)
+            for i in 0..<rows {
+                for j in 0..<columns { m.storage[i * columns + j] = constant && j == 0 ? 1 : scale * rng.nextGaussian() }
+            }
+            return m
+        }
+        return (
+            matrix(shape.leads, d, scale: 1, constant: true), matrix(d, d, scale: 1 / Double(d).squareRoot(), constant: false),
+            matrix(shape.partners, d, scale: 1, constant: true)
+        )
+    }
+
+    static func core(_ shape: Shape) throws {
+        let (left, w, right) = makeData(shape, seed: 2026)
+        let directory = try Bench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print(
+            "scoring: \(shape.leads) leads × \(shape.partners) partners, \(shape.dimensions) encoded dimensions each side, "
+                + "top \(shape.k) per lead; \(cores) cores")
+
+        // (c) Switchboard from encoded leads: Double L in, top 5 with exact Double margins out.
+        let scorer = try BilinearTopK(interaction: w, right: right, blockSize: blockColumns)
+        var selection: BilinearTopK.Selection?
+        let ours = try Bench.medianSeconds(repeats: 3) {
+            selection = try scorer.select(
+                left: left, k: shape.k, masks: [], rowMasks: [Int32](repeating: -1, count: shape.leads), rowsPerTile: tileRows)
+        }
+        // The same with eligibility: six territories, each partner in one, each lead masked to its own.
+        var rng = SeededGenerator(seed: 7)
+        let territory = (0..<shape.partners).map { _ in Int(rng.nextUniform() * 6) }
+        let masks = (0..<6).map { t in
+            ColumnMask(columnCount: shape.partners, columns: (0..<shape.partners).filter { territory[$0] == t })
+        }
+        let rowMasks = (0..<shape.leads).map { _ in Int32(Int(rng.nextUniform() * 6)) }
+        let masked = try Bench.medianSeconds(repeats: 3) {
+            _ = try scorer.select(left: left, k: shape.k, masks: masks, rowMasks: rowMasks, rowsPerTile: tileRows)
+        }
+
+        // (a) sgemm alone on the same shapes: U = L·W, then every lead tile × partner block, in Float32 on data
+        // already converted. Two ways: our split (one worker per core, OpenBLAS pinned to one thread) and OpenBLAS's own
+        // threads over 4096-lead tiles × all partners. The faster is the floor.
+        let l32 = try Matrix(rowCount: left.rowCount, columnCount: left.columnCount, storage: left.storage.map(Float.init))
+        let w32 = try Matrix(rowCount: w.rowCount, columnCount: w.columnCount, storage: w.storage.map(Float.init))
+        let r32 = try Matrix(rowCount: right.rowCount, columnCount: right.columnCount, storage: right.storage.map(Float.init))
+        let blocks = stride(from: 0, to: shape.partners, by: blockColumns).map { start in
+            let end = min(shape.partners, start + blockColumns)
+            return try! Matrix(
+                rowCount: end - start, columnCount: shape.dimensions,
+                storage: Array(r32.storage[(start * shape.dimensions)..<(end * shape.dimensions)]))
+        }
+        let tiles = (shape.leads + tileRows - 1) / tileRows
+        let split = Bench.medianSeconds(repeats: 3) {
+            let saved = BLAS.threadCount
+            BLAS.setThreadCount(1)
+            DispatchQueue.concurrentPerform(iterations: cores) { worker in
+                var u = Matrix<Float>(rowCount: tileRows, columnCount: shape.dimensions)
+                var s = Matrix<Float>(rowCount: tileRows, columnCount: blockColumns)
+                var tile = worker
+                while tile < tiles {
+                    let rows = (tile * tileRows)..<min(shape.leads, (tile + 1) * tileRows)
+                    if rows.count != u.rowCount { u = Matrix(rowCount: rows.count, columnCount: shape.dimensions) }
+                    try! BLAS.gemm(l32, aRows: rows, w32, into: &u)
+                    for block in blocks {
+                        if s.rowCount != rows.count || s.columnCount != block.rowCount {
+                            s = Matrix(rowCount: rows.count, columnCount: block.rowCount)
+                        }
+                        try! BLAS.gemm(u, block, transposeB: true, into: &s)
+                    }
+                    tile += cores
+                }
+            }
+            BLAS.setThreadCount(saved)
+        }
+        var projected = Matrix<Float>(rowCount: shape.leads, columnCount: shape.dimensions)
+        var wide = Matrix<Float>(rowCount: 4096, columnCount: shape.partners)
+        let threaded = Bench.medianSeconds(repeats: 3) {
+            try! BLAS.gemm(l32, w32, into: &projected)
+            for start in stride(from: 0, to: shape.leads, by: 4096) {
+                let rows = start..<min(shape.leads, start + 4096)
+                if rows.count != wide.rowCount { wide = Matrix(rowCount: rows.count, columnCount: shape.partners) }
+                try! BLAS.gemm(projected, aRows: rows, r32, transposeB: true, into: &wide)
+            }
+        }
+        let sgemm = min(split, threaded)
+
+        // (b) numpy.
+        try Bench.writeRaw(left.storage, to: "\(directory)/left.f64")
+        try Bench.writeRaw(w.storage, to: "\(directory)/w.f64")
+        try Bench.writeRaw(right.storage, to: "\(directory)/right.f64")
+        let peer = try Bench.runPeer(
+            "\(Bench.peersDirectory)/scoring_numpy.py",
+            [
+                "--left", "\(directory)/left.f64", "--w", "\(directory)/w.f64", "--right", "\(directory)/right.f64",
+                "--leads", "\(shape.leads)", "--partners", "\(shape.partners)", "--dimensions", "\(shape.dimensions)",
+                "--k", "\(shape.k)", "--top-out", "\(directory)/numpy-top.f64",
+            ])
+        let numpy = peer["seconds"] as! Double
+        // Agreement: the same top-k sets (numpy's Float32 may order near-ties differently).
+        let theirs = try Bench.readRaw("\(directory)/numpy-top.f64", count: shape.leads * shape.k).map { Int($0) }
+        var agree = 0
+        for i in 0..<shape.leads {
+            let mine = Set(selection!.row(i).map(\.column)), other = Set(theirs[(i * shape.k)..<((i + 1) * shape.k)])
+            if mine == other { agree += 1 }
+        }
+
+        func rate(_ seconds: Double) -> String { Bench.fixed(Double(shape.leads) / seconds / 1000, 1) + "k" }
+        LogisticBenchmark.printTable(
+            ["", "seconds", "leads/s", "× sgemm alone"],
+            [
+                ["(a) OpenBLAS sgemm alone, same shapes", Bench.fixed(sgemm), rate(sgemm), "1.00"],
+                ["    our split (1 BLAS thread per core)", Bench.fixed(split), rate(split), Bench.fixed(split / sgemm, 2)],
+                [
+                    "    OpenBLAS threads, 4096-lead tiles", Bench.fixed(threaded), rate(threaded),
+                    Bench.fixed(threaded / sgemm, 2),
+                ],
+                ["(b) numpy float32 matmul + argpartition", Bench.fixed(numpy), rate(numpy), Bench.fixed(numpy / sgemm, 2)],
+                ["(c) switchboard BilinearTopK", Bench.fixed(ours), rate(ours), Bench.fixed(ours / sgemm, 2)],
+                ["    with territory masks (6)", Bench.fixed(masked), rate(masked), Bench.fixed(masked / sgemm, 2)],
+            ])
+        print(
+            "  switchboard: \(Bench.fixed(ours / sgemm, 2))× the sgemm floor (goal ≤ 1.3×), \(Bench.fixed(numpy / ours, 1))× faster "
+                + "than numpy (goal ≥ 4×); same top-\(shape.k) set as numpy for \(Bench.fixed(100 * Double(agree) / Double(shape.leads), 2))% "
+                + "of leads (numpy \(peer["numpy"] as! String), \(peer["threads"] as? String ?? "?") BLAS threads)")
+        if Double(agree) < 0.99 * Double(shape.leads) { throw BenchError("top-k sets disagree with numpy for too many leads") }
+    }
+
+    /// `switchboard score` on a generated CSV of `leads` incoming leads against `partners` partners, every partner
+    /// eligible for every lead (the heaviest case), with the shipped model; time and peak RSS of the process.
+    static func endToEnd(leads: Int, partners: Int) throws {
+        let directory = try Bench.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let generated = EcosystemGenerator(
+            partnerCount: partners, leadCount: 2_000, periodCount: 2, incomingCount: leads, seed: 99
+        ).generate()
+        try Data(RecordWriter.leads(generated.incoming).utf8).write(to: URL(fileURLWithPath: "\(directory)/incoming.csv"))
+        try Data(RecordWriter.partners(generated.ecosystem.partners).utf8)
+            .write(to: URL(fileURLWithPath: "\(directory)/partners.csv"))
+        try Data(#"{"territory":"any","requireCertifications":false,"ineligibleStatuses":[],"requireCapacity":false}"#.utf8)
+            .write(to: URL(fileURLWithPath: "\(directory)/rules.json"))
+        let size = (try FileManager.default.attributesOfItem(atPath: "\(directory)/incoming.csv")[.size] as? Int) ?? 0
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("switchboard").path
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/match.json").path
+        let (seconds, peak) = try Bench.runMeasured(
+            executable,
+            [
+                "score", "--model", model, "--leads", "\(directory)/incoming.csv", "--partners", "\(directory)/partners.csv",
+                "--rules", "\(directory)/rules.json", "--top", "5", "--out", "\(directory)/scores.csv",
+            ])
+        let written = (try FileManager.default.attributesOfItem(atPath: "\(directory)/scores.csv")[.size] as? Int) ?? 0
+        print(
+            "switchboard score end to end: \(leads) leads (CSV, \(Bench.fixed(Double(size) / 1_048_576, 0)) MiB) × \(partners) "
+                + "partners, every partner eligible, top 5, Models/match.json")
+        print(
+            "  \(Bench.fixed(seconds, 2)) s (\(Bench.fixed(Double(leads) / seconds / 1000, 1))k leads/s, reading, encoding, "
+                + "scoring and writing \(Bench.fixed(Double(written) / 1_048_576, 0)) MiB), peak RSS "
+                + "\(Bench.fixed(Double(peak) / 1_048_576, 0)) MiB (goal < 1024 MiB)")
+        if peak >= 1 << 30 { throw BenchError("peak RSS \(peak) bytes is over 1 GiB") }
+    }
+}
+
+extension Bench {
+    /// Runs `executable arguments…` and returns its wall time and peak RSS (VmHWM, polled every 10 ms from
+    /// /proc/<pid>/status until it exits; VmHWM only grows, so the last reading is the peak up to then).
+    static func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, peakBytes: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        var peak = 0
+        while process.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) {
+                for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                    peak = max(peak, (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024)
+                }
+            }
+            usleep(10_000)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard process.terminationStatus == 0 else { throw BenchError("\(executable) \(arguments) failed") }
+        return (seconds, peak)
+    }
+}

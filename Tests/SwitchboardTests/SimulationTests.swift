@@ -1,0 +1,93 @@
+import Foundation
+import Learning
+import Testing
+import LinearAlgebra
+
+@testable import Switchboard
+
+/// The policy replay and the model-to-router glue.
+@Suite("Routing simulation")
+struct SimulationTests {
+    static let generated = EcosystemGenerator(partnerCount: 60, leadCount: 4000, periodCount: 6, incomingCount: 50, seed: 41)
+        .generate()
+    static let model: MatchModel = {
+        let e = generated.ecosystem
+        var request = MatchTrainingRequest()
+        request.l2Strength = 0.01
+        request.folds = 0
+        return try! MatchTrainer.train(partners: e.partners, leads: e.leads, outcomes: e.outcomes, request: request)
+    }()
+
+    @Test func giniMatchesTheMeanAbsoluteDifferenceFormula() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [1, 2, 7, 50] {
+            let x = (0..<n).map { _ in rng.nextUniform() < 0.3 ? 0.0 : Double(Int(rng.nextUniform() * 20)) }
+            let mean = x.reduce(0, +) / Double(n)
+            var total = 0.0
+            for a in x { for b in x { total += abs(a - b) } }
+            let naive = mean == 0 ? 0 : total / (2 * Double(n * n) * mean)
+            #expect(abs(PolicySimulation.gini(x) - naive) < 1e-12)
+        }
+        #expect(PolicySimulation.gini([3, 3, 3]) == 0 && abs(PolicySimulation.gini([0, 0, 0, 9]) - 0.75) < 1e-12)
+    }
+
+    @Test func uncertaintyIsTheBetaPosteriorsStandardDeviation() {
+        var counts = WinCounts(verticalCount: 1)
+        counts.wins = 3
+        counts.trials = 10
+        let a = 4.0, b = 8.0
+        #expect(abs(ModelRouting.winRateUncertainty(counts) - (a * b / ((a + b) * (a + b) * (a + b + 1))).squareRoot()) < 1e-15)
+        #expect(abs(ModelRouting.winRateUncertainty(nil) - (1.0 / 12).squareRoot()) < 1e-15)
+    }
+
+    @Test func replayValuesTheHistoryByTheTruthAndIsDeterministic() throws {
+        let e = Self.generated.ecosystem, truth = Self.generated.truth
+        var settings = SimulationSettings()
+        settings.days = 20
+        settings.capacityScale = 0.5
+        let report = try PolicySimulation.run(model: Self.model, ecosystem: e, truth: truth, settings: settings)
+        #expect(
+            report.outcomes.map(\.name) == ["historical", "optimal", "optimal+fairness", "greedy", "round-robin", "weighted"])
+        // The historical row, recomputed: each window lead's accepted pair, its true P(win).
+        var first: [String: Timestamp] = [:], accepted: [String: Outcome] = [:]
+        for o in e.outcomes.sorted(by: { $0.assigned < $1.assigned }) {
+            if first[o.leadID] == nil { first[o.leadID] = o.assigned }
+            if o.outcome != .declined && accepted[o.leadID] == nil { accepted[o.leadID] = o }
+        }
+        let inWindow = first.filter { $0.value >= report.windowStart }.map(\.key)
+        var truePairs: [String: Double] = [:]
+        for pair in truth.pairs { truePairs["\(pair.leadID)|\(pair.partnerID)"] = pair.winProbability }
+        let expected = inWindow.compactMap { accepted[$0] }.reduce(0.0) { $0 + truePairs["\($1.leadID)|\($1.partnerID)"]! }
+        let historical = report.outcomes[0]
+        #expect(historical.leads == inWindow.count && abs(historical.expectedWins - expected) < 1e-9)
+        for outcome in report.outcomes {
+            #expect(outcome.assigned <= outcome.leads && outcome.leadsPerPartner.values.reduce(0, +) == outcome.assigned)
+            #expect(outcome.loadGini >= 0 && outcome.loadGini < 1)
+        }
+        // Steering by the model beats rotating blindly.
+        let wins = Dictionary(uniqueKeysWithValues: report.outcomes.map { ($0.name, $0.expectedWins) })
+        #expect(wins["optimal"]! > wins["round-robin"]!)
+        let again = try PolicySimulation.run(model: Self.model, ecosystem: e, truth: truth, settings: settings)
+        #expect(again.outcomes == report.outcomes)
+    }
+
+    @Test func truthFilesReadBack() throws {
+        let files = Self.generated.files()
+        func table(_ name: String) throws -> CSVTable {
+            try CSVTable(parsing: Array(files.first { $0.name == name }!.text.utf8), source: name)
+        }
+        let loaded = try EcosystemTruth.load(partners: try table("truth/partners.csv"), pairs: try table("truth/pairs.csv"))
+        let truth = Self.generated.truth
+        for (id, q) in truth.quality { #expect(abs(loaded.quality[id]! - q) < 1e-12) }
+        #expect(loaded.pairs.count == truth.pairs.count)
+        let lead = Self.generated.incoming[0], partner = Self.generated.ecosystem.partners[0]
+        #expect(
+            abs(
+                loaded.winProbability(lead: lead, partner: partner, utilisation: 0.5)
+                    - truth.winProbability(lead: lead, partner: partner, utilisation: 0.5)) < 1e-12)
+        #expect(throws: RecordError.self) {
+            try EcosystemTruth.load(
+                partners: try CSVTable(parsing: Array("partner_id,quality\nP1,0.1\n".utf8), source: "t.csv"), pairs: nil)
+        }
+    }
+}
