@@ -1,5 +1,4 @@
 import LinearAlgebra
-import Foundation
 
 /// Routes a batch of leads to partners under capacity, with the configured policy and fairness controls.
 ///
@@ -188,9 +187,7 @@ struct RoutingBatch {
         if exact {
             let solution: TransportationSolution
             do {
-                var options = TransportationAuction.Options()
-                if let flag = ProcessInfo.processInfo.environment["ROUTING_REVERSE"] { options.reverseEveryPhase = flag == "1" }
-                solution = try TransportationAuction.solve(transport, options: options)
+                solution = try TransportationAuction.solve(transport)
             } catch {
                 throw .valuesTooLarge(
                     "\(error); the value resolution is \(config.valueResolution)"
@@ -201,7 +198,6 @@ struct RoutingBatch {
                 solution.dualObjective == solution.objective,
                 "the router's certificate failed: dual \(solution.dualObjective) ≠ primal \(solution.objective)")
             arcOfPerson = solution.arcOfPerson
-            if ProcessInfo.processInfo.environment["ROUTING_DEBUG"] != nil { FileHandle.standardError.write(Data("phases \(solution.phases) bids \(solution.forwardBids) reverse \(solution.reverseBids) persons \(transport.personCount) objects \(transport.objectCount) arcs \(transport.arcCount)\n".utf8)) }
             shadowPrices = (0..<partnerCount).map { Double(solution.prices[regularObject[$0]]) * config.valueResolution }
             var ownerUnits: Int64 = 0
             for lead in 0..<batch where chosen[lead] >= 0 { ownerUnits += units[chosen[lead]] }

@@ -127,6 +127,12 @@ public struct RoutingConfig: Sendable, Codable, Equatable {
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
             throw fail("unknown key '\(unknown)' (known: \(known.joined(separator: ", ")))")
         }
+        // Foundation's decoder reports a negative or fractional UInt64 as invalid JSON, without the key: check it here.
+        if let seed = dictionary["seed"] as? NSNumber, !(seed is Bool),
+            seed.doubleValue < 0 || seed.doubleValue != seed.doubleValue.rounded()
+        {
+            throw fail("seed: expected a whole number in 0...\(UInt64.max) (got \(seed))")
+        }
         let config: RoutingConfig
         do {
             config = try JSONDecoder().decode(RoutingConfig.self, from: Data(bytes))

@@ -508,16 +508,58 @@ private final class AuctionSolver {
                     fill[target] += 1
                 }
             }
+            let scratch = Buffer(repeating: IncomingEntry(weight: 0, person: 0, arc: 0), count: largest)
+            defer { scratch.free() }
             for target in 0..<objects {
-                var group = UnsafeMutableBufferPointer(start: entries.base + start[target], count: start[target + 1] - start[target])
-                group.sort(by: Self.precedes)
+                Self.sortDecreasing(
+                    entries.base + start[target], count: start[target + 1] - start[target], scale: solver.scale,
+                    scratch: scratch.base)
             }
         }
 
-        /// Decreasing value, ties in arc order.
-        static func precedes(_ a: IncomingEntry, _ b: IncomingEntry) -> Bool {
-            if a.weight != b.weight { return a.weight > b.weight }
-            return a.arc < b.arc
+        /// Sorts `count` entries by decreasing weight, stably (so ties keep their arc order): insertion sort for short
+        /// groups, else a least-significant-digit radix sort on (largest − weight) / scale (weights are multiples of
+        /// the scale), 11 bits a pass.
+        static func sortDecreasing(
+            _ group: UnsafeMutablePointer<IncomingEntry>, count: Int, scale: Int64,
+            scratch: UnsafeMutablePointer<IncomingEntry>
+        ) {
+            if count < 48 {
+                for k in 1..<max(count, 1) {
+                    let entry = group[k]
+                    var position = k
+                    while position > 0 && group[position - 1].weight < entry.weight {
+                        group[position] = group[position - 1]
+                        position -= 1
+                    }
+                    group[position] = entry
+                }
+                return
+            }
+            var largest = Int64.min, smallest = Int64.max
+            for k in 0..<count {
+                largest = max(largest, group[k].weight)
+                smallest = min(smallest, group[k].weight)
+            }
+            let span = UInt64((largest - smallest) / scale)
+            var source = group, target = scratch
+            var histogram = [Int](repeating: 0, count: 2049)
+            var shift: UInt64 = 0
+            var swapped = false
+            while shift < 64 && (span >> shift) != 0 {
+                for k in 0..<2049 { histogram[k] = 0 }
+                for k in 0..<count { histogram[Int((UInt64((largest - source[k].weight) / scale) >> shift) & 2047) + 1] += 1 }
+                for k in 0..<2048 { histogram[k + 1] += histogram[k] }
+                for k in 0..<count {
+                    let digit = Int((UInt64((largest - source[k].weight) / scale) >> shift) & 2047)
+                    target[histogram[digit]] = source[k]
+                    histogram[digit] += 1
+                }
+                (source, target) = (target, source)
+                swapped.toggle()
+                shift += 11
+            }
+            if swapped { group.update(from: scratch, count: count) }
         }
 
         func free() {
