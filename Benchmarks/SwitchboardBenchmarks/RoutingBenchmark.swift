@@ -91,8 +91,8 @@ enum RoutingBenchmark {
             : [Shape(leads: 100_000, partners: 1_000, candidates: 20), Shape(leads: 1_000_000, partners: 10_000, candidates: 20)]
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        print("routing: exact maximum expected value (cents) under capacity, against OR-Tools SimpleMinCostFlow")
-        print("  load: \(loadAverage())")
+        print("routing: exact maximum expected value (in cents) under capacity, against OR-Tools SimpleMinCostFlow")
+        print("  load average at the start: \(loadAverage())")
         var allPassed = true
         for shape in shapes {
             let instance = makeInstance(shape, seed: 2026)
@@ -110,10 +110,20 @@ enum RoutingBenchmark {
                 solution = try TransportationAuction.solve(problem)
             }
             let result = solution!
+            let check = problem.evaluate(result.arcOfPerson)
             var greedy: (arcOfPerson: [Int], objective: Int64) = ([], 0)
             let greedySeconds = Bench.medianSeconds(repeats: 1, warmUp: false) { greedy = TransportationGreedy.solve(problem) }
-            let check = problem.evaluate(result.arcOfPerson)
-            let ourMemory = try Bench.runSelf(["routing-memory", directory, "\(shape.leads)", "\(shape.partners)"])
+            // The whole router on the same instance: lead and partner ids, values in dollars (resolution 0.01),
+            // explanations and shadow prices.
+            var routing: RoutingProblem?
+            let building = try Bench.medianSeconds(repeats: 1, warmUp: false) { routing = try routingProblem(instance) }
+            var plan: RoutingPlan?
+            let routerSeconds = try Bench.medianSeconds(repeats: 1, warmUp: false) {
+                plan = try Router.route(routing!, config: RoutingConfig(honourAccountOwners: false))
+            }
+            routing = nil
+            let routerCents = Int64((plan!.objective * 100).rounded())
+            let ourMemory = Double(try Bench.runSelf(["routing-memory", directory, "\(shape.leads)"])) ?? .nan
 
             let peer = try Bench.runPeer(
                 "\(Bench.peersDirectory)/routing_ortools.py",
@@ -122,18 +132,24 @@ enum RoutingBenchmark {
             let peerOptimum = Int64(peer["optimum"] as! Int)
             let peerMemory = Double(peer["peak_rss_bytes"] as! Int)
             let assigned = result.arcOfPerson.filter { $0 >= 0 }.count
+            func mebibytes(_ bytes: Double) -> String { Bench.fixed(bytes / 1_048_576, 0) }
             LogisticBenchmark.printTable(
                 ["solver", "seconds", "optimum (cents)", "assigned", "peak RSS MiB"],
                 [
                     [
-                        "switchboard auction", Bench.fixed(ours), "\(result.objective)", "\(assigned)",
-                        Bench.fixed((Double(ourMemory) ?? .nan) / 1_048_576, 0),
+                        "switchboard auction (solve)", Bench.fixed(ours), "\(result.objective)", "\(assigned)",
+                        mebibytes(ourMemory),
                     ],
                     [
                         "OR-Tools min-cost flow (solve)", Bench.fixed(peerSolve), "\(peerOptimum)", "\(peer["assigned"] as! Int)",
-                        Bench.fixed(peerMemory / 1_048_576, 0),
+                        mebibytes(peerMemory),
                     ],
                     ["OR-Tools graph building", Bench.fixed(peerBuild), "", "", ""],
+                    [
+                        "switchboard Router.route (whole plan)", Bench.fixed(routerSeconds), "\(routerCents)",
+                        "\(plan!.assignments.count)", "",
+                    ],
+                    ["building its RoutingProblem", Bench.fixed(building), "", "", ""],
                     [
                         "greedy (highest value first)", Bench.fixed(greedySeconds), "\(greedy.objective)",
                         "\(greedy.arcOfPerson.filter { $0 >= 0 }.count)", "",
@@ -143,25 +159,53 @@ enum RoutingBenchmark {
             print(
                 "  \(result.phases) phases, \(result.forwardBids) bids, \(result.reverseBids) reverse bids; "
                     + "certificate: dual \(result.dualObjective) \(result.dualObjective == result.objective ? "=" : "≠") primal")
-            print(
-                "  greedy is \(Bench.fixed(100 * gap, 3))% below the optimum (\(result.objective - greedy.objective) cents)")
+            print("  greedy is \(Bench.fixed(100 * gap, 3))% below the optimum (\(result.objective - greedy.objective) cents)")
             print(
                 "  switchboard \(Bench.fixed(ours)) s vs OR-Tools solve \(Bench.fixed(peerSolve)) s: "
-                    + "\(Bench.fixed(peerSolve / ours, 2))× faster (goal ≥ 3×); with its graph building \(Bench.fixed((peerSolve + peerBuild) / ours, 2))×"
+                    + "\(Bench.fixed(peerSolve / ours, 2))× faster (goal ≥ 3×); with its graph building "
+                    + "\(Bench.fixed((peerSolve + peerBuild) / ours, 2))×; the whole router \(Bench.fixed(peerSolve / routerSeconds, 2))×"
+            )
+            print(
+                "  peak RSS (instance arrays + solve): switchboard \(mebibytes(ourMemory)) MiB, OR-Tools \(mebibytes(peerMemory)) MiB"
             )
             if result.objective != peerOptimum || !check.feasible || check.value != result.objective
-                || result.dualObjective != result.objective
+                || result.dualObjective != result.objective || routerCents != peerOptimum
             {
                 allPassed = false
-                print("  MISMATCH: ours \(result.objective) (feasible \(check.feasible)), OR-Tools \(peerOptimum)")
+                print(
+                    "  MISMATCH: ours \(result.objective) (feasible \(check.feasible)), router \(routerCents), OR-Tools \(peerOptimum)"
+                )
             }
         }
+        print("\n  load average at the end: \(loadAverage())")
         if !allPassed { throw BenchError("the router's optimum differs from OR-Tools'") }
     }
 
-    /// Helpers run as `SwitchboardBenchmarks routing-…`: `routing-memory DIR LEADS` (solve the instance in DIR once
-    /// and print the peak RSS in bytes, run as a child for an isolated figure) and `routing-write DIR LEADS PARTNERS
-    /// CANDIDATES` (write the benchmark's instance of that shape to DIR, to study it outside the benchmark).
+    /// The instance as the router's input: partners P00000…, leads L0000000…, values in dollars.
+    static func routingProblem(_ instance: Instance) throws -> RoutingProblem {
+        let partnerIDs = (0..<instance.shape.partners).map { "P" + String(100_000 + $0).dropFirst() }
+        var problem = try RoutingProblem(
+            partners: zip(partnerIDs, instance.capacity).map { PartnerCapacity(partnerID: $0, capacity: $1) })
+        var candidates: [RoutingCandidate] = []
+        var arc = 0
+        for lead in 0..<instance.shape.leads {
+            candidates.removeAll(keepingCapacity: true)
+            while arc < instance.arcLead.count && Int(instance.arcLead[arc]) == lead {
+                candidates.append(
+                    RoutingCandidate(
+                        partnerID: partnerIDs[Int(instance.arcPartner[arc])], expectedValue: Double(instance.arcValue[arc]) / 100)
+                )
+                arc += 1
+            }
+            try problem.addLead(id: "L\(10_000_000 + lead)", candidates: candidates)
+        }
+        return problem
+    }
+
+    /// Helpers run as `SwitchboardBenchmarks routing-…`: `routing-memory DIR LEADS [REDUCTION DIVISOR]` (solve the
+    /// instance in DIR once and print the peak RSS in bytes, run as a child for an isolated figure; with the options,
+    /// also the solve's time and work on standard error) and `routing-write DIR LEADS PARTNERS CANDIDATES` (write the
+    /// benchmark's instance of that shape to DIR, to study it outside the benchmark).
     static func child(_ name: String, _ arguments: [String]) throws {
         switch name {
         case "routing-memory":
@@ -192,15 +236,21 @@ enum RoutingBenchmark {
         let instance = Instance(
             shape: Shape(leads: leads, partners: capacity.count, candidates: 0), arcLead: arcLead, arcPartner: arcPartner,
             arcValue: arcValue, capacity: capacity.map { Int($0) })
-        let start = DispatchTime.now().uptimeNanoseconds
         var options = TransportationAuction.Options()
-        if arguments.count > 3 { options.reduction = Int64(arguments[2])!; options.initialDivisor = Int64(arguments[3])! }
-        if arguments.count > 4 { options.reverseEveryPhase = arguments[4] == "1" }
+        let study = arguments.count > 3
+        if study {
+            options.reduction = Int64(arguments[2])!
+            options.initialDivisor = Int64(arguments[3])!
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
         let solution = try TransportationAuction.solve(try instance.problem(), options: options)
-        FileHandle.standardError.write(
-            Data(
-                "\(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) s, \(solution.objective) \(solution.phases) phases \(solution.forwardBids) bids \(solution.reverseBids) reverse\n"
-                    .utf8))
+        if study {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            FileHandle.standardError.write(
+                Data(
+                    ("\(Bench.fixed(seconds)) s, optimum \(solution.objective), \(solution.phases) phases, "
+                        + "\(solution.forwardBids) bids, \(solution.reverseBids) reverse bids\n").utf8))
+        }
         print(Bench.peakResidentBytes())
     }
 

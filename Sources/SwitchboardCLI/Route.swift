@@ -22,15 +22,16 @@ struct Route: ParsableCommand {
             probability, rank, shadow price, best alternative and why it was not chosen. Prints the total expected \
             value. --prices-out also writes each partner's shadow price and capacity left, for --stream.
 
-            Stream (--stream --prices FILE): reads one JSON request per line on standard input, \
+            Stream (--stream --prices FILE [--capacities FILE]): reads one JSON request per line on standard input, \
             {"lead_id": "L1", "candidates": [{"partner_id": "P1", "expected_value": 120.5}, ...]}, and writes one JSON \
             decision per line on standard output as each arrives: the candidate with room maximising expected value \
-            minus shadow price, when that is not negative.
+            minus shadow price, when that is not negative. --capacities gives the capacity left now (capacity minus \
+            open leads), in place of the prices file's remaining_capacity.
             """)
 
     @Option(help: "Candidates CSV: lead_id,partner_id,expected_value[,win_probability,account_owner,eligible,deal_value].")
     var candidates: String?
-    @Option(help: "Capacities CSV: partner_id,capacity[,open_leads,guaranteed_share,win_rate_uncertainty,weight].")
+    @Option(help: "Capacities CSV: partner_id,capacity[,open_leads,…] (with --stream: the capacity left now; see README).")
     var capacities: String?
     @Option(help: "optimal, greedy, round-robin or weighted (default: the config's policy, else optimal).")
     var policy: RoutingPolicy?
@@ -64,11 +65,11 @@ struct Route: ParsableCommand {
                 throw ValidationError("--stream needs --prices FILE (written by a batch run's --prices-out)")
             }
             let batchOnly = [
-                ("--candidates", candidates), ("--capacities", capacities), ("--out", out), ("--prices-out", pricesOut),
-                ("--config", config),
+                ("--candidates", candidates), ("--out", out), ("--prices-out", pricesOut), ("--config", config),
             ]
             if let (name, _) = batchOnly.first(where: { $0.1 != nil }) {
-                throw ValidationError("\(name) is for batch runs; --stream reads standard input and takes only --prices")
+                throw ValidationError(
+                    "\(name) is for batch runs; --stream reads standard input and takes only --prices (and --capacities)")
             }
             if policy != nil || seed != nil {
                 throw ValidationError("--policy and --seed are for batch runs; --stream prices leads by --prices")
@@ -165,8 +166,15 @@ struct Route: ParsableCommand {
 
     func runStream() throws {
         let source = prices!
-        var router = try StreamRouter(
-            prices: try RoutingFiles.prices(try FileIO.readTable(source, delimiter: try csv.parsedDelimiter()).table))
+        let delimiter = try csv.parsedDelimiter()
+        let prices = try RoutingFiles.prices(try FileIO.readTable(source, delimiter: delimiter).table)
+        var router: StreamRouter
+        if let capacities {
+            let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities, delimiter: delimiter).table)
+            router = try StreamRouter(prices: prices, capacities: partners)
+        } else {
+            router = try StreamRouter(prices: prices)
+        }
         var line = 0
         while let text = readLine(strippingNewline: true) {
             line += 1

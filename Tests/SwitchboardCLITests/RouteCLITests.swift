@@ -186,6 +186,21 @@ struct RouteCLITests {
         #expect(bad.stderr.contains("error: <stdin>:2: lead 'S2': partner 'Q' has no capacity listed"), "\(bad.stderr)")
     }
 
+    @Test func streamTakesTheCapacityLeftNowFromCapacities() throws {
+        let workspace = try Workspace()
+        try workspace.write("prices.csv", "partner_id,shadow_price,remaining_capacity\nA,40,0\nB,0,5\n")
+        try workspace.write("now.csv", "partner_id,capacity,open_leads\nA,4,2\n")
+        let request =
+            #"{"lead_id": "S1", "candidates": [{"partner_id": "A", "expected_value": 100}, {"partner_id": "B", "expected_value": 50}]}"#
+        let result = try runWithInput(
+            workspace, ["route", "--stream", "--prices", "prices.csv", "--capacities", "now.csv"], input: request + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(#"{"lead_id":"S1","partner_id":"A""#))
+        #expect(result.stdout.contains(#""remaining_capacity":1"#))
+        let without = try runWithInput(workspace, ["route", "--stream", "--prices", "prices.csv"], input: request + "\n")
+        #expect(without.stdout.hasPrefix(#"{"lead_id":"S1","partner_id":"B""#), "A has no room in the prices file")
+    }
+
     /// The stream answers each line as it arrives, before standard input ends.
     @Test func streamAnswersEachLineWithoutWaitingForTheEnd() throws {
         let workspace = try Workspace()

@@ -200,6 +200,36 @@ struct RoutingSolverTests {
         TransportationOracle.checkCertificate(problem, solution)
     }
 
+    /// Objects in pairs whose values differ by the same bonus for every person (the router's reserved slots): a
+    /// reverse phase run only at ε = 1 would lower their prices 1 unit at a time (millions of reverse bids here).
+    @Test(arguments: [UInt64(51), 52])
+    func pairedObjectsDoNotStartAReversePriceWar(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let persons = 600, partners = 10, bonus: Int64 = 2_000_000
+        var arcStart = [0], arcObject: [Int32] = [], arcValue: [Int64] = []
+        for _ in 0..<persons {
+            var chosen = Set<Int32>()
+            while chosen.count < 4 { chosen.insert(Int32(rng.next() % UInt64(partners))) }
+            let value = 1 + Int64(rng.next() % 1_000_000)
+            for partner in chosen.sorted() {
+                arcObject.append(partner)
+                arcValue.append(value + Int64(partner) * 1000)
+            }
+            for partner in chosen.sorted() {
+                arcObject.append(partner + Int32(partners))
+                arcValue.append(value + Int64(partner) * 1000 + bonus)
+            }
+            arcStart.append(arcObject.count)
+        }
+        let capacity = [Int](repeating: 30, count: partners) + [Int](repeating: 4, count: partners)
+        let problem = try TransportationProblem(
+            arcStart: arcStart, arcObject: arcObject, arcValue: arcValue, capacity: capacity)
+        let solution = try TransportationAuction.solve(problem)
+        #expect(solution.objective == TransportationOracle.minCostFlow(problem))
+        TransportationOracle.checkCertificate(problem, solution)
+        #expect(solution.reverseBids < 20 * persons, "\(solution.reverseBids) reverse bids")
+    }
+
     @Test(arguments: [UInt64(31), 32])
     func invariantsHoldOnLargeRandomInstances(seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)

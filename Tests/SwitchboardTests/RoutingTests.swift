@@ -447,6 +447,9 @@ struct RoutingTests {
         #expect(throws: RoutingError.self) {
             try Router.route(problem, config: RoutingConfig(valueResolution: 1e-300))
         }
+        #expect(throws: RoutingError.self) {
+            try Router.route(problem, config: RoutingConfig(minimumShare: 0.5, minimumShareBonus: 1e300))
+        }
     }
 
     @Test func validatesEveryConfigurationField() throws {
@@ -507,6 +510,27 @@ struct RoutingStreamTests {
         }
         #expect(throws: RoutingError.self) {
             try StreamRouter(prices: [PartnerPrice(partnerID: "A", shadowPrice: -1, remainingCapacity: 3)])
+        }
+    }
+
+    @Test func takesTheCapacityLeftNowFromCapacities() throws {
+        var router = try StreamRouter(
+            prices: [
+                PartnerPrice(partnerID: "A", shadowPrice: 40, remainingCapacity: 0),
+                PartnerPrice(partnerID: "B", shadowPrice: 5, remainingCapacity: 7),
+            ],
+            capacities: [
+                PartnerCapacity(partnerID: "A", capacity: 3, openLeads: 1), PartnerCapacity(partnerID: "C", capacity: 1),
+            ])
+        #expect(router.prices.map(\.remainingCapacity) == [2, 7, 1])
+        #expect(router.prices.map(\.shadowPrice) == [40, 5, 0])
+        let decision = try router.route(
+            leadID: "L1", candidates: [RoutingFixture.candidate("A", 100), RoutingFixture.candidate("C", 50)])
+        #expect(decision.partnerID == "A" && decision.remainingCapacity == 1)
+        #expect(throws: RoutingError.duplicatePartner("C")) {
+            try StreamRouter(
+                prices: [],
+                capacities: [PartnerCapacity(partnerID: "C", capacity: 1), PartnerCapacity(partnerID: "C", capacity: 2)])
         }
     }
 

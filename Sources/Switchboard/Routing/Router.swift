@@ -132,7 +132,13 @@ struct RoutingBatch {
             }
         }
         if let bonus = config.minimumShareBonus {
-            reservedBonus = max(1, Int64((bonus / config.valueResolution).rounded()))
+            let scaled = (bonus / config.valueResolution).rounded()
+            guard scaled <= 0x1p52 else {
+                throw .invalidConfig(
+                    source: "the configuration",
+                    message: "minimumShareBonus \(bonus) is too large for the value resolution \(config.valueResolution)")
+            }
+            reservedBonus = max(1, Int64(scaled))
         } else {
             var largest: Int64 = 0
             for c in units.indices where problem.candidateIsEligible[c] { largest = max(largest, abs(units[c])) }

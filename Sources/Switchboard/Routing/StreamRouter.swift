@@ -75,6 +75,27 @@ public struct StreamRouter: Sendable {
         self.index = index
     }
 
+    /// The prices of the last batch with the capacity left now: each partner `capacities` lists gets its capacity
+    /// minus open leads as its remaining capacity (partners close leads between batches); one the prices do not list
+    /// is priced 0; one only the prices list keeps their remaining capacity.
+    /// - Throws: `RoutingError` as `init(prices:)`, and for a partner listed twice in `capacities`.
+    public init(prices: [PartnerPrice], capacities: [PartnerCapacity]) throws(RoutingError) {
+        var merged = prices
+        var position: [String: Int] = [:]
+        for (index, price) in prices.enumerated() { position[price.partnerID] = index }
+        var seen = Set<String>()
+        for partner in capacities {
+            if !seen.insert(partner.partnerID).inserted { throw .duplicatePartner(partner.partnerID) }
+            if let index = position[partner.partnerID] {
+                merged[index].remainingCapacity = partner.capacityLeft
+            } else {
+                merged.append(
+                    PartnerPrice(partnerID: partner.partnerID, shadowPrice: 0, remainingCapacity: partner.capacityLeft))
+            }
+        }
+        try self.init(prices: merged)
+    }
+
     /// Routes one lead and takes one unit of the chosen partner's capacity.
     /// - Throws: `RoutingError` for a candidate partner with no price, a partner named twice, or a value that is not
     ///   finite; nothing changes when it throws.

@@ -1,21 +1,24 @@
-/// The exact maximum-value assignment of a `TransportationProblem`, by ε-scaling auction with a final reverse phase.
+/// The exact maximum-value assignment of a `TransportationProblem`, by ε-scaling forward–reverse auction.
 ///
 /// Persons bid for objects' slots (Bertsekas & Castañon's auction for the transportation problem): an unassigned
 /// person takes the arc with the largest `value − price` (or stays out when none beats 0 by more than ε), and pays
 /// `value − second best + ε`, displacing the holder of the cheapest slot when the object is full. An object's price
 /// is its cheapest slot's, so bidding keeps ε-complementary slackness: every person's profit is within ε of the best
-/// it could get at the current prices. ε shrinks by `reduction` between phases, keeping the persons still within the
-/// new ε, down to ε = 1 on values multiplied by `scale = max(persons with arcs, objects + 1) + 1`. A reverse phase
-/// then lowers the price of every object that has room and a positive price, pulling in the persons that gain most
-/// from it (Bertsekas, Castañon & Tsaknakis' reverse auction), until an object with room has price 0.
+/// it could get at the current prices. Each phase then runs a reverse auction (Bertsekas, Castañon & Tsaknakis):
+/// every object that has room and a positive price lowers it, pulling in the persons that gain most from it, until
+/// an object with room has price 0. ε shrinks by `reduction` between phases, keeping the persons still within the
+/// new ε, down to ε = 1 on values multiplied by `scale = max(persons with arcs, objects + 1) + 1`. (Reversing at
+/// every phase, not only the last, keeps the price cuts at the phase's ε: degenerate instances, where many persons
+/// value two objects alike, would otherwise lower prices by 1 at a time.)
 ///
-/// At that point Σ profit + Σ capacity·price exceeds the chosen value by at most (persons)·ε < scale, so on the
+/// At the end Σ profit + Σ capacity·price exceeds the chosen value by at most (persons)·ε < scale, so on the
 /// original integer values the assignment is optimal. The prices, shifted by a common amount and divided by `scale`
-/// (rounding down), are then exact integer optimal dual prices (see `TransportationSolution`); the solver checks
-/// the certificate before returning.
+/// (rounding down), are then exact integer optimal dual prices (see `TransportationSolution`), and the solver
+/// computes the certificate (dual objective = objective) before returning.
 ///
-/// - Complexity: each phase is O(arcs) plus its bids, each O(arcs of the bidder + log capacity); the reverse phase
-///   scans an object's incoming arcs per reverse bid. Memory O(arcs + Σ capacities).
+/// - Complexity: each phase is O(arcs) plus its bids, each O(arcs of the bidder + log capacity), plus its reverse
+///   bids, each a scan of the object's incoming arcs in decreasing value that stops early. Memory O(arcs + Σ
+///   capacities): about 40 bytes an arc.
 public enum TransportationAuction {
     public struct Options: Sendable, Equatable {
         /// ε is divided by this between phases (≥ 2).
@@ -23,13 +26,9 @@ public enum TransportationAuction {
         /// The first phase's ε is the largest scaled value divided by this (≥ 1).
         public var initialDivisor: Int64
 
-        /// Whether every phase ends with a reverse phase at its ε (true), or only the last (false).
-        public var reverseEveryPhase: Bool
-
-        public init(reduction: Int64 = 8, initialDivisor: Int64 = 8, reverseEveryPhase: Bool = true) {
+        public init(reduction: Int64 = 16, initialDivisor: Int64 = 32) {
             self.reduction = reduction
             self.initialDivisor = initialDivisor
-            self.reverseEveryPhase = reverseEveryPhase
         }
     }
 
@@ -93,7 +92,6 @@ private final class AuctionSolver {
     var queueCount = 0
     var forwardBids = 0
     var reverseBids = 0
-    var touched: Int64 = 0
     /// The arcs by object, built at the first reverse bid.
     var incoming: IncomingArcs?
 
@@ -122,8 +120,8 @@ private final class AuctionSolver {
         arcCount = usable
         largestWeight = largest * scale
         start = Buffer(repeating: 0, count: personCount + 1)
-        object = Buffer(repeating: 0, count: usable + 9)
-        weight = Buffer(repeating: 0, count: usable + 9)
+        object = Buffer(repeating: 0, count: usable)
+        weight = Buffer(repeating: 0, count: usable)
         originalArc = Buffer(repeating: 0, count: usable)
         var incoming = [Int](repeating: 0, count: objectCount)
         var next = 0
@@ -185,7 +183,7 @@ private final class AuctionSolver {
         while true {
             phases += 1
             forward(epsilon)
-            if epsilon == 1 || options.reverseEveryPhase { reverse(epsilon: epsilon) }
+            reverse(epsilon: epsilon)
             if epsilon == 1 { break }
             epsilon = max(1, epsilon / options.reduction)
             prepare(epsilon)
@@ -201,16 +199,8 @@ private final class AuctionSolver {
         let price = self.price.base, slotStart = self.slotStart.base
         let slotPrice = self.slotPrice.base, slotHolder = self.slotHolder.base
         let personArc = self.personArc.base, personBid = self.personBid.base
-        var touched: Int64 = 0
-        defer { self.touched = touched }
         while queueCount > 0 {
             let person = Int(pop())
-            if queueCount > 0 {
-                // Start loading the next bidder's arcs now (they are far apart in memory), so that the loads overlap
-                // with this bid's work; `touched` only keeps the loads from being optimised away.
-                let next = start[Int(queue[queueHead])]
-                touched &+= Int64(object[next]) &+ weight[next] &+ weight[next + 8]
-            }
             var best: Int64 = 0, second: Int64 = 0, bestArc = -1
             for arc in start[person]..<start[person + 1] {
                 let profit = weight[arc] - price[Int(object[arc])]
