@@ -12,20 +12,28 @@ struct Report: ParsableCommand {
             HTML file that opens without a network: each model's ROC, calibration, cumulative gains and lift by decile \
             on the history; the incoming leads scored and routed with the optimal, greedy and round-robin policies, \
             with the load per partner, its Gini coefficient, the share to small and new partners and the expected wins \
-            of each; segment KPIs; the partners most at risk of churning with their factors; and each channel \
-            manager's to-do list.
+            of each, and with the optimum under the fairness controls (minimum share 2% for new and small partners, \
+            exploration 1); the history's last 30 days replayed under every policy, at the recorded capacity and at \
+            --tight-capacity, valued with the generator's true win probabilities when --data has a truth/ folder \
+            (as `switchboard simulate`); segment KPIs; the partners most at risk of churning with their factors; and \
+            each channel manager's to-do list.
             """)
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
     @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
     @Option(help: "Partners kept for each incoming lead (the router chooses among them).") var candidates = 10
     @Option(help: "Partners listed in the churn-risk table.") var atRisk = 15
+    @Option(help: "The replay's tight-capacity what-if: every partner's capacity times this (it also runs as recorded).")
+    var tightCapacity: Double = 0.5
     @Option(help: "Where to write the HTML report.") var out: String
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
         if candidates < 1 { throw ValidationError("--candidates must be at least 1 (got \(candidates))") }
         if atRisk < 1 { throw ValidationError("--at-risk must be at least 1 (got \(atRisk))") }
+        if !(tightCapacity > 0 && tightCapacity.isFinite) {
+            throw ValidationError("--tight-capacity must be > 0 (got \(tightCapacity))")
+        }
         if out.isEmpty { throw ValidationError("--out must name a file") }
     }
 
@@ -36,6 +44,7 @@ struct Report: ParsableCommand {
             var options = ReportOptions()
             options.candidatesPerLead = candidates
             options.atRiskCount = atRisk
+            options.replayCapacityScales = tightCapacity == 1 ? [1] : [1, tightCapacity]
             let report = try ChannelReport(input, options: options)
             let html = HTMLReport.render(report)
             try FileIO.writeAtomically(html, to: out)
@@ -76,12 +85,20 @@ struct Report: ParsableCommand {
         if ecosystem.actions.isEmpty { throw RecordError.emptySet(file: actionTable.source, what: "actions") }
         let incoming = try RecordLoader.leads(incomingTable)
         let matchPath = path(models, "match.json"), churnPath = path(models, "churn.json")
+        // A generated ecosystem's truth, when there is one: the replay is then valued with the true win probabilities.
+        var truth: EcosystemTruth?
+        let truthPartners = path(data, "truth/partners.csv"), truthPairs = path(data, "truth/pairs.csv")
+        if FileManager.default.fileExists(atPath: truthPartners) && FileManager.default.fileExists(atPath: truthPairs) {
+            truth = try EcosystemTruth.load(
+                partners: try FileIO.readTable(truthPartners, delimiter: delimiter).table,
+                pairs: try FileIO.readTable(truthPairs, delimiter: delimiter).table)
+        }
         return ReportInput(
             ecosystem: ecosystem, incoming: incoming, matchModel: try loadModel(MatchModel.self, from: matchPath),
             churnModel: try loadModel(ChurnModel.self, from: churnPath), sources: sources,
             incomingSource: incomingTable.source, matchModelSource: matchPath, churnModelSource: churnPath,
             activityLines: activityTable.recordLines, outcomeLines: outcomeTable.recordLines,
-            actionLines: actionTable.recordLines)
+            actionLines: actionTable.recordLines, truth: truth)
     }
 
     static func summary(_ report: ChannelReport, bytes: Int, seconds: Double) -> String {
@@ -99,11 +116,14 @@ struct Report: ParsableCommand {
                 ["policy", "assigned", "expected wins", "expected value", "Gini", "to small", "to new"],
                 report.routing.policies.map { p in
                     [
-                        p.policy.rawValue, "\(p.assigned)", Format.fixed(p.expectedWins, 1), Format.fixed(p.expectedValue, 0),
+                        p.name, "\(p.assigned)", Format.fixed(p.expectedWins, 1), Format.fixed(p.expectedValue, 0),
                         Format.fixed(p.gini, 3), ReportNumber.percent(p.smallShare), ReportNumber.percent(p.newShare),
                     ]
                 }
             ).trimmingCharacters(in: .newlines))
+        for replay in report.replays {
+            lines.append(Simulate.text(replay).trimmingCharacters(in: .newlines))
+        }
         lines.append(
             "\(report.highRiskCount) partners at high churn risk; \(ReportNumber.grouped(Double(bytes))) bytes in "
                 + "\(Format.fixed(seconds, 2)) s")

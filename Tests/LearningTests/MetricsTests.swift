@@ -581,4 +581,22 @@ struct MetricsTests {
         let perfect = try Metrics.rocAUC(labels: labels, scores: labels.map { $0 ? 1 : 0 })
         #expect(perfect == 1)
     }
+
+    @Test(arguments: 0..<12 as Range<UInt64>)
+    func giniIsTheMeanAbsoluteDifferenceOverTwiceTheMean(seed: UInt64) {
+        var rng = SeededGenerator(seed: 500 + seed)
+        let n = 1 + Int(rng.nextUniform() * 60)
+        let x = (0..<n).map { _ in rng.nextUniform() < 0.3 ? 0.0 : (rng.nextUniform() * 20).rounded(.down) }
+        let mean = x.reduce(0, +) / Double(n)
+        var total = 0.0
+        for a in x { for b in x { total += abs(a - b) } }
+        let naive = mean == 0 ? 0 : total / (2 * Double(n * n) * mean)
+        #expect(abs(Metrics.gini(x) - naive) < 1e-12)
+    }
+
+    @Test func giniHandCases() {
+        // 0, 0, 0, 9: Σᵢ Σⱼ |xᵢ − xⱼ| = 54, n = 4, mean 2.25: 54 / (2·16·2.25) = 0.75.
+        #expect(abs(Metrics.gini([0, 9, 0, 0]) - 0.75) < 1e-15)
+        #expect(Metrics.gini([3, 3, 3]) == 0 && Metrics.gini([]) == 0 && Metrics.gini([0, 0]) == 0)
+    }
 }

@@ -11,12 +11,13 @@ struct ReportCLITests {
 
     static let recordFiles = [
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
+        "truth/partners.csv", "truth/pairs.csv",
     ]
 
     /// A copy of the sample's record files in `data/` and of the models in `models/`, inside the workspace.
     static func copySample(to workspace: Workspace) throws {
         let manager = FileManager.default
-        for folder in ["data", "models"] {
+        for folder in ["data", "data/truth", "models"] {
             try manager.createDirectory(at: workspace.work.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         for name in recordFiles {
@@ -37,10 +38,14 @@ struct ReportCLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("channel report as of 2026-01-02: 300 partners, 3000 incoming leads"))
         #expect(result.stdout.contains("match model: ROC AUC 0.7421") && result.stdout.hasSuffix("wrote report.html\n"))
+        // The replay, valued by the sample's truth, at the recorded capacity and at half of it.
+        #expect(result.stdout.contains("(capacity × 1.0); expected wins by the true win probabilities"))
+        #expect(result.stdout.contains("(capacity × 0.5); expected wins by the true win probabilities"))
         let html = try workspace.read("report.html")
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
         for heading in [
-            "1. Model quality", "2. Routing the incoming leads", "3. Segments", "4. Partners most at risk", "5. Channel",
+            "1. Model quality", "2. Routing the incoming leads", "3. Replaying the history", "4. Segments",
+            "5. Partners most at risk", "6. Channel",
         ] {
             #expect(html.contains("<h2>\(heading)"), "\(heading)")
         }
@@ -90,6 +95,10 @@ struct ReportCLITests {
                 edit: { $0.replacingOccurrences(of: "id,created,region", with: "lead,created,region") },
                 message: "data/incoming.csv"),
             Case(
+                name: "a truth that is not a number", file: "data/truth/partners.csv",
+                edit: { $0.replacingOccurrences(of: "P0002,0.17313419100988875,", with: "P0002,NaN,") },
+                message: "data/truth/partners.csv:3: column 'quality'"),
+            Case(
                 name: "a damaged model", file: "models/churn.json",
                 edit: { $0.replacingOccurrences(of: "\"intercept\"", with: "\"intercept_\"") }, message: "models/churn.json"),
         ]
@@ -125,6 +134,8 @@ struct ReportCLITests {
         #expect(noFolder.status == 1 && noFolder.errorLines.first?.contains("missing/r.html") == true, "\(noFolder.stderr)")
         let badOption = try workspace.run(["report", "--candidates", "0", "--out", "r.html"])
         #expect(badOption.status != 0 && badOption.stderr.contains("--candidates must be at least 1 (got 0)"))
+        let badScale = try workspace.run(["report", "--tight-capacity", "0", "--out", "r.html"])
+        #expect(badScale.status != 0 && badScale.stderr.contains("--tight-capacity must be > 0 (got 0.0)"))
         #expect(try workspace.files().isEmpty)
     }
 }

@@ -9,15 +9,9 @@ import Testing
 /// Double model, sorted, the owner put first.
 @Suite("Lead scoring")
 struct LeadScorerTests {
-    static let generated = EcosystemGenerator(partnerCount: 150, leadCount: 2500, periodCount: 6, incomingCount: 400, seed: 23)
-        .generate()
-    static let trained: MatchModel = {
-        let e = generated.ecosystem
-        var request = MatchTrainingRequest()
-        request.l2Strength = 0.01
-        request.folds = 0
-        return try! MatchTrainer.train(partners: e.partners, leads: e.leads, outcomes: e.outcomes, request: request)
-    }()
+    static let fixture = GeneratedFixture(partners: 150, leads: 2500, periods: 6, incoming: 400, seed: 23)
+    static var generated: GeneratedEcosystem { fixture.generated }
+    static var trained: MatchModel { fixture.model }
 
     /// A random instance: the trained model with a random W, partners with random statuses, loads, certifications,
     /// and random rules (territory mode, per-partner territories, exclusions, owners).

@@ -34,7 +34,8 @@ private struct ReportSample: Sendable {
         input = ReportInput(
             ecosystem: ecosystem, incoming: try RecordLoader.leads(table("incoming.csv")),
             matchModel: try model(MatchModel.self, "match.json"), churnModel: try model(ChurnModel.self, "churn.json"),
-            activityLines: activity.recordLines, outcomeLines: outcomes.recordLines, actionLines: actions.recordLines)
+            activityLines: activity.recordLines, outcomeLines: outcomes.recordLines, actionLines: actions.recordLines,
+            truth: try EcosystemTruth.load(partners: table("truth/partners.csv"), pairs: table("truth/pairs.csv")))
         report = try ChannelReport(input)
         html = HTMLReport.render(report)
     }
@@ -99,8 +100,9 @@ struct ReportHTMLTests {
             #expect(value.hasPrefix("#") && html.contains("id=\"\(value.dropFirst())\""), "href=\(value)")
             rest = rest[range.upperBound...]
         }
-        // Charts are inline SVG: ROC, gains, two calibrations, lift, wins, shares, Lorenz, load, two segment charts.
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 11)
+        // Charts are inline SVG: ROC, gains, two calibrations, lift, wins, shares, Lorenz, load, one chart per replay,
+        // two segment charts.
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 13)
         #expect(html.components(separatedBy: "<polyline ").count - 1 >= 11)
         // The same inputs give the same bytes.
         #expect(HTMLReport.render(sample.report) == html)
@@ -144,31 +146,64 @@ struct ReportHTMLTests {
     @Test func routingFiguresHoldTogether() throws {
         let sample = try ReportSample.shared.get()
         let routing = sample.report.routing
-        #expect(routing.leadCount == 3000 && routing.policies.map(\.policy) == [.optimal, .greedy, .roundRobin])
+        #expect(
+            routing.leadCount == 3000
+                && routing.policies.map(\.name) == ["optimal", "optimal+fairness", "greedy", "round-robin"])
         #expect(routing.candidateCount <= 3000 * routing.candidatesPerLead)
         // The partners that take leads: eligible status and capacity left, as the default rules say.
         let expected = sample.input.ecosystem.partners.filter { $0.status == .active && $0.remainingCapacity > 0 }
         #expect(routing.partners.map(\.partnerID) == expected.map(\.id).sorted())
-        let median = sample.input.ecosystem.partners.map(\.capacity).sorted()[149]
-        #expect(routing.smallCapacity == median)
+        // Small and new as route and simulate define them: bottom quarter of 12-month revenue, joined within 180 days.
+        let revenues = sample.input.ecosystem.partners.map(\.activity.revenue).sorted()
+        for routed in routing.partners {
+            let partner = sample.input.ecosystem.partners.first { $0.id == routed.partnerID }!
+            #expect(routed.isSmall == (partner.activity.revenue <= revenues[74]))
+            #expect(routed.isNew == (partner.joined.days(until: sample.report.asOf) < 180))
+        }
         for policy in routing.policies {
             #expect(policy.loads.reduce(0, +) == policy.assigned && policy.assigned + policy.unassigned == 3000)
             for (partner, load) in zip(routing.partners, policy.loads) { #expect(load <= partner.capacityLeft) }
-            #expect(isClose(policy.gini, ChannelReport.gini(policy.loads)))
+            #expect(isClose(policy.gini, Metrics.gini(policy.loads.map(Double.init))))
             let small = zip(routing.partners, policy.loads).filter { $0.0.isSmall }.reduce(0) { $0 + $1.1 }
             #expect(isClose(policy.smallShare, Double(small) / Double(policy.assigned)))
+            let either = zip(routing.partners, policy.loads).filter { $0.0.isSmall || $0.0.isNew }.reduce(0) { $0 + $1.1 }
+            #expect(isClose(policy.newOrSmallShare, Double(either) / Double(policy.assigned)))
             #expect(policy.lorenz.last == ChartPoint(x: 1, y: 1) && policy.lorenz.count == routing.partners.count + 1)
             #expect(policy.expectedWins > 0 && policy.expectedWins < Double(policy.assigned))
             #expect(policy.unassignedReasons.reduce(0) { $0 + $1.count } == policy.unassigned)
         }
-        // The optimal policy maximises expected value: no baseline beats it (up to the value resolution per lead).
+        // The optimal policy maximises expected value: no other policy beats it (up to the value resolution per
+        // lead); the fairness controls give new and small partners at least as large a share.
         let optimal = routing.policies[0]
+        #expect(routing.policies[1].newOrSmallShare >= optimal.newOrSmallShare)
         for baseline in routing.policies.dropFirst() {
             #expect(optimal.expectedValue >= baseline.expectedValue - 0.005 * 3000)
         }
         let row = "<td>optimal</td><td class=\"num\">\(ReportNumber.grouped(Double(optimal.assigned)))</td>"
         #expect(sample.html.contains(row))
         #expect(sample.html.contains(">\(ReportNumber.fixed(optimal.expectedWins, 1))</td>"))
+    }
+
+    @Test func replaysAreTheSimulationsOwn() throws {
+        let sample = try ReportSample.shared.get()
+        #expect(sample.report.replays.map(\.capacityScale) == [1, 0.5])
+        for replay in sample.report.replays {
+            var settings = SimulationSettings()
+            settings.capacityScale = replay.capacityScale
+            let expected = try PolicySimulation.run(
+                model: sample.input.matchModel, ecosystem: sample.input.ecosystem, truth: sample.input.truth,
+                settings: settings)
+            #expect(replay.usesTruth && replay.outcomes == expected.outcomes)
+            #expect(
+                replay.outcomes.map(\.name) == [
+                    "historical", "optimal", "optimal+fairness", "greedy", "round-robin", "weighted",
+                ])
+            for outcome in replay.outcomes {
+                #expect(sample.html.contains(">\(ReportNumber.fixed(outcome.expectedWins, 1))</td>"))
+            }
+        }
+        #expect(sample.html.contains("3. Replaying the history under each policy"))
+        #expect(sample.html.contains("Tight capacity: every partner&#39;s capacity × 0.50"))
     }
 
     @Test func segmentsRiskAndTodosAreTheModulesOwn() throws {

@@ -8,28 +8,9 @@ import LinearAlgebra
 /// The policy replay and the model-to-router glue.
 @Suite("Routing simulation")
 struct SimulationTests {
-    static let generated = EcosystemGenerator(partnerCount: 60, leadCount: 4000, periodCount: 6, incomingCount: 50, seed: 41)
-        .generate()
-    static let model: MatchModel = {
-        let e = generated.ecosystem
-        var request = MatchTrainingRequest()
-        request.l2Strength = 0.01
-        request.folds = 0
-        return try! MatchTrainer.train(partners: e.partners, leads: e.leads, outcomes: e.outcomes, request: request)
-    }()
-
-    @Test func giniMatchesTheMeanAbsoluteDifferenceFormula() {
-        var rng = SeededGenerator(seed: 5)
-        for n in [1, 2, 7, 50] {
-            let x = (0..<n).map { _ in rng.nextUniform() < 0.3 ? 0.0 : Double(Int(rng.nextUniform() * 20)) }
-            let mean = x.reduce(0, +) / Double(n)
-            var total = 0.0
-            for a in x { for b in x { total += abs(a - b) } }
-            let naive = mean == 0 ? 0 : total / (2 * Double(n * n) * mean)
-            #expect(abs(PolicySimulation.gini(x) - naive) < 1e-12)
-        }
-        #expect(PolicySimulation.gini([3, 3, 3]) == 0 && abs(PolicySimulation.gini([0, 0, 0, 9]) - 0.75) < 1e-12)
-    }
+    static let fixture = GeneratedFixture(partners: 60, leads: 4000, periods: 6, incoming: 50, seed: 41)
+    static var generated: GeneratedEcosystem { fixture.generated }
+    static var model: MatchModel { fixture.model }
 
     @Test func uncertaintyIsTheBetaPosteriorsStandardDeviation() {
         var counts = WinCounts(verticalCount: 1)

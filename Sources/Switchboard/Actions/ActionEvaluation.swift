@@ -31,19 +31,7 @@ public struct ActionTruth: Sendable {
     /// `truth/actions.csv` (`action_id, win_logit_effect, engagement_effect`) as `switchboard generate` writes them.
     /// - Throws: `RecordError` naming the file, line and column of a missing column, a bad number or a duplicate id.
     public init(partners: CSVTable, actions: CSVTable) throws(RecordError) {
-        let skills = Vocabulary.verticals.map { "skill_\($0)" }
-        let p = try RecordColumns(partners, required: ["partner_id", "quality"] + skills)
-        var ids = UniqueKeys()
-        quality = [:]
-        verticalSkill = [:]
-        for row in 0..<p.rowCount {
-            let id = try p.text("partner_id", row)
-            try ids.insert(id, row: row, in: p)
-            quality[id] = try p.number("quality", row)
-            var values: [Double] = []
-            for name in skills { values.append(try p.number(name, row)) }
-            verticalSkill[id] = values
-        }
+        (quality, verticalSkill) = try EcosystemTruth.partnerTruth(partners)
         let a = try RecordColumns(actions, required: ["action_id", "win_logit_effect", "engagement_effect"])
         var actionIDs = UniqueKeys()
         winLogitEffect = [:]

@@ -9,7 +9,9 @@ extension ChannelReport {
     ///   uses them) against `churned_next`.
     /// - **Routing**: the incoming leads scored by `LeadScorer` against the partners as of `asOf` (the top
     ///   `candidatesPerLead` eligible partners of each lead, the account owner first), routed by `Router` with the
-    ///   `optimal`, `greedy` and `round-robin` policies; see `routingFigures`.
+    ///   `optimal`, `optimal+fairness`, `greedy` and `round-robin` policies; see `routingFigures`.
+    /// - **Replays**: `PolicySimulation` on the history, once per capacity scale of the options (valued with the
+    ///   truth when the input has it).
     /// - **Segments**: `SegmentReport` (with the churn model's risk).
     /// - **At risk**: every partner's latest activity row, left out when it already says `churned_next`, scored and
     ///   explained by the churn model.
@@ -114,6 +116,13 @@ extension ChannelReport {
         highRiskCount = currentRisk.count { $0 >= options.recommendation.highRiskThreshold }
 
         routing = try Self.routingFigures(input, options: options, asOf: asOf)
+        replays = try options.replayCapacityScales.map { scale in
+            var settings = options.replay
+            settings.capacityScale = scale
+            settings.fairness = options.fairness
+            settings.fairness.policy = .optimal
+            return try PolicySimulation.run(model: match, ecosystem: ecosystem, truth: input.truth, settings: settings)
+        }
 
         var segmentInput = SegmentInput(
             partners: ecosystem.partners, activity: ecosystem.activity, leads: ecosystem.leads,
@@ -141,18 +150,6 @@ extension ChannelReport {
         }
     }
 
-    /// Gini coefficient of non-negative loads: (2·Σᵢ i·x₍ᵢ₎)/(n·Σx) − (n + 1)/n over the loads sorted ascending
-    /// (i from 1), which equals Σᵢ Σⱼ |xᵢ − xⱼ| / (2·n²·mean). 0 for no loads or a zero total.
-    public static func gini(_ loads: [Int]) -> Double {
-        let sorted = loads.sorted()
-        let n = Double(sorted.count)
-        let total = Double(sorted.reduce(0, +))
-        guard n > 0, total > 0 else { return 0 }
-        var weighted = 0.0
-        for (index, load) in sorted.enumerated() { weighted += Double(index + 1) * Double(load) }
-        return max(0, 2 * weighted / (n * total) - (n + 1) / n)
-    }
-
     /// The Lorenz curve of the loads: (0, 0), then (k/n, share of the total held by the k least loaded) for
     /// k = 1…n. The diagonal for a zero total.
     public static func lorenzCurve(_ loads: [Int]) -> [ChartPoint] {
@@ -171,10 +168,11 @@ extension ChannelReport {
 
     /// Scores the incoming leads, routes them with each policy, and measures how the leads were shared out.
     ///
-    /// Partners taking leads are those the eligibility rules let take any (status, capacity left). Small: capacity
-    /// at most `smallPartnerCapacity` (default the median capacity of all partners). New: joined at most
-    /// `newPartnerDays` before `asOf`. Every policy runs on the same candidates with the same configuration, its
-    /// policy aside.
+    /// The routing problem is `route`'s in model mode (`ModelRouting.problem`: new and small partners flagged for the
+    /// minimum share, each partner's win-rate uncertainty for the exploration bonus). Partners taking leads are those
+    /// the eligibility rules let take any (status, capacity left); new and small as `ModelRouting` defines them. The
+    /// policies: `optimal`, `greedy` and `round-robin` with `options.routing`, and `optimal+fairness` with
+    /// `options.fairness`, all on the same candidates.
     static func routingFigures(_ input: ReportInput, options: ReportOptions, asOf: Timestamp) throws -> RoutingFigures {
         let ecosystem = input.ecosystem
         var rules = options.rules
@@ -182,49 +180,43 @@ extension ChannelReport {
         where rules.accountOwners[account] == nil {
             rules.accountOwners[account] = owner
         }
-        let scorer: LeadScorer
         let scores: [LeadScore]
         do {
-            scorer = try LeadScorer(model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf)
+            let scorer = try LeadScorer(model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf)
             scores = try scorer.score(input.incoming, top: options.candidatesPerLead)
         } catch {
             throw ReportError.model(source: input.matchModelSource, reason: "cannot score \(input.incomingSource): \(error)")
         }
-        var problem = try RoutingProblem(
-            partners: ecosystem.partners.map {
-                PartnerCapacity(partnerID: $0.id, capacity: $0.capacity, openLeads: $0.openLeads)
-            })
-        var ownedLeads = 0
-        for (lead, score) in zip(input.incoming, scores) {
-            if score.partners.contains(where: \.isAccountOwner) { ownedLeads += 1 }
-            try problem.addLead(
-                id: lead.id,
-                candidates: score.partners.map {
-                    RoutingCandidate(
-                        partnerID: $0.partnerID, expectedValue: $0.expectedValue, winProbability: $0.winProbability,
-                        isAccountOwner: $0.isAccountOwner)
-                }, dealValue: lead.estimatedValue)
-        }
+        let problem = try ModelRouting.problem(
+            scores: scores, leads: input.incoming, partners: ecosystem.partners, model: input.matchModel, at: asOf)
+        let ownedLeads = scores.count { $0.partners.contains(where: \.isAccountOwner) }
 
-        let capacities = ecosystem.partners.map(\.capacity).sorted()
-        let smallCapacity = options.smallPartnerCapacity ?? capacities[(capacities.count - 1) / 2]
+        let small = ModelRouting.smallPartners(ecosystem.partners)
+        let new = ModelRouting.newPartners(ecosystem.partners, at: asOf)
         let taking = ecosystem.partners.filter {
             !rules.ineligibleStatuses.contains($0.status) && (!rules.requireCapacity || $0.remainingCapacity > 0)
         }.sorted { $0.id < $1.id }
         let partners = taking.map {
             RoutedPartner(
-                partnerID: $0.id, capacityLeft: $0.remainingCapacity, isSmall: $0.capacity <= smallCapacity,
-                isNew: $0.joined.days(until: asOf) <= options.newPartnerDays)
+                partnerID: $0.id, capacityLeft: $0.remainingCapacity, isSmall: small.contains($0.id),
+                isNew: new.contains($0.id))
         }
         let totalLeft = Double(partners.reduce(0) { $0 + $1.capacityLeft })
         func capacityShare(_ include: (RoutedPartner) -> Bool) -> Double {
             totalLeft > 0 ? Double(partners.filter(include).reduce(0) { $0 + $1.capacityLeft }) / totalLeft : 0
         }
 
-        var policies: [PolicyFigures] = []
+        var runs: [(String, RoutingConfig)] = []
         for policy in [RoutingPolicy.optimal, .greedy, .roundRobin] {
             var config = options.routing
             config.policy = policy
+            runs.append((policy.rawValue, config))
+        }
+        var fairness = options.fairness
+        fairness.policy = .optimal
+        runs.insert(("optimal+fairness", fairness), at: 1)
+        var policies: [PolicyFigures] = []
+        for (name, config) in runs {
             let plan = try Router.route(problem, config: config)
             var assignedTo: [String: Int] = [:]
             for outcome in plan.partners { assignedTo[outcome.partnerID] = outcome.assigned }
@@ -238,11 +230,12 @@ extension ChannelReport {
             for lead in plan.unassigned { reasons[lead.reason, default: 0] += 1 }
             policies.append(
                 PolicyFigures(
-                    policy: policy, assigned: assigned, unassigned: plan.unassigned.count,
+                    name: name, config: config, assigned: assigned, unassigned: plan.unassigned.count,
                     expectedValue: plan.totalExpectedValue,
                     expectedWins: plan.assignments.reduce(0) { $0 + ($1.winProbability ?? 0) },
-                    ownerAssignments: plan.ownerAssignments, loads: loads, gini: gini(loads), smallShare: share(\.isSmall),
-                    newShare: share(\.isNew), partnersServed: loads.count { $0 > 0 },
+                    ownerAssignments: plan.ownerAssignments, loads: loads, gini: Metrics.gini(loads.map(Double.init)),
+                    smallShare: share(\.isSmall), newShare: share(\.isNew),
+                    newOrSmallShare: share { $0.isSmall || $0.isNew }, partnersServed: loads.count { $0 > 0 },
                     largestShare: assigned > 0 ? Double(loads.max() ?? 0) / Double(assigned) : 0,
                     lorenz: lorenzCurve(loads),
                     unassignedReasons: UnassignedReason.allCases.compactMap { reason in
@@ -252,7 +245,7 @@ extension ChannelReport {
         return RoutingFigures(
             leadCount: input.incoming.count, placeableCount: scores.count { $0.leadScore != nil },
             candidateCount: problem.candidateCount, candidatesPerLead: options.candidatesPerLead, ownedLeads: ownedLeads,
-            partners: partners, smallCapacity: smallCapacity, newPartnerDays: options.newPartnerDays,
-            smallCapacityShare: capacityShare(\.isSmall), newCapacityShare: capacityShare(\.isNew), policies: policies)
+            partners: partners, smallCapacityShare: capacityShare(\.isSmall), newCapacityShare: capacityShare(\.isNew),
+            policies: policies)
     }
 }

@@ -19,12 +19,15 @@ public struct ReportInput: Sendable {
     public var activityLines: [Int]?
     public var outcomeLines: [Int]?
     public var actionLines: [Int]?
+    /// A generated ecosystem's truth (`truth/partners.csv`, `truth/pairs.csv`): the replay then values decisions
+    /// with the true win probabilities; nil to value them with the match model.
+    public var truth: EcosystemTruth?
 
     public init(
         ecosystem: Ecosystem, incoming: [Lead], matchModel: MatchModel, churnModel: ChurnModel,
         sources: EcosystemSources = EcosystemSources(), incomingSource: String = "incoming.csv",
         matchModelSource: String = "match.json", churnModelSource: String = "churn.json", activityLines: [Int]? = nil,
-        outcomeLines: [Int]? = nil, actionLines: [Int]? = nil
+        outcomeLines: [Int]? = nil, actionLines: [Int]? = nil, truth: EcosystemTruth? = nil
     ) {
         self.ecosystem = ecosystem
         self.incoming = incoming
@@ -37,6 +40,7 @@ public struct ReportInput: Sendable {
         self.activityLines = activityLines
         self.outcomeLines = outcomeLines
         self.actionLines = actionLines
+        self.truth = truth
     }
 }
 
@@ -49,10 +53,13 @@ public struct ReportOptions: Sendable {
     public var rules = EligibilityRules()
     /// The routing settings; the report runs them with the `optimal`, `greedy` and `round-robin` policies.
     public var routing = RoutingConfig()
-    /// A partner is new when it joined at most this many days before the as-of time.
-    public var newPartnerDays = 365.0
-    /// A partner is small when its capacity is at most this; nil for the median capacity of the partners file.
-    public var smallPartnerCapacity: Int?
+    /// The fairness controls of the `optimal+fairness` runs (the incoming batch and the replay): by default
+    /// `minimumShare` 0.02 for new and small partners and `exploration` 1, as `switchboard simulate` uses.
+    public var fairness = SimulationSettings().fairness
+    /// The replays of the history (`PolicySimulation`), one per capacity scale: as recorded, and tight.
+    public var replayCapacityScales = [1.0, 0.5]
+    /// The replay's other settings (its `capacityScale` and `fairness` are replaced by the above).
+    public var replay = SimulationSettings()
     /// Partners listed in the churn-risk table.
     public var atRiskCount = 15
     /// Spacing of the points drawn of the ROC and gains curves (domain units); the metrics use every point.
@@ -68,10 +75,9 @@ public struct ReportOptions: Sendable {
             .invalidOption(name: name, value: "\(value)", requirement: requirement)
         }
         if candidatesPerLead < 1 { throw bad("candidatesPerLead", candidatesPerLead, "must be at least 1") }
-        if !(newPartnerDays >= 0 && newPartnerDays.isFinite) {
-            throw bad("newPartnerDays", newPartnerDays, "must be finite and >= 0")
+        for scale in replayCapacityScales where !(scale > 0 && scale.isFinite) {
+            throw bad("replayCapacityScales", scale, "must each be finite and > 0")
         }
-        if let small = smallPartnerCapacity, small < 0 { throw bad("smallPartnerCapacity", small, "must be >= 0") }
         if atRiskCount < 1 { throw bad("atRiskCount", atRiskCount, "must be at least 1") }
         if !(curveSpacing >= 0 && curveSpacing < 1) { throw bad("curveSpacing", curveSpacing, "must be in [0, 1)") }
     }
@@ -147,13 +153,16 @@ public struct RoutedPartner: Sendable, Equatable {
     public var partnerID: String
     /// Capacity minus open leads before the batch.
     public var capacityLeft: Int
+    /// Small and new as `ModelRouting.smallPartners` and `.newPartners` define them.
     public var isSmall: Bool
     public var isNew: Bool
 }
 
 /// How one routing policy shares the incoming leads out.
 public struct PolicyFigures: Sendable, Equatable {
-    public var policy: RoutingPolicy
+    /// `optimal`, `optimal+fairness`, `greedy` or `round-robin`.
+    public var name: String
+    public var config: RoutingConfig
     public var assigned: Int
     public var unassigned: Int
     /// Σ expected value (P(win) × deal value) of the assignments.
@@ -169,6 +178,8 @@ public struct PolicyFigures: Sendable, Equatable {
     /// Share of the assigned leads given to small partners, and to new ones.
     public var smallShare: Double
     public var newShare: Double
+    /// Share given to partners that are new or small (or both): those guaranteed the minimum share.
+    public var newOrSmallShare: Double
     /// Partners that got at least one lead.
     public var partnersServed: Int
     /// The largest share of the assigned leads any one partner got.
@@ -197,14 +208,11 @@ public struct RoutingFigures: Sendable, Equatable {
     public var ownedLeads: Int
     /// The partners that take leads (eligible status, capacity left), by id.
     public var partners: [RoutedPartner]
-    /// Capacity at or below this makes a partner small.
-    public var smallCapacity: Int
-    public var newPartnerDays: Double
     /// Shares of the partners' capacity left held by small and by new partners (the share a capacity-proportional
     /// split would give them).
     public var smallCapacityShare: Double
     public var newCapacityShare: Double
-    /// Optimal, greedy, round-robin.
+    /// Optimal, optimal+fairness, greedy, round-robin.
     public var policies: [PolicyFigures]
 }
 
@@ -242,6 +250,8 @@ public struct ChannelReport: Sendable {
     /// The match model on the outcome history, then the churn model on the activity history.
     public var models: [ModelFigures]
     public var routing: RoutingFigures
+    /// The history's last days replayed under each policy, once per `ReportOptions.replayCapacityScales`.
+    public var replays: [SimulationReport]
     public var segments: SegmentReport
     /// The partners most at risk (highest risk first, ties by id), at most `atRiskCount`.
     public var atRisk: [AtRiskPartner]

@@ -38,7 +38,8 @@ public enum HTMLReport {
                         .tag(
                             "main", [],
                             [
-                                header(report), modelSection(report), routingSection(report), segmentSection(report),
+                                header(report), modelSection(report), routingSection(report), replaySection(report),
+                                segmentSection(report),
                                 riskSection(report), todoSection(report), footer(report),
                             ])
                     ]),
@@ -81,8 +82,8 @@ public enum HTMLReport {
 
     static func header(_ report: ChannelReport) -> Markup {
         let match = report.models[0], churn = report.models[1]
-        let optimal = report.routing.policies.first { $0.policy == .optimal }
-        let greedy = report.routing.policies.first { $0.policy == .greedy }
+        let optimal = report.routing.policies.first { $0.name == "optimal" }
+        let greedy = report.routing.policies.first { $0.name == "greedy" }
         var cards = [
             card(fixed(match.report.rocAUC), "match model ROC AUC", "on \(count(match.report.rowCount)) accepted outcomes"),
             card(fixed(churn.report.rocAUC), "churn model ROC AUC", "on \(count(churn.report.rowCount)) partner-periods"),
@@ -122,7 +123,8 @@ public enum HTMLReport {
                 .tag(
                     "nav", [],
                     [
-                        link("#models", "Models"), link("#routing", "Routing"), link("#segments", "Segments"),
+                        link("#models", "Models"), link("#routing", "Routing"), link("#replay", "Replay"),
+                        link("#segments", "Segments"),
                         link("#risk", "At risk"), link("#todo", "To-do lists"),
                     ]),
             ])
@@ -137,10 +139,13 @@ public enum HTMLReport {
             return (String(path[...slash]), String(path[path.index(after: slash)...]))
         }
         let parts = files.map(split)
+        let truth =
+            report.replays.first?.usesTruth == true
+            ? " The replay is valued with the generator's truth (truth/partners.csv, truth/pairs.csv)." : ""
         if let folder = parts.first?.folder, !folder.isEmpty, parts.allSatisfy({ $0.folder == folder }) {
-            return "Read from \(folder): \(parts.map(\.name).joined(separator: ", "))."
+            return "Read from \(folder): \(parts.map(\.name).joined(separator: ", "))." + truth
         }
-        return "Read from \(files.joined(separator: ", "))."
+        return "Read from \(files.joined(separator: ", "))." + truth
     }
 
     static func link(_ target: String, _ text: String) -> Markup {
@@ -252,9 +257,9 @@ public enum HTMLReport {
 
     // MARK: - Routing
 
-    static let policyColours: [RoutingPolicy: String] = [
-        .optimal: ChartPalette.blue, .greedy: ChartPalette.orange, .roundRobin: ChartPalette.green,
-        .weighted: ChartPalette.purple,
+    static let policyColours: [String: String] = [
+        "optimal": ChartPalette.blue, "optimal+fairness": ChartPalette.sky, "greedy": ChartPalette.orange,
+        "round-robin": ChartPalette.green, "weighted": ChartPalette.purple, "historical": ChartPalette.grey,
     ]
 
     static func routingSection(_ report: ChannelReport) -> Markup {
@@ -266,34 +271,25 @@ public enum HTMLReport {
             yAxis: ChartAxis(label: "share of leads", domain: 0...1, format: .percent),
             series: policies.map {
                 ChartSeries(
-                    name: "\($0.policy.rawValue) (Gini \(fixed($0.gini, 2)))",
-                    colour: policyColours[$0.policy] ?? ChartPalette.grey,
+                    name: "\($0.name) (Gini \(fixed($0.gini, 2)))",
+                    colour: policyColours[$0.name] ?? ChartPalette.grey,
                     points: $0.lorenz)
             } + [
                 ChartSeries(
                     name: "equal load", colour: ChartPalette.grey, points: [ChartPoint(x: 0, y: 0), ChartPoint(x: 1, y: 1)],
                     dashed: true)
             ], description: "Lorenz curves of the leads each partner receives under each policy")
-        let winBars = policies.map {
-            LabelledBar(
-                label: $0.policy.rawValue, value: $0.expectedWins,
-                valueLabel: "\(ReportNumber.fixed($0.expectedWins, 1)) wins · \(money($0.expectedValue))",
-                colour: policyColours[$0.policy] ?? ChartPalette.grey)
-        }
-        var winFrame = HorizontalBarChart.frameFitting(winBars, width: halfWidth, rowHeight: 44)
-        winFrame.height = max(winFrame.height, 200)
-        let wins = HorizontalBarChart(
-            frame: winFrame, bars: winBars,
-            valueAxis: ChartAxis(
-                label: "expected wins (Σ P(win) of the assigned leads)", domain: ChartAxis.covering(winBars.map(\.value)),
-                format: .grouped),
+        let wins = winsChart(
+            policies.map { ($0.name, $0.expectedWins, "\(money($0.expectedValue))") }, rowHeight: 44,
+            axisLabel: "expected wins (Σ P(win) of the assigned leads)",
+            domain: ChartAxis.covering(policies.map(\.expectedWins)),
             description: "Expected wins of the incoming leads under each policy")
 
         let shares = BarChart(
             frame: ChartFrame(width: halfWidth, height: 260, top: 34), categories: ["small partners", "new partners"],
             series: policies.map {
                 BarSeries(
-                    name: $0.policy.rawValue, colour: policyColours[$0.policy] ?? ChartPalette.grey,
+                    name: $0.name, colour: policyColours[$0.name] ?? ChartPalette.grey,
                     values: [$0.smallShare, $0.newShare])
             } + [
                 BarSeries(
@@ -326,7 +322,7 @@ public enum HTMLReport {
                 note: "Over the \(count(routing.partners.count)) partners that take leads; the further below the diagonal, "
                     + "the more the leads are concentrated on a few partners."),
         ]
-        if let optimal = policies.first(where: { $0.policy == .optimal }) {
+        if let optimal = policies.first(where: { $0.name == "optimal" }) {
             let order = routing.partners.indices.sorted {
                 optimal.loads[$0] != optimal.loads[$1]
                     ? optimal.loads[$0] > optimal.loads[$1] : routing.partners[$0].partnerID < routing.partners[$1].partnerID
@@ -365,7 +361,7 @@ public enum HTMLReport {
             ],
             rows: policies.map { p in
                 [
-                    .text(p.policy.rawValue), .number(count(p.assigned)), .number(count(p.unassigned)),
+                    .text(p.name), .number(count(p.assigned)), .number(count(p.unassigned)),
                     .number(ReportNumber.fixed(p.expectedWins, 1)), .number(money(p.expectedValue)), .number(fixed(p.gini)),
                     .number(count(p.partnersServed)), .number(percent(p.largestShare)), .number(percent(p.smallShare)),
                     .number(percent(p.newShare)), .number(count(p.ownerAssignments)),
@@ -373,7 +369,7 @@ public enum HTMLReport {
             }, numericColumns: Set(1...10))
         let reasons = policies.compactMap { p -> String? in
             guard !p.unassignedReasons.isEmpty else { return nil }
-            return "\(p.policy.rawValue): "
+            return "\(p.name): "
                 + p.unassignedReasons.map { "\(count($0.count)) \($0.reason.rawValue)" }.joined(separator: ", ")
         }
         let none = routing.leadCount - routing.placeableCount
@@ -391,17 +387,123 @@ public enum HTMLReport {
                         + "candidates; \(unplaceable)). "
                         + "\(count(routing.ownedLeads)) leads belong to an account whose owner (the partner that accepted "
                         + "most of its leads in the history) is eligible; every policy gives those to the owner first. "
-                        + "The optimal policy maximises the total expected value under capacity exactly; greedy takes the "
-                        + "most valuable lead–partner pairs first; round-robin ignores value."),
+                        + "The optimal policy maximises the total expected value under capacity exactly; "
+                        + "optimal+fairness maximises it under the fairness controls (\(fairnessText(policies.first { $0.name == "optimal+fairness" }?.config ?? RoutingConfig()))); "
+                        + "greedy takes the most valuable lead–partner pairs first; round-robin ignores value."),
                 table.render(),
                 paragraph(
-                    "Small partners: capacity of \(routing.smallCapacity) open leads or fewer (they hold "
+                    "Small partners: 12-month revenue in the bottom quarter of all partners' (they hold "
                         + "\(percent(routing.smallCapacityShare)) of the capacity left); new partners: joined within "
-                        + "\(ReportNumber.fixed(routing.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) of "
-                        + "the capacity left). Unassigned leads: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))"
+                        + "\(ReportNumber.fixed(ModelRouting.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
+                        + "of the capacity left), as switchboard route and simulate define them. Unassigned "
+                        + "leads: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))"
                         + ".", classes: "note"),
                 grid(figures),
             ])
+    }
+
+    /// A horizontal bar per policy: its expected wins, labelled with them and `detail`, in the policy's colour.
+    static func winsChart(
+        _ rows: [(name: String, wins: Double, detail: String)], rowHeight: Double, axisLabel: String,
+        domain: ClosedRange<Double>, description: String
+    ) -> HorizontalBarChart {
+        let bars = rows.map {
+            LabelledBar(
+                label: $0.name, value: $0.wins, valueLabel: "\(ReportNumber.fixed($0.wins, 1)) wins · \($0.detail)",
+                colour: policyColours[$0.name] ?? ChartPalette.grey)
+        }
+        var frame = HorizontalBarChart.frameFitting(bars, width: halfWidth, rowHeight: rowHeight)
+        frame.height = max(frame.height, 200)
+        return HorizontalBarChart(
+            frame: frame, bars: bars, valueAxis: ChartAxis(label: axisLabel, domain: domain, format: .grouped),
+            description: description)
+    }
+
+    /// The fairness controls of a configuration in words.
+    static func fairnessText(_ config: RoutingConfig) -> String {
+        var parts: [String] = []
+        if config.minimumShare > 0 {
+            parts.append("\(percent(config.minimumShare, 0)) of the batch reserved for each new or small partner")
+        }
+        if config.exploration > 0 {
+            parts.append(
+                "an exploration bonus of \(ReportNumber.fixed(config.exploration, 2)) × the standard deviation of the "
+                    + "partner's win rate × the deal value")
+        }
+        if let cap = config.maxShare { parts.append("no partner above \(percent(cap, 0)) of the batch") }
+        return parts.isEmpty ? "none set" : parts.joined(separator: ", ")
+    }
+
+    // MARK: - Replay
+
+    static func replaySection(_ report: ChannelReport) -> Markup {
+        guard let first = report.replays.first else { return .raw("") }
+        var children: [Markup] = [
+            paragraph(
+                "The \(count(first.outcomes.first?.leads ?? 0)) leads first assigned from "
+                    + "\(first.windowStart.dateDescription) to \(first.windowEnd.dateDescription) were routed again in "
+                    + "\(first.batches) daily batches under each policy, with every partner's open leads carried from "
+                    + "batch to batch (each open as long as the real lead took), and compared with what really happened. "
+                    + (first.usesTruth
+                        ? "Every decision is valued with the true win probability of the generator that made the data, "
+                            + "so the policies are judged by what would have happened, not by the model that steered them."
+                        : "Every decision is valued with the match model's win probability (no truth is known for this "
+                            + "data).")
+                    + " Tight capacity is a what-if: each partner's capacity scaled down, so the policies must choose "
+                    + "who gets the scarce slots.")
+        ]
+        var figures: [Markup] = []
+        let allWins = report.replays.flatMap { $0.outcomes.map(\.expectedWins) }  // one scale for every replay's chart
+        for replay in report.replays {
+            let historical = replay.outcomes.first { $0.name == "historical" }
+            let table = HTMLTable(
+                header: [
+                    "policy", "assigned", "expected wins", "vs historical", "expected revenue", "Gini of load",
+                    "to new or small partners",
+                ],
+                rows: replay.outcomes.map { o in
+                    let gain = historical.map { o.expectedWins - $0.expectedWins } ?? 0
+                    return [
+                        .text(o.name), .number(count(o.assigned)), .number(ReportNumber.fixed(o.expectedWins, 1)),
+                        .number(o.name == "historical" ? "" : (gain >= 0 ? "+" : "") + ReportNumber.fixed(gain, 1)),
+                        .number(money(o.expectedRevenue)), .number(fixed(o.loadGini)), .number(percent(o.newOrSmallShare)),
+                    ]
+                }, numericColumns: Set(1...6))
+            let title =
+                replay.capacityScale == 1
+                ? "Capacity as recorded"
+                : "Tight capacity: every partner's capacity × \(ReportNumber.fixed(replay.capacityScale, 2))"
+            children.append(.tag("h3", text: title))
+            children.append(table.render())
+            let chart = winsChart(
+                replay.outcomes.map { ($0.name, $0.expectedWins, "\(percent($0.newOrSmallShare)) to new/small") },
+                rowHeight: 36, axisLabel: "expected wins of the replayed leads", domain: ChartAxis.covering(allWins),
+                description: "Expected wins of the replayed leads under each policy, \(title.lowercased())")
+            figures.append(figure("Expected wins: \(title.lowercased())", chart.render()))
+        }
+        if let tight = report.replays.last {
+            let wins = Dictionary(tight.outcomes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            if let optimal = wins["optimal"], let fair = wins["optimal+fairness"], let greedy = wins["greedy"],
+                let robin = wins["round-robin"]
+            {
+                func change(_ a: Double, _ b: Double) -> String {
+                    (a >= b ? "+" : "−") + ReportNumber.fixed(abs(a - b), 1) + " (" + percent(b > 0 ? abs(a / b - 1) : 0) + ")"
+                }
+                children.append(
+                    paragraph(
+                        "At capacity × \(ReportNumber.fixed(tight.capacityScale, 2)): the optimum against greedy "
+                            + "\(change(optimal.expectedWins, greedy.expectedWins)) expected wins, against round-robin "
+                            + "\(change(optimal.expectedWins, robin.expectedWins)). The fairness controls cost "
+                            + "\(ReportNumber.fixed(optimal.expectedWins - fair.expectedWins, 1)) expected wins "
+                            + "(\(percent(optimal.expectedWins > 0 ? 1 - fair.expectedWins / optimal.expectedWins : 0))) and "
+                            + "move the share to new and small partners from \(percent(optimal.newOrSmallShare)) to "
+                            + "\(percent(fair.newOrSmallShare)) (Gini of load \(fixed(optimal.loadGini)) → "
+                            + "\(fixed(fair.loadGini))). Each batch is solved exactly, but not the month as a whole, so "
+                            + "greedy can come close over many batches.", classes: "note"))
+            }
+        }
+        children.append(grid(figures))
+        return section("replay", "3. Replaying the history under each policy", children)
     }
 
     // MARK: - Segments
@@ -459,7 +561,7 @@ public enum HTMLReport {
         }
         intro += ". Utilisation is open leads over capacity; churn risk is the churn model's for the next period."
         return section(
-            "segments", "3. Segments and their KPIs",
+            "segments", "4. Segments and their KPIs",
             [
                 paragraph(intro), table.render(),
                 grid([
@@ -522,7 +624,7 @@ public enum HTMLReport {
                 ]
             }, numericColumns: [4])
         return section(
-            "risk", "4. Partners most at risk of churning",
+            "risk", "5. Partners most at risk of churning",
             [
                 paragraph(
                     "The \(report.atRisk.count) partners with the highest churn risk for the next period, of the "
@@ -574,7 +676,7 @@ public enum HTMLReport {
         }
         let s = plan.settings
         return section(
-            "todo", "5. Channel managers' to-do lists",
+            "todo", "6. Channel managers' to-do lists",
             [
                 paragraph(
                     "For each manager, the active partners they look after: those at high churn risk (at least "

@@ -297,31 +297,14 @@ public enum RoutingFiles {
     /// assigned).
     public static func jsonLine(_ decision: StreamDecision) -> String {
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "null" }
-        var text = "{\"lead_id\":" + jsonString(decision.leadID)
-        text += ",\"partner_id\":" + (decision.partnerID.map(jsonString) ?? "null")
+        var text = "{\"lead_id\":" + JSONText.string(decision.leadID)
+        text += ",\"partner_id\":" + (decision.partnerID.map(JSONText.string) ?? "null")
         text += ",\"expected_value\":" + number(decision.expectedValue)
         text += ",\"win_probability\":" + number(decision.winProbability)
         text += ",\"shadow_price\":" + number(decision.shadowPrice)
         text += ",\"net_value\":" + number(decision.netValue)
         text += ",\"remaining_capacity\":" + (decision.remainingCapacity.map { "\($0)" } ?? "null")
-        text += ",\"reason\":" + (decision.reason.map { jsonString($0.rawValue) } ?? "null") + "}\n"
+        text += ",\"reason\":" + (decision.reason.map { JSONText.string($0.rawValue) } ?? "null") + "}\n"
         return text
-    }
-
-    /// `value` as a JSON string, escaped per RFC 8259.
-    static func jsonString(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case let c where c.value < 0x20: text += String(format: "\\u%04x", c.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
     }
 }

@@ -7,13 +7,22 @@ public enum ModelRouting {
     /// Partners who joined less than this many days before the batch count as new.
     public static let newPartnerDays = 180.0
 
-    /// The partners guaranteed the routing configuration's minimum share: new ones (joined within `newPartnerDays`
-    /// of `time`) and small ones (12-month revenue in the bottom quarter of all partners').
-    public static func newOrSmall(_ partners: [Partner], at time: Timestamp) -> Set<String> {
+    /// The new partners: joined less than `newPartnerDays` before `time`.
+    public static func newPartners(_ partners: [Partner], at time: Timestamp) -> Set<String> {
+        Set(partners.filter { $0.joined.days(until: time) < newPartnerDays }.map(\.id))
+    }
+
+    /// The small partners: 12-month revenue at or below the bottom quarter's (the ⌈n/4⌉-th smallest of all partners').
+    public static func smallPartners(_ partners: [Partner]) -> Set<String> {
         let revenues = partners.map(\.activity.revenue).sorted()
-        let quarter = revenues.isEmpty ? 0 : revenues[(revenues.count - 1) / 4]
-        return Set(
-            partners.filter { $0.joined.days(until: time) < newPartnerDays || $0.activity.revenue <= quarter }.map(\.id))
+        guard let quarter = revenues.isEmpty ? nil : revenues[(revenues.count - 1) / 4] else { return [] }
+        return Set(partners.filter { $0.activity.revenue <= quarter }.map(\.id))
+    }
+
+    /// The partners guaranteed the routing configuration's minimum share: the new ones and the small ones. Every
+    /// command that speaks of new or small partners (`route`, `simulate`, `report`) uses these definitions.
+    public static func newOrSmall(_ partners: [Partner], at time: Timestamp) -> Set<String> {
+        newPartners(partners, at: time).union(smallPartners(partners))
     }
 
     /// The standard deviation of a partner's win rate under a uniform prior and its resolved leads in the model's

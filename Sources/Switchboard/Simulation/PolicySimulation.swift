@@ -121,7 +121,7 @@ public enum PolicySimulation {
                 name: name, leads: windowLeads.count, assigned: picks.count,
                 expectedWins: picks.reduce(0) { $0 + $1.probability },
                 expectedRevenue: picks.reduce(0) { $0 + $1.probability * $1.lead.estimatedValue },
-                loadGini: gini(counts),
+                loadGini: Metrics.gini(counts),
                 newOrSmallShare: picks.isEmpty ? 0 : Double(picks.count { flagged.contains($0.partner) }) / Double(picks.count),
                 leadsPerPartner: perPartner)
         }
@@ -186,60 +186,48 @@ public enum PolicySimulation {
             windowStart: start, windowEnd: end, batches: batches.count, capacityScale: settings.capacityScale,
             usesTruth: truth != nil, outcomes: outcomes)
     }
-
-    /// The Gini coefficient of non-negative amounts: Σᵢ Σⱼ |xᵢ − xⱼ| / (2·n²·mean); 0 for all equal or all zero.
-    /// - Complexity: O(n log n), by the sorted form Σᵢ (2i − n − 1)·x₍ᵢ₎ / (n·Σx).
-    public static func gini(_ amounts: [Double]) -> Double {
-        let sorted = amounts.sorted(), n = Double(sorted.count), total = sorted.reduce(0, +)
-        guard total > 0 else { return 0 }
-        var weighted = 0.0
-        for (i, x) in sorted.enumerated() { weighted += (2 * Double(i + 1) - n - 1) * x }
-        return weighted / (n * total)
-    }
 }
 
 extension EcosystemTruth {
     /// The truth a generator wrote to truth/partners.csv (each partner's quality and per-vertical skill) and
     /// truth/pairs.csv (the true P(win) of every historical pair), enough to value routing decisions.
-    /// - Throws: `RecordError` naming the file, line and column of a bad cell.
+    /// - Throws: `RecordError` naming the file, line and column of a missing column, a bad number, a probability
+    ///   outside [0, 1] or a partner listed twice.
     public static func load(partners table: CSVTable, pairs: CSVTable?) throws(RecordError) -> EcosystemTruth {
-        guard let id = table.columnIndex(named: "partner_id") else {
-            throw .missingColumn(file: table.source, column: "partner_id")
-        }
-        guard let qualityColumn = table.columnIndex(named: "quality") else {
-            throw .missingColumn(file: table.source, column: "quality")
-        }
-        var skillColumns: [Int] = []
-        for vertical in Vocabulary.verticals {
-            guard let column = table.columnIndex(named: "skill_\(vertical)") else {
-                throw .missingColumn(file: table.source, column: "skill_\(vertical)")
-            }
-            skillColumns.append(column)
-        }
-        func number(_ t: CSVTable, _ column: Int, _ row: Int) throws(RecordError) -> Double {
-            let text = t.columns[column][row]
-            guard let value = Double(text), value.isFinite else {
-                throw .notANumber(file: t.source, line: t.recordLines[row], column: t.header[column], value: text)
-            }
-            return value
-        }
-        var quality: [String: Double] = [:], skill: [String: [Double]] = [:]
-        for row in 0..<table.rowCount {
-            let partner = table.columns[id][row]
-            quality[partner] = try number(table, qualityColumn, row)
-            var skills: [Double] = []
-            for column in skillColumns { skills.append(try number(table, column, row)) }
-            skill[partner] = skills
-        }
+        let (quality, skill) = try partnerTruth(table)
         var pairList: [(leadID: String, partnerID: String, winProbability: Double)] = []
         if let pairs {
-            guard let lead = pairs.columnIndex(named: "lead_id"), let partner = pairs.columnIndex(named: "partner_id"),
-                let probability = pairs.columnIndex(named: "win_probability")
-            else { throw .missingColumn(file: pairs.source, column: "lead_id, partner_id or win_probability") }
-            for row in 0..<pairs.rowCount {
-                pairList.append((pairs.columns[lead][row], pairs.columns[partner][row], try number(pairs, probability, row)))
+            let c = try RecordColumns(pairs, required: ["lead_id", "partner_id", "win_probability"])
+            for row in 0..<c.rowCount {
+                let probability = try c.number("win_probability", row, minimum: 0)
+                if probability > 1 {
+                    throw .impossibleValue(
+                        file: c.file, line: c.line(row), column: "win_probability", value: RecordColumns.format(probability),
+                        reason: "must be at most 1")
+                }
+                pairList.append((try c.text("lead_id", row), try c.text("partner_id", row), probability))
             }
         }
         return EcosystemTruth(quality: quality, verticalSkill: skill, pairs: pairList, churn: [], actionEffects: [])
+    }
+
+    /// Reads truth/partners.csv: `partner_id, quality, skill_<vertical>…` in `Vocabulary.verticals` order.
+    /// - Throws: `RecordError` naming the file, line and column of a missing column, a bad number or a duplicate id.
+    static func partnerTruth(_ table: CSVTable) throws(RecordError) -> (
+        quality: [String: Double], skill: [String: [Double]]
+    ) {
+        let skills = Vocabulary.verticals.map { "skill_\($0)" }
+        let c = try RecordColumns(table, required: ["partner_id", "quality"] + skills)
+        var ids = UniqueKeys()
+        var quality: [String: Double] = [:], skill: [String: [Double]] = [:]
+        for row in 0..<c.rowCount {
+            let id = try c.text("partner_id", row)
+            try ids.insert(id, row: row, in: c)
+            quality[id] = try c.number("quality", row)
+            var values: [Double] = []
+            for name in skills { values.append(try c.number(name, row)) }
+            skill[id] = values
+        }
+        return (quality, skill)
     }
 }
