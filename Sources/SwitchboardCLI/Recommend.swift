@@ -193,7 +193,7 @@ struct EvaluateActions: ParsableCommand {
                 actions: try FileIO.readTable(path("truth/actions.csv"), delimiter: delimiter).table)
             let plan = try recommender.recommend(loaded.ecosystem, sources: loaded.sources, actionLines: loaded.actionLines)
             let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: loaded.ecosystem, truth: truth)
-            print(RecommendText.evaluation(evaluation, plan: plan, data: data))
+            print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             var outputs: [(path: String, bytes: [UInt8])] = []
             if let json { outputs.append((json, Array(try JSONEncoder.pretty.encode(EvaluationJSON(evaluation))) + [0x0A])) }
             if let details { outputs.append((details, Array(RecommendText.details(evaluation, plan: plan).utf8))) }
@@ -368,7 +368,7 @@ enum RecommendText {
         return text
     }
 
-    static func evaluation(_ e: ActionEvaluation, plan: ActionPlan, data: String) -> String {
+    static func evaluation(_ e: ActionEvaluation, plan: ActionPlan, truth: ActionTruth, data: String) -> String {
         let s = plan.settings
         var out = "next-best actions against the truth of \(data): \(e.partners.count) partners valued, "
         out += "\(e.evaluatedCount) whose best action is worth more than nothing\n"
@@ -384,6 +384,18 @@ enum RecommendText {
             } + [["best", "1.0000", "1.0000", "100.0%", money(e.meanBestValue)]])
         out += "correlation of expected and true value over every eligible (partner, action): "
         out += Format.fixed(e.valueCorrelation)
+        if !plan.winEffects.isEmpty {
+            out += "\n\neach action's effect on the win logit: the match model's estimate, the standard error the history "
+            out += "allows (within-partner, before/after), and the truth\n"
+            out += Format.table(
+                ["action", "estimate", "std. error", "true"],
+                plan.winEffects.map {
+                    [
+                        $0.actionID, Format.fixed($0.estimate), $0.standardError.isFinite ? Format.fixed($0.standardError) : "–",
+                        truth.winLogitEffect[$0.actionID].map { Format.fixed($0) } ?? "",
+                    ]
+                })
+        }
         return out
     }
 }

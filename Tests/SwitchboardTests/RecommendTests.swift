@@ -287,6 +287,39 @@ struct RecommendTests {
         #expect(first.todos.reduce(0) { $0 + $1.items.count } == first.partners.count)
     }
 
+    /// Each action's win effect: the mean of the valued partners' logit changes, and a standard error recounted
+    /// naively from the records (first receipt per partner, resolved counted outcomes before and after it).
+    @Test func winEffectsAreTheMeanLogitChangeWithTheWithinPartnerStandardError() throws {
+        let fixture = RecommendFixture.small
+        let e = fixture.ecosystem
+        let plan = try ActionRecommender(matchModel: fixture.match, churnModel: fixture.churn).recommend(e)
+        #expect(plan.winEffects.map(\.actionID) == e.actions.map(\.id).filter { fixture.match.encoding.actions.contains($0) })
+        let asOf = e.outcomes.map(\.assigned).max()!
+        let resolved = e.outcomes.filter { $0.outcome != .declined && $0.closed != nil }
+        let rate = Double(resolved.count { $0.outcome == .won }) / Double(resolved.count)
+        for effect in plan.winEffects {
+            var changes: [Double] = []
+            for outlook in plan.partners {
+                if let r = outlook.ranked.first(where: { $0.actionID == effect.actionID }) { changes.append(r.winLogitChange) }
+            }
+            #expect(abs(effect.estimate - changes.reduce(0, +) / Double(changes.count)) < 1e-12)
+            var information = 0.0
+            for partner in e.partners {
+                let times = e.actionHistory.filter {
+                    $0.partnerID == partner.id && $0.actionID == effect.actionID && $0.time <= asOf
+                }.map(\.time)
+                guard let first = times.min() else { continue }
+                let own = resolved.filter { $0.partnerID == partner.id }
+                let before = Double(own.count { $0.assigned < first }), after = Double(own.count) - before
+                if before > 0 && after > 0 { information += rate * (1 - rate) * before * after / (before + after) }
+            }
+            #expect(
+                information > 0
+                    ? abs(effect.standardError - 1 / information.squareRoot()) < 1e-12 : effect.standardError.isInfinite,
+                "\(effect.actionID)")
+        }
+    }
+
     /// The evidence's counts against a naive recount over the same neighbours.
     @Test func evidenceCountsTheNeighboursThatTookTheAction() throws {
         let fixture = RecommendFixture.small

@@ -55,36 +55,27 @@ public enum LBFGSSolver {
                 direction = gradient.map { -$0 }
                 slope = -gradient.reduce(0) { $0 + $1 * $1 }
             }
-            var t = 1.0
-            var accepted = false
-            for _ in 0..<60 {
-                for j in 0..<p { trial[j] = theta[j] + t * direction[j] }
-                let trialValue = objective.value(at: trial, gradient: &trialGradient)
-                if acceptsStep(
-                    value: value, slope: slope, step: t, trialValue: trialValue,
-                    trialSlope: directionalDerivative(trialGradient, direction))
-                {
-                    var s = [Double](repeating: 0, count: p), y = s
-                    var sy = 0.0
-                    for j in 0..<p {
-                        s[j] = trial[j] - theta[j]; y[j] = trialGradient[j] - gradient[j]; sy += s[j] * y[j]
-                    }
-                    if sy > 1e-16 * max(1, abs(value)) {
-                        if steps.count == options.historySize {
-                            steps.removeFirst(); changes.removeFirst(); inverseCurvatures.removeFirst()
-                        }
-                        steps.append(s); changes.append(y); inverseCurvatures.append(1 / sy)
-                    }
-                    stalled = trialValue >= value - 1e-16 * abs(value) ? stalled + 1 : 0
-                    swap(&theta, &trial); swap(&gradient, &trialGradient)
-                    value = trialValue
-                    accepted = true
-                    break
-                }
-                t *= 0.5
+            guard
+                let trialValue = backtrack(
+                    from: theta, value: value, direction: direction, slope: slope, trial: &trial, trialGradient: &trialGradient,
+                    evaluate: { objective.value(at: $0, gradient: &$1) })
+            else { break }
+            var s = [Double](repeating: 0, count: p), y = s
+            var sy = 0.0
+            for j in 0..<p {
+                s[j] = trial[j] - theta[j]; y[j] = trialGradient[j] - gradient[j]; sy += s[j] * y[j]
             }
+            if sy > 1e-16 * max(1, abs(value)) {
+                if steps.count == options.historySize {
+                    steps.removeFirst(); changes.removeFirst(); inverseCurvatures.removeFirst()
+                }
+                steps.append(s); changes.append(y); inverseCurvatures.append(1 / sy)
+            }
+            stalled = trialValue >= value - 1e-16 * abs(value) ? stalled + 1 : 0
+            swap(&theta, &trial); swap(&gradient, &trialGradient)
+            value = trialValue
             progress?(iteration, value, infinityNorm(gradient))
-            if !accepted || stalled >= 5 { break }
+            if stalled >= 5 { break }
         }
         let norm = infinityNorm(gradient)
         return SolverReport(

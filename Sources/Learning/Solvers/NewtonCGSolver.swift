@@ -55,26 +55,17 @@ public enum NewtonCGSolver {
                 for j in 0..<p { step[j] = -gradient[j] }
                 slope = -directionalDerivative(gradient, gradient)
             }
-            var t = 1.0
-            var accepted = false
-            for _ in 0..<60 {
-                for j in 0..<p { trial[j] = theta[j] + t * step[j] }
-                let trialValue = objective.value(at: trial, gradient: &trialGradient)
-                if acceptsStep(
-                    value: value, slope: slope, step: t, trialValue: trialValue,
-                    trialSlope: directionalDerivative(trialGradient, step))
-                {
-                    stalled = trialValue >= value - 1e-16 * abs(value) ? stalled + 1 : 0
-                    swap(&theta, &trial)
-                    swap(&gradient, &trialGradient)
-                    value = trialValue
-                    accepted = true
-                    break
-                }
-                t *= 0.5
-            }
+            guard
+                let trialValue = backtrack(
+                    from: theta, value: value, direction: step, slope: slope, trial: &trial, trialGradient: &trialGradient,
+                    evaluate: { objective.value(at: $0, gradient: &$1) })
+            else { break }
+            stalled = trialValue >= value - 1e-16 * abs(value) ? stalled + 1 : 0
+            swap(&theta, &trial)
+            swap(&gradient, &trialGradient)
+            value = trialValue
             progress?(iteration, value, infinityNorm(gradient))
-            if !accepted || stalled >= 5 { break }
+            if stalled >= 5 { break }
         }
         let norm = infinityNorm(gradient)
         return SolverReport(

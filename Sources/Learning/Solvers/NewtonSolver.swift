@@ -27,25 +27,15 @@ public enum NewtonSolver {
                 step = gradient.map { -$0 }
                 slope = -gradient.reduce(0) { $0 + $1 * $1 }
             }
-            var t = 1.0
-            var accepted = false
             var trial = theta
-            for _ in 0..<60 {
-                for j in 0..<p { trial[j] = theta[j] + t * step[j] }
-                let trialValue = objective.value(at: trial, gradient: &trialGradient, hessian: &trialHessian)
-                if acceptsStep(
-                    value: value, slope: slope, step: t, trialValue: trialValue,
-                    trialSlope: directionalDerivative(trialGradient, step))
-                {
-                    theta = trial; value = trialValue
-                    swap(&gradient, &trialGradient); swap(&hessian, &trialHessian)
-                    accepted = true
-                    break
-                }
-                t *= 0.5
-            }
+            guard
+                let trialValue = backtrack(
+                    from: theta, value: value, direction: step, slope: slope, trial: &trial, trialGradient: &trialGradient,
+                    evaluate: { objective.value(at: $0, gradient: &$1, hessian: &trialHessian) })
+            else { break }
+            theta = trial; value = trialValue
+            swap(&gradient, &trialGradient); swap(&hessian, &trialHessian)
             progress?(iteration, value, infinityNorm(gradient))
-            if !accepted { break }
         }
         let norm = infinityNorm(gradient)
         guard value.isFinite else { throw .nonFiniteObjective(iteration: iteration) }

@@ -113,6 +113,28 @@ func acceptsStep(value: Double, slope: Double, step t: Double, trialValue: Doubl
     return trialValue <= value + resolution && trialSlope <= (2 * armijo - 1) * slope && trialSlope >= slope
 }
 
+/// Backtracking along `direction` from θ (value f(θ), slope ∇f(θ)·d < 0): t = 1, halved up to 60 times, until
+/// `acceptsStep`. `evaluate` computes f at a point and writes its gradient. On success `trial` and `trialGradient`
+/// hold θ + t·d and its gradient, and f there is returned; nil when no step was accepted.
+func backtrack(
+    from theta: [Double], value: Double, direction: [Double], slope: Double, trial: inout [Double],
+    trialGradient: inout [Double], evaluate: ([Double], inout [Double]) -> Double
+) -> Double? {
+    var t = 1.0
+    for _ in 0..<60 {
+        for j in theta.indices { trial[j] = theta[j] + t * direction[j] }
+        let trialValue = evaluate(trial, &trialGradient)
+        if acceptsStep(
+            value: value, slope: slope, step: t, trialValue: trialValue,
+            trialSlope: directionalDerivative(trialGradient, direction))
+        {
+            return trialValue
+        }
+        t *= 0.5
+    }
+    return nil
+}
+
 func directionalDerivative(_ gradient: [Double], _ direction: [Double]) -> Double {
     var total = 0.0
     for j in gradient.indices { total += gradient[j] * direction[j] }

@@ -151,6 +151,25 @@ struct ActionContext {
         return nil
     }
 
+    /// Per catalogue action: the within-partner information about its effect on the win logit, Σ over the partners
+    /// that received it of p̄(1 − p̄)·nᵦ·nₐ/(nᵦ + nₐ) (`ActionWinEffect.standardError`).
+    func effectInformation() -> [Double] {
+        let outcomes = resolved.reduce(0) { $0 + $1.count }
+        let wins = resolved.reduce(0) { $0 + $1.count { $0.won } }
+        let rate = outcomes > 0 ? Double(wins) / Double(outcomes) : 0.5
+        var information = [Double](repeating: 0, count: actions.count)
+        for p in partners.indices {
+            var first: [Int: Int64] = [:]
+            for taken in received[p] where first[taken.action] == nil { first[taken.action] = taken.time.secondsSinceEpoch }
+            for (a, time) in first {
+                let before = Double(resolved[p].count { $0.assigned < time })
+                let after = Double(resolved[p].count) - before
+                if before > 0 && after > 0 { information[a] += rate * (1 - rate) * before * after / (before + after) }
+            }
+        }
+        return information
+    }
+
     /// Among `candidates`, the most received in the action history (ties by catalogue order).
     func mostPopular(among candidates: [Int]) -> Int? {
         candidates.min { popularity[$0] != popularity[$1] ? popularity[$0] > popularity[$1] : $0 < $1 }

@@ -75,6 +75,9 @@ public struct ActionRecommender: Sendable {
         for (index, key) in current.keys.enumerated() { currentIndex[key.partnerID] = index }
 
         let evidence = EvidenceFinder(context: context, profileTable: profileTable)
+        let featured = Set(matchModel.encoding.actions)
+        var effectSums = [Double](repeating: 0, count: context.actions.count)
+        var effectPartners = [Int](repeating: 0, count: context.actions.count)
         var outlooks: [PartnerOutlook] = []
         var skipped: [SkippedPartner] = []
         for p in context.partners.indices {
@@ -90,6 +93,10 @@ public struct ActionRecommender: Sendable {
             }
             let c = currentIndex[partner.id]!
             let revenue = revenueOutlook(context, p, eligible)
+            for (k, a) in eligible.enumerated() where featured.contains(context.actions[a].id) {
+                effectSums[a] += revenue.logitChange[k]
+                effectPartners[a] += 1
+            }
             let risks = try churnPaths(context, p, eligible, currentRisk: currentRisk[c])
             let activeBefore = ActivityProjection.expectedActivePeriods(risks[0])
             var ranked: [Recommendation] = []
@@ -119,7 +126,8 @@ public struct ActionRecommender: Sendable {
                     recommendations: Array(ranked.prefix(settings.topCount))))
         }
         return ActionPlan(
-            asOf: context.asOf, settings: settings, partners: outlooks, skipped: skipped, todos: Self.todos(outlooks))
+            asOf: context.asOf, settings: settings, partners: outlooks, skipped: skipped, todos: Self.todos(outlooks),
+            winEffects: Self.winEffects(context, sums: effectSums, partners: effectPartners))
     }
 
     /// Sorts by expected value, highest first, ties by action id, and numbers the ranks from 1.
@@ -150,6 +158,18 @@ public struct ActionRecommender: Sendable {
             return ManagerTodo(
                 managerID: manager,
                 items: ordered.enumerated().map { TodoItem(position: $0.offset + 1, outlook: $0.element) })
+        }
+    }
+
+    /// Each action's win effect as the model estimates it (the mean logit change over the live partners eligible for
+    /// it, from their sums and counts) with its standard error, for the actions the match model has a feature for.
+    static func winEffects(_ context: ActionContext, sums: [Double], partners: [Int]) -> [ActionWinEffect] {
+        let information = context.effectInformation()
+        return context.actions.indices.compactMap { a in
+            guard partners[a] > 0 else { return nil }
+            return ActionWinEffect(
+                actionID: context.actions[a].id, estimate: sums[a] / Double(partners[a]),
+                standardError: information[a] > 0 ? 1 / information[a].squareRoot() : .infinity)
         }
     }
 

@@ -173,7 +173,22 @@ public struct ActionPlan: Sendable {
     public var skipped: [SkippedPartner]
     /// Ordered by manager id.
     public var todos: [ManagerTodo]
+    /// The actions the match model has a feature for, in catalogue order: the model's estimate of each one's effect
+    /// on the win logit, with its standard error.
+    public var winEffects: [ActionWinEffect] = []
 
     /// Every partner's top actions, partner by partner, best first.
     public var recommendations: [Recommendation] { partners.flatMap(\.recommendations) }
+}
+
+/// What an action does to the win logit, as the match model estimates it, and how precisely the history can tell.
+public struct ActionWinEffect: Sendable, Equatable {
+    public var actionID: String
+    /// The match model's mean change in the win logit over the live partners eligible for the action.
+    public var estimate: Double
+    /// 1/√I, I the within-partner information about the effect: Σ over the partners that received the action of
+    /// p̄(1 − p̄)·nᵦ·nₐ/(nᵦ + nₐ), nᵦ and nₐ its resolved leads assigned before and after it first received it, p̄ the
+    /// overall win rate (the information of a before/after difference of win rates). Infinite when no partner has
+    /// leads on both sides. Effects closer together than about two standard errors cannot be told apart by the history.
+    public var standardError: Double
 }
