@@ -67,4 +67,48 @@ struct SimulateCLITests {
         #expect(missing.status != 0 && missing.errorLines.first?.contains("nowhere/partners.csv: no such file") == true)
         #expect(!workspace.exists("s.csv"))
     }
+
+    @Test func badInputsFailNamingTheFileAndWriteNothing() throws {
+        let workspace = try Workspace()
+        let outcomes = try String(contentsOfFile: Self.path("Data/ecosystem/outcomes.csv"), encoding: .utf8)
+        try workspace.write("empty.csv", String(outcomes.prefix { $0 != "\n" }) + "\n")
+        try workspace.write("dangling.csv", outcomes.replacingOccurrences(of: "L0000001,P0204,", with: "L0000001,P9999,"))
+        try FileManager.default.createDirectory(
+            at: workspace.work.appendingPathComponent("truth"), withIntermediateDirectories: true)
+        let pairs = try String(contentsOfFile: Self.path("Data/ecosystem/truth/pairs.csv"), encoding: .utf8)
+        try workspace.write(
+            "truth/pairs.csv",
+            pairs.replacingOccurrences(of: "L0000001,P0204,0.38161858807307636", with: "L0000001,P0204,1.7"))
+        try workspace.write(
+            "truth/partners.csv", try String(contentsOfFile: Self.path("Data/ecosystem/truth/partners.csv"), encoding: .utf8))
+        try workspace.write("bad.json", "{\"minimumShare\": 2}")
+        let model = ["--model", Self.path("Models/match.json")]
+        func records(history: String) -> [String] {
+            [
+                "simulate", "--history", history, "--leads", Self.path("Data/ecosystem/leads.csv"), "--partners",
+                Self.path("Data/ecosystem/partners.csv"),
+            ] + model
+        }
+        let cases: [(name: String, arguments: [String], message: String)] = [
+            ("no outcomes", records(history: "empty.csv"), "error: empty.csv: no outcomes"),
+            ("a dangling partner", records(history: "dangling.csv"), "error: dangling.csv:2: column 'partner_id': 'P9999'"),
+            (
+                "a true probability above 1", records(history: Self.path("Data/ecosystem/outcomes.csv")) + ["--truth", "truth"],
+                "error: truth/pairs.csv:2: column 'win_probability': '1.7' must be at most 1"
+            ),
+            (
+                "a bad fairness config", records(history: Self.path("Data/ecosystem/outcomes.csv")) + ["--config", "bad.json"],
+                "error: bad.json: minimumShare must be in [0, 1] (got 2.0)"
+            ),
+        ]
+        for c in cases {
+            let result = try workspace.run(c.arguments + ["--out", "s.csv"])
+            #expect(result.status == 1, "\(c.name): \(result.stderr)")
+            #expect(result.errorLines.first?.hasPrefix(c.message) == true, "\(c.name): \(result.stderr)")
+            #expect(!workspace.exists("s.csv"), "\(c.name)")
+        }
+        let badDays = try workspace.run(records(history: "empty.csv") + ["--days", "0", "--out", "s.csv"])
+        #expect(badDays.status != 0 && badDays.stderr.contains("--days must be > 0 (got 0.0)"))
+        #expect(!workspace.exists("s.csv"))
+    }
 }

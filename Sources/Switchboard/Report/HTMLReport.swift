@@ -729,6 +729,7 @@ public enum HTMLReport {
         table.data th, table.data td { padding: 5px 8px; border-bottom: 1px solid #e6e8eb; text-align: left; vertical-align: top; }
         table.data th { background: #f0f2f5; font-weight: 600; }
         table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        table.data th.num { white-space: normal; }
         table.data tbody tr:nth-child(even) { background: #fafbfc; }
         .riskcell { display: flex; align-items: center; gap: 8px; min-width: 160px; }
         .riskcell .track { display: block; width: 110px; height: 12px; background: #f3e6e0; border-radius: 3px; overflow: hidden; }
