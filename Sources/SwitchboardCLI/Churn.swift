@@ -56,8 +56,10 @@ struct TrainChurn: ParsableCommand {
             One row a partner a period: log1p levels of the five activity figures, their trends (mean over the last 3 \
             periods minus the 3 before), tenure in periods and, with --partners, one-hot tier and type; the label is \
             churned_next. Features are standardised and the model minimises \
-            (1/n)·Σ log(1 + exp(−ỹᵢ·(zᵢ·w + b))) + (λ/2)·‖w‖². Cross-validation chains forward in time: the distinct \
-            periods are cut into K + 1 blocks and fold i trains on blocks 0…i and tests on block i + 1.
+            (1/n)·Σ log(1 + exp(−ỹᵢ·(zᵢ·w + b))) + (λ/2)·‖w‖², with the coefficients of the activity figures and \
+            their trends kept ≤ 0 (more engagement never raises the risk of leaving; --free-signs lifts this). \
+            Cross-validation chains forward in time: the distinct periods are cut into K + 1 blocks and fold i trains \
+            on blocks 0…i and tests on block i + 1.
             """
     )
 
@@ -65,6 +67,8 @@ struct TrainChurn: ParsableCommand {
     @Option(help: "Where to write the model (JSON).") var out: String
     @Option(help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).") var cv: Int = 5
     @Option(parsing: .unconditional, help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
+    @Flag(help: "Let the activity figures' and trends' coefficients take either sign (default: kept ≤ 0).")
+    var freeSigns = false
 
     func validate() throws {
         if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be finite and >= 0 (got \(l2))") }
@@ -75,8 +79,9 @@ struct TrainChurn: ParsableCommand {
         try reportingErrors {
             let started = Date()
             let (features, bytes) = try input.features()
-            let request = ChurnTrainingRequest(
+            var request = ChurnTrainingRequest(
                 l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: FNV1a64.digest(bytes))
+            request.engagementLowersRisk = !freeSigns
             var model: ChurnModel
             do {
                 model = try ChurnTrainer.train(features, request: request) { stage in
@@ -190,6 +195,14 @@ enum ChurnText {
             "solver \(t.solver.rawValue): \(t.iterations) iterations, \(t.converged ? "converged" : "NOT converged"), "
                 + "objective \(Format.fixed(t.objective, 10)), |g| \(String(format: "%.1e", t.gradientNorm)), \(Format.fixed(t.seconds, 2)) s",
         ]
+        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let held = model.featureNames.indices.filter {
+            engagement.contains(model.featureNames[$0]) && model.coefficients[$0] == 0
+        }
+        if !held.isEmpty {
+            lines.append(
+                "held at 0 (engagement may not raise the risk): " + held.map { model.featureNames[$0] }.joined(separator: ", "))
+        }
         if let cv = model.metrics.crossValidation {
             lines.append(
                 "forward-chaining cross-validation, \(cv.foldCount) folds (\(cv.evaluatedFoldCount) evaluated):")

@@ -272,10 +272,15 @@ struct ChurnFeatureTests {
 
 @Suite("Churn model")
 struct ChurnModelTests {
-    @Test(arguments: [UInt64(11), 12])
-    func theFitIsTheObjectivesMinimum(seed: UInt64) throws {
+    /// The fit is the minimum of the objective: without constraints the gradient vanishes; with the engagement
+    /// coefficients kept ≤ 0 the KKT conditions hold (a coefficient held at 0 has ∂f/∂wⱼ ≤ 0, so lowering it would
+    /// not help; every other one has ∂f/∂wⱼ = 0), and no feasible step lowers f.
+    @Test(arguments: [(UInt64(11), true), (12, true), (11, false), (12, false)])
+    func theFitIsTheObjectivesMinimum(seed: UInt64, constrained: Bool) throws {
         let table = try ChurnFeatures.build(activity: try simulatedHistories(partnerCount: 200, seed: seed))
-        let model = try ChurnTrainer.train(table, request: ChurnTrainingRequest(crossValidationFolds: nil))
+        var request = ChurnTrainingRequest(crossValidationFolds: nil)
+        request.engagementLowersRisk = constrained
+        let model = try ChurnTrainer.train(table, request: request)
         #expect(model.training.converged)
         #expect(model.training.l2Strength == 1 / Double(table.rowCount))
         let z = try model.standardised(table)
@@ -286,7 +291,11 @@ struct ChurnModelTests {
             let variance = column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(column.count)
             #expect(abs(mean) < 1e-12 && abs(variance - 1) < 1e-9, "\(table.featureNames[j])")
         }
-        // The gradient, written out, vanishes.
+        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let isConstrained = table.featureNames.map { constrained && engagement.contains($0) }
+        let held = model.coefficients.indices.filter { isConstrained[$0] && model.coefficients[$0] == 0 }
+        for j in model.coefficients.indices where isConstrained[j] { #expect(model.coefficients[j] <= 0) }
+        // The gradient, written out.
         let n = Double(table.rowCount), lambda = model.l2Strength
         let margins = try model.margins(for: table)
         var gradient = model.coefficients.map { lambda * $0 }, interceptGradient = 0.0
@@ -295,8 +304,16 @@ struct ChurnModelTests {
             for j in gradient.indices { gradient[j] += residual * z[i, j] }
             interceptGradient += residual
         }
-        #expect(gradient.allSatisfy { abs($0) < 1e-7 } && abs(interceptGradient) < 1e-7, "\(gradient) \(interceptGradient)")
-        // So do central differences of the objective, and no step lowers it.
+        for j in gradient.indices {
+            if held.contains(j) {
+                #expect(gradient[j] <= 1e-7, "\(table.featureNames[j]) held at 0: \(gradient[j])")
+            } else {
+                #expect(abs(gradient[j]) < 1e-7, "\(table.featureNames[j]): \(gradient[j])")
+            }
+        }
+        #expect(abs(interceptGradient) < 1e-7)
+        if constrained { #expect(!held.isEmpty, "the constraint binds on this data") }
+        // Central differences of the objective agree, and no feasible step lowers it.
         let h = 1e-5
         let base = naiveObjective(z, table.labels, model.coefficients, model.intercept, lambda)
         for j in 0...model.coefficients.count {
@@ -311,8 +328,12 @@ struct ChurnModelTests {
             }
             let fUp = naiveObjective(z, table.labels, up, bUp, lambda)
             let fDown = naiveObjective(z, table.labels, down, bDown, lambda)
-            #expect(abs((fUp - fDown) / (2 * h)) < 1e-6)
-            #expect(fUp >= base - 1e-14 && fDown >= base - 1e-14)
+            if j < up.count && held.contains(j) {
+                #expect(fDown >= base - 1e-14)  // raising it above 0 is not allowed
+            } else {
+                #expect(abs((fUp - fDown) / (2 * h)) < 1e-6)
+                #expect(fUp >= base - 1e-14 && fDown >= base - 1e-14)
+            }
         }
     }
 

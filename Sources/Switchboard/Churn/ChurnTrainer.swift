@@ -11,6 +11,9 @@ public struct ChurnTrainingRequest: Sendable {
     public var options: SolverOptions
     /// FNV-1a 64 of the activity file's bytes, recorded in the model.
     public var dataChecksum: String
+    /// Whether the coefficients of the activity figures and their trends are kept ≤ 0: more engagement never raises
+    /// the risk of leaving (`ChurnTrainer.fit`).
+    public var engagementLowersRisk = true
 
     public init(
         l2Strength: Double? = nil, crossValidationFolds: Int? = 5, solver: SolverKind = .auto,
@@ -155,15 +158,54 @@ public enum ChurnTrainer {
     }
 
     /// Standardises on `rows` and fits the logistic regression to them.
+    ///
+    /// With `engagementLowersRisk`, the coefficients of the activity figures and their trends (`ChurnFeatures.figureNames`
+    /// and their `_trend`s) are constrained to be ≤ 0, by an active set: fit on the free columns; while a constrained
+    /// coefficient is positive, fix the most positive one at 0 and refit; then free every fixed one whose gradient
+    /// ∂f/∂wⱼ at the solution is positive (lowering it would lower f), and repeat until neither happens. The result
+    /// satisfies the KKT conditions of the constrained problem, which is convex, so it is its minimum.
     static func fit(
         _ features: ChurnFeatureTable, rows: [Int], request: ChurnTrainingRequest, progress: SolverProgress?
     ) throws(LearningError) -> (model: LogisticRegression, standardisation: Standardisation, report: SolverReport) {
         let standardisation = Standardisation(fitting: features.values, rows: rows)
         let design = standardisation.apply(features.values, rows: rows)
+        let labels = rows.map { features.labels[$0] }
         let configuration = LogisticRegressionConfiguration(
             l2Strength: request.l2Strength ?? 1 / Double(rows.count), solver: request.solver, options: request.options)
-        let (model, report) = try LogisticRegression.fit(
-            design: design, labels: rows.map { features.labels[$0] }, configuration: configuration, progress: progress)
-        return (model, standardisation, report)
+        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let constrained =
+            request.engagementLowersRisk
+            ? features.featureNames.indices.filter { engagement.contains(features.featureNames[$0]) } : []
+        let d = design.columnCount, n = design.rowCount
+        var fixed = Set<Int>()
+        var result: (model: LogisticRegression, report: SolverReport)
+        var rounds = 0
+        while true {
+            rounds += 1
+            let free = (0..<d).filter { !fixed.contains($0) }
+            var sub = Matrix<Double>(rowCount: n, columnCount: free.count)
+            for i in 0..<n { for (k, j) in free.enumerated() { sub.storage[i * free.count + k] = design.storage[i * d + j] } }
+            let (partial, report) = try LogisticRegression.fit(
+                design: sub, labels: labels, configuration: configuration, progress: fixed.isEmpty ? progress : nil)
+            var coefficients = [Double](repeating: 0, count: d)
+            for (k, j) in free.enumerated() { coefficients[j] = partial.coefficients[k] }
+            result = (LogisticRegression(coefficients: coefficients, intercept: partial.intercept), report)
+            if constrained.isEmpty || rounds > 4 * d { break }
+            if let worst = constrained.filter({ coefficients[$0] > 0 }).max(by: { coefficients[$0] < coefficients[$1] }) {
+                fixed.insert(worst)
+                continue
+            }
+            // Free the fixed coefficients whose gradient says the objective falls as they go below 0.
+            let p = try result.model.probabilities(for: design)
+            var release: [Int] = []
+            for j in fixed {
+                var g = 0.0
+                for i in 0..<n { g += (p[i] - (labels[i] ? 1 : 0)) * design.storage[i * d + j] }
+                if g / Double(n) > 1e-9 { release.append(j) }
+            }
+            if release.isEmpty { break }
+            for j in release { fixed.remove(j) }
+        }
+        return (result.model, standardisation, result.report)
     }
 }
