@@ -195,9 +195,9 @@ enum ChurnText {
             "solver \(t.solver.rawValue): \(t.iterations) iterations, \(t.converged ? "converged" : "NOT converged"), "
                 + "objective \(Format.fixed(t.objective, 10)), |g| \(String(format: "%.1e", t.gradientNorm)), \(Format.fixed(t.seconds, 2)) s",
         ]
-        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let constrained = Set(model.signConstrained ?? [])
         let held = model.featureNames.indices.filter {
-            engagement.contains(model.featureNames[$0]) && model.coefficients[$0] == 0
+            constrained.contains(model.featureNames[$0]) && model.coefficients[$0] == 0
         }
         if !held.isEmpty {
             lines.append(

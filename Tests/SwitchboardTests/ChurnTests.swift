@@ -291,7 +291,9 @@ struct ChurnModelTests {
             let variance = column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(column.count)
             #expect(abs(mean) < 1e-12 && abs(variance - 1) < 1e-9, "\(table.featureNames[j])")
         }
-        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let engagement = ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" }
+        #expect(model.signConstrained == (constrained ? table.featureNames.filter { engagement.contains($0) } : nil))
+        #expect(model.consistencyProblem() == nil)
         let isConstrained = table.featureNames.map { constrained && engagement.contains($0) }
         let held = model.coefficients.indices.filter { isConstrained[$0] && model.coefficients[$0] == 0 }
         for j in model.coefficients.indices where isConstrained[j] { #expect(model.coefficients[j] <= 0) }
@@ -405,6 +407,17 @@ struct ChurnModelTests {
         #expect(throws: ModelFileError.self) {
             _ = try ModelFile.decode(ChurnModel.self, from: try ModelFile.encode(broken), file: "churn.json")
         }
+        // So is one that says a coefficient was kept <= 0 when it is positive.
+        #expect(model.signConstrained?.first == "portal_logins")
+        var positive = model
+        positive.coefficients[0] = 0.5
+        #expect(throws: ModelFileError.self) {
+            _ = try ModelFile.decode(ChurnModel.self, from: try ModelFile.encode(positive), file: "churn.json")
+        }
+        // A file from before the constraint existed (no key) reads as unconstrained.
+        var old = model
+        old.signConstrained = nil
+        #expect(try ModelFile.decode(ChurnModel.self, from: try ModelFile.encode(old), file: "churn.json").signConstrained == nil)
     }
 }
 

@@ -110,10 +110,13 @@ public struct ChurnModel: VersionedModel, Sendable, Equatable {
     /// The data, λ and the solver's report.
     public var training: TrainingMetadata
     public var metrics: ChurnMetrics
+    /// The features whose coefficient the fit kept ≤ 0 (`ChurnTrainingRequest.engagementLowersRisk`); nil for a fit
+    /// without the constraint (and in files written before it existed).
+    public var signConstrained: [String]?
 
     public init(
         usesPartnerAttributes: Bool, means: [Double], scales: [Double], model: LogisticRegression,
-        training: TrainingMetadata, metrics: ChurnMetrics
+        training: TrainingMetadata, metrics: ChurnMetrics, signConstrained: [String]? = nil
     ) {
         header = ModelHeader(kind: Self.kind)
         featureNames = ChurnFeatures.featureNames(partnerAttributes: usesPartnerAttributes)
@@ -124,6 +127,7 @@ public struct ChurnModel: VersionedModel, Sendable, Equatable {
         intercept = model.intercept
         self.training = training
         self.metrics = metrics
+        self.signConstrained = signConstrained
     }
 
     /// λ in the objective the model minimised (see `LogisticRegression`).
@@ -143,6 +147,10 @@ public struct ChurnModel: VersionedModel, Sendable, Equatable {
             return "\(list.count) \(what) for \(featureNames.count) features"
         }
         if let bad = coefficients.firstIndex(where: { !$0.isFinite }) { return "coefficient \(bad) is not finite" }
+        for name in signConstrained ?? [] {
+            guard let j = featureNames.firstIndex(of: name) else { return "'\(name)' is sign-constrained but not a feature" }
+            if coefficients[j] > 0 { return "the coefficient of '\(name)' is positive, but it was to be kept <= 0" }
+        }
         if !intercept.isFinite { return "the intercept is not finite" }
         if let bad = means.firstIndex(where: { !$0.isFinite }) { return "the mean of '\(featureNames[bad])' is not finite" }
         if let bad = scales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {

@@ -94,7 +94,8 @@ public enum ChurnTrainer {
         return ChurnModel(
             usesPartnerAttributes: features.usesPartnerAttributes, means: standardisation.means,
             scales: standardisation.scales, model: model, training: metadata,
-            metrics: ChurnMetrics(training: trainingReport, crossValidation: crossValidation))
+            metrics: ChurnMetrics(training: trainingReport, crossValidation: crossValidation),
+            signConstrained: request.engagementLowersRisk ? constrainedFeatures(features.featureNames) : nil)
     }
 
     /// Forward-chaining splits by period: the distinct periods, sorted, are cut into K + 1 contiguous blocks
@@ -157,6 +158,12 @@ public enum ChurnTrainer {
         return fold
     }
 
+    /// The features `engagementLowersRisk` keeps at or below 0: the activity levels and their trends, in `names` order.
+    public static func constrainedFeatures(_ names: [String]) -> [String] {
+        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        return names.filter { engagement.contains($0) }
+    }
+
     /// Standardises on `rows` and fits the logistic regression to them.
     ///
     /// With `engagementLowersRisk`, the coefficients of the activity figures and their trends (`ChurnFeatures.figureNames`
@@ -172,7 +179,7 @@ public enum ChurnTrainer {
         let labels = rows.map { features.labels[$0] }
         let configuration = LogisticRegressionConfiguration(
             l2Strength: request.l2Strength ?? 1 / Double(rows.count), solver: request.solver, options: request.options)
-        let engagement = Set(ChurnFeatures.figureNames + ChurnFeatures.figureNames.map { $0 + "_trend" })
+        let engagement = Set(constrainedFeatures(features.featureNames))
         let constrained =
             request.engagementLowersRisk
             ? features.featureNames.indices.filter { engagement.contains(features.featureNames[$0]) } : []
