@@ -599,4 +599,12 @@ struct MetricsTests {
         #expect(abs(Metrics.gini([0, 9, 0, 0]) - 0.75) < 1e-15)
         #expect(Metrics.gini([3, 3, 3]) == 0 && Metrics.gini([]) == 0 && Metrics.gini([0, 0]) == 0)
     }
+
+    @Test func pearsonCorrelationHandCases() {
+        // x = 1, 2, 3; y = 2, 4, 7: x̄ = 2, ȳ = 13/3; Σ(x − x̄)(y − ȳ) = 5, Σ(x − x̄)² = 2, Σ(y − ȳ)² = 38/3.
+        #expect(abs(Metrics.pearsonCorrelation([1, 2, 3], [2, 4, 7]) - 5 / (2 * 38.0 / 3).squareRoot()) < 1e-15)
+        #expect(Metrics.pearsonCorrelation([1, 2, 3], [3, 2, 1]) == -1)
+        #expect(Metrics.pearsonCorrelation([1, 1, 1], [1, 2, 3]) == 0 && Metrics.pearsonCorrelation([1], [2]) == 0)
+        #expect(Metrics.pearsonCorrelation([1, 2], [1, 2, 3]) == 0)
+    }
 }

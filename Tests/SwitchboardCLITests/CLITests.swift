@@ -371,18 +371,11 @@ struct CLITests {
 
         let result = try workspace.run(run.arguments)
 
-        #expect(result.status != 0)
-        if run.isUsageError {
-            #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)")
-        } else {
-            #expect(result.status == 1)
-            #expect(result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)")
-        }
+        expectFailedRun(result, isUsageError: run.isUsageError)
         let diagnostic = run.isUsageError ? result.stderr : (result.errorLines.first ?? "")
         for fragment in run.diagnostics {
             #expect(diagnostic.contains(fragment), "stderr should contain \"\(fragment)\": \(result.stderr)")
         }
-        #expect(!result.stdout.contains("wrote"))
         // Nothing written, and no temporary file left behind.
         #expect(try workspace.files() == before)
         if let modelBefore { #expect(try workspace.read("model.json") == modelBefore) }

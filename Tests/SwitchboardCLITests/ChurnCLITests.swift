@@ -225,17 +225,10 @@ struct ChurnCLITests {
 
         let result = try workspace.run(failure.arguments)
 
-        #expect(result.status != 0)
-        if failure.isUsageError {
-            #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)")
-        } else {
-            #expect(result.status == 1)
-            #expect(result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)")
-        }
+        expectFailedRun(result, isUsageError: failure.isUsageError)
         for fragment in failure.diagnostics {
             #expect(result.stderr.contains(fragment), "stderr should contain \"\(fragment)\": \(result.stderr)")
         }
-        #expect(!result.stdout.contains("wrote"))
         #expect(try workspace.files() == before)
         if let modelBefore { #expect(try workspace.read("churn.json") == modelBefore) }
     }

@@ -142,17 +142,10 @@ struct SegmentCLITests {
 
         let result = try workspace.run(failure.arguments)
 
-        #expect(result.status != 0)
-        if failure.isUsageError {
-            #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)")
-        } else {
-            #expect(result.status == 1)
-            #expect(result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)")
-        }
+        expectFailedRun(result, isUsageError: failure.isUsageError)
         for fragment in failure.diagnostics {
             #expect(result.stderr.contains(fragment), "stderr should contain \"\(fragment)\": \(result.stderr)")
         }
-        #expect(!result.stdout.contains("wrote"))
         #expect(try workspace.files() == before)
         #expect(try workspace.read("segments.csv") == "old\n")
     }

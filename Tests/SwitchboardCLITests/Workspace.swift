@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 // Running the real `switchboard` executable as a subprocess, each test in a folder of its own.
 
@@ -44,6 +45,22 @@ struct RunResult {
 
     /// The lines of standard error that start with `error: `.
     var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("error: ") } }
+}
+
+/// What every failed run must show: a non-zero exit; for a usage error (the argument parser's validation) its
+/// `Error: …`, otherwise exit status 1 and exactly one `error: ` line; and no output reported as written.
+func expectFailedRun(
+    _ result: RunResult, isUsageError: Bool, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status != 0, sourceLocation: sourceLocation)
+    if isUsageError {
+        #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)", sourceLocation: sourceLocation)
+    } else {
+        #expect(result.status == 1, sourceLocation: sourceLocation)
+        #expect(
+            result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    }
+    #expect(!result.stdout.contains("wrote"), sourceLocation: sourceLocation)
 }
 
 /// A temporary folder for one test: inputs and outputs live in `work`, captured output beside it.

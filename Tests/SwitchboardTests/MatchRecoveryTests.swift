@@ -33,23 +33,11 @@ struct MatchRecoveryTests {
         for (k, index) in test.enumerated() where k % 997 == 0 {
             #expect(generated.truth.pairs[index].leadID == e.outcomes[held.outcomeIndices[k]].leadID)
         }
-        let correlation = pearson(learned, truth)
+        let correlation = Metrics.pearsonCorrelation(learned, truth)
         let learnedAUC = try Metrics.rocAUC(labels: held.labels, scores: learned)
         let trueAUC = try Metrics.rocAUC(labels: held.labels, scores: truth)
         #expect(correlation >= 0.95, "correlation with the true probabilities \(correlation)")
         #expect(learnedAUC >= trueAUC - 0.01, "held-out AUC \(learnedAUC) vs the truth's \(trueAUC)")
         print("match recovery: \(held.count) held-out pairs, correlation \(correlation), AUC \(learnedAUC) vs true \(trueAUC)")
     }
-}
-
-func pearson(_ x: [Double], _ y: [Double]) -> Double {
-    let n = Double(x.count)
-    let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-    var sxy = 0.0, sxx = 0.0, syy = 0.0
-    for i in x.indices {
-        sxy += (x[i] - mx) * (y[i] - my)
-        sxx += (x[i] - mx) * (x[i] - mx)
-        syy += (y[i] - my) * (y[i] - my)
-    }
-    return sxy / (sxx * syy).squareRoot()
 }

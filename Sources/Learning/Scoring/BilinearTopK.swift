@@ -239,7 +239,7 @@ final class TopKWorkspace {
             picked.reserveCapacity(bestCounts[r])
             for s in 0..<bestCounts[r] {
                 let column = Int(bestColumns[r * k + s])
-                let margin = Self.dot(projected64.storage, r * b, scorer.right64.storage, column * b, count: b)
+                let margin = rowDot(projected64.storage, r * b, scorer.right64.storage, column * b, b)
                 picked.append((Int32(column), margin))
             }
             picked.sort { $0.margin != $1.margin ? $0.margin > $1.margin : $0.column < $1.column }
@@ -250,28 +250,6 @@ final class TopKWorkspace {
             output.counts[i] = Int32(picked.count)
             let maskIndex = Int(rowMasks[i])
             output.eligible[i] = maskIndex < 0 ? Int32(scorer.columnCount) : maskCounts[maskIndex]
-        }
-    }
-
-    /// Σₜ x[i+t]·y[j+t] for t < count, with four partial sums (the order is fixed, so the result is too).
-    static func dot(_ x: [Double], _ i: Int, _ y: [Double], _ j: Int, count: Int) -> Double {
-        x.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { y in
-                let p = x.baseAddress! + i, q = y.baseAddress! + j
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, t = 0
-                while t + 4 <= count {
-                    s0 += p[t] * q[t]
-                    s1 += p[t + 1] * q[t + 1]
-                    s2 += p[t + 2] * q[t + 2]
-                    s3 += p[t + 3] * q[t + 3]
-                    t += 4
-                }
-                while t < count {
-                    s0 += p[t] * q[t]
-                    t += 1
-                }
-                return (s0 + s1) + (s2 + s3)
-            }
         }
     }
 

@@ -11,11 +11,8 @@ public enum LBFGSSolver {
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
         let p = objective.parameterCount
-        try options.validate()
-        var theta = start ?? [Double](repeating: 0, count: p)
-        var gradient = [Double](repeating: 0, count: p)
-        var value = objective.value(at: theta, gradient: &gradient)
-        guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
+        var (theta, value, gradient) = try startingPoint(
+            start, parameterCount: p, options, evaluate: { objective.value(at: $0, gradient: &$1) })
         var steps: [[Double]] = [], changes: [[Double]] = [], inverseCurvatures: [Double] = []
         var alphas = [Double](repeating: 0, count: options.historySize)
         var iteration = 0

@@ -29,11 +29,8 @@ public enum NewtonCGSolver {
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
         let p = objective.parameterCount
-        try options.validate()
-        var theta = start ?? [Double](repeating: 0, count: p)
-        var gradient = [Double](repeating: 0, count: p)
-        var value = objective.value(at: theta, gradient: &gradient)
-        guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
+        var (theta, value, gradient) = try startingPoint(
+            start, parameterCount: p, options, evaluate: { objective.value(at: $0, gradient: &$1) })
         var preconditioner: CholeskyFactor<Double>?
         var refresh = objective.formsHessian
         var iteration = 0, stalled = 0

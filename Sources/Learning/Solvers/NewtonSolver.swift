@@ -11,9 +11,9 @@ public enum NewtonSolver {
         progress: SolverProgress? = nil
     ) throws(LearningError) -> SolverReport {
         let p = objective.parameterCount
-        var initialHessian: Matrix<Double>? = Matrix(rowCount: p, columnCount: p)
-        var (theta, value, gradient) = try startingPoint(objective, start, options, hessian: &initialHessian)
-        var hessian = initialHessian!
+        var hessian = Matrix<Double>(rowCount: p, columnCount: p)
+        var (theta, value, gradient) = try startingPoint(
+            start, parameterCount: p, options, evaluate: { objective.value(at: $0, gradient: &$1, hessian: &hessian) })
         var iteration = 0
         var trialGradient = gradient, trialHessian = hessian
         while infinityNorm(gradient) > options.gradientTolerance && iteration < options.maxIterations {

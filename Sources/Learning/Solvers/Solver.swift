@@ -141,22 +141,16 @@ func directionalDerivative(_ gradient: [Double], _ direction: [Double]) -> Doubl
     return total
 }
 
-/// The common start of every solver: validated options, θ₀ (zeros when nil) and its value and gradient.
+/// The common start of every solver: validated options, θ₀ (zeros when nil) and its value and gradient, from
+/// `evaluate` (f at a point, its gradient written).
 /// - Throws: `LearningError.nonFiniteObjective` when the data makes f non-finite at θ₀.
 func startingPoint(
-    _ objective: LogisticObjective, _ start: [Double]?, _ options: SolverOptions, hessian: inout Matrix<Double>?
+    _ start: [Double]?, parameterCount p: Int, _ options: SolverOptions, evaluate: ([Double], inout [Double]) -> Double
 ) throws(LearningError) -> (theta: [Double], value: Double, gradient: [Double]) {
     try options.validate()
-    let p = objective.parameterCount
     let theta = start ?? [Double](repeating: 0, count: p)
     var gradient = [Double](repeating: 0, count: p)
-    let value: Double
-    if var h = hessian {
-        value = objective.value(at: theta, gradient: &gradient, hessian: &h)
-        hessian = h
-    } else {
-        value = objective.value(at: theta, gradient: &gradient)
-    }
+    let value = evaluate(theta, &gradient)
     guard value.isFinite, gradient.allSatisfy(\.isFinite) else { throw .nonFiniteObjective(iteration: 0) }
     return (theta, value, gradient)
 }

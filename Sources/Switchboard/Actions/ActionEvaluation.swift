@@ -151,7 +151,7 @@ public struct ActionEvaluation: Sendable {
             recommended: summary("recommended", \.recommendedValue), mostPopular: summary("most popular", \.popularValue),
             randomEligible: summary("random eligible", \.randomValue),
             meanBestValue: evaluated.reduce(0) { $0 + $1.bestValue } / Double(max(evaluated.count, 1)),
-            valueCorrelation: pearsonCorrelation(estimated, actual))
+            valueCorrelation: Metrics.pearsonCorrelation(estimated, actual))
     }
 
     /// The true value Aₐ·Rₐ − A₀·R₀ − cost of each of `eligible` for partner `p`, and its revenue and retention parts.
@@ -190,18 +190,4 @@ public struct ActionEvaluation: Sendable {
             return (revenueChange + retentionChange - action.cost, revenueChange, retentionChange)
         }
     }
-}
-
-/// Pearson correlation; 0 when either side is constant or empty.
-func pearsonCorrelation(_ x: [Double], _ y: [Double]) -> Double {
-    let n = Double(x.count)
-    guard x.count == y.count, x.count > 1 else { return 0 }
-    let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-    var sxy = 0.0, sxx = 0.0, syy = 0.0
-    for i in x.indices {
-        sxy += (x[i] - mx) * (y[i] - my)
-        sxx += (x[i] - mx) * (x[i] - mx)
-        syy += (y[i] - my) * (y[i] - my)
-    }
-    return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
 }

@@ -197,7 +197,10 @@ public enum ChurnTrainer {
             var coefficients = [Double](repeating: 0, count: d)
             for (k, j) in free.enumerated() { coefficients[j] = partial.coefficients[k] }
             result = (LogisticRegression(coefficients: coefficients, intercept: partial.intercept), report)
-            if constrained.isEmpty || rounds > 4 * d { break }
+            if constrained.isEmpty { break }
+            guard rounds <= 4 * d else {
+                throw .numerical("the sign-constrained churn fit did not settle after \(rounds) rounds of its active set")
+            }
             if let worst = constrained.filter({ coefficients[$0] > 0 }).max(by: { coefficients[$0] < coefficients[$1] }) {
                 fixed.insert(worst)
                 continue

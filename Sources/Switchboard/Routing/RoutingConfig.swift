@@ -116,16 +116,11 @@ public struct RoutingConfig: Sendable, Codable, Equatable {
     /// - Throws: `RoutingError.invalidConfig` naming `source` and the key.
     public static func parse(_ bytes: [UInt8], source: String) throws(RoutingError) -> RoutingConfig {
         func fail(_ message: String) -> RoutingError { .invalidConfig(source: source, message: message) }
-        let object: Any
+        let dictionary: [String: Any]
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
+            dictionary = try StrictJSON.object(bytes, knownKeys: CodingKeys.allCases.map(\.rawValue))
         } catch {
-            throw fail("not valid JSON (\((error as NSError).localizedDescription))")
-        }
-        guard let dictionary = object as? [String: Any] else { throw fail("expected a JSON object at the top level") }
-        let known = CodingKeys.allCases.map(\.rawValue)
-        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
-            throw fail("unknown key '\(unknown)' (known: \(known.joined(separator: ", ")))")
+            throw fail(error.message)
         }
         // Foundation's decoder reports a negative or fractional UInt64 as invalid JSON, without the key: check it here.
         if let seed = dictionary["seed"] as? NSNumber, !(seed is Bool),

@@ -99,20 +99,10 @@ public struct EligibilityRules: Sendable, Codable, Equatable {
     /// misspelt rule must not be silently ignored).
     /// - Throws: `RulesError`.
     public static func parse(_ bytes: [UInt8], source: String) throws(RulesError) -> EligibilityRules {
-        let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
+            _ = try StrictJSON.object(bytes, knownKeys: CodingKeys.allCases.map(\.rawValue))
         } catch {
-            throw RulesError(source: source, message: "not valid JSON (\((error as NSError).localizedDescription))")
-        }
-        guard let dictionary = object as? [String: Any] else {
-            throw RulesError(source: source, message: "expected a JSON object at the top level")
-        }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
-            throw RulesError(
-                source: source,
-                message: "unknown key '\(unknown)' (known: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw RulesError(source: source, message: error.message)
         }
         do {
             return try JSONDecoder().decode(EligibilityRules.self, from: Data(bytes))
