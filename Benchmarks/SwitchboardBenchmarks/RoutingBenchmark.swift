@@ -91,7 +91,7 @@ enum RoutingBenchmark {
             : [Shape(leads: 100_000, partners: 1_000, candidates: 20), Shape(leads: 1_000_000, partners: 10_000, candidates: 20)]
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        print("routing: exact maximum expected value (in cents) under capacity, against OR-Tools SimpleMinCostFlow")
+        print("routing: exact maximum expected value (in cents) under capacity, against OR-Tools SimpleMinCostFlow and LEMON")
         print("  load average at the start: \(loadAverage())")
         var allPassed = true
         for shape in shapes {
@@ -131,6 +131,22 @@ enum RoutingBenchmark {
             let peerSolve = peer["solve_seconds"] as! Double, peerBuild = peer["build_seconds"] as! Double
             let peerOptimum = Int64(peer["optimum"] as! Int)
             let peerMemory = Double(peer["peak_rss_bytes"] as! Int)
+            // LEMON's NetworkSimplex and CostScaling (C++, compiled by Benchmarks/run) on the same instance files.
+            var lemon: [(name: String, solve: Double, build: Double, optimum: Int64, assigned: Int, memory: Double)] = []
+            for algorithm in ["network-simplex", "cost-scaling"] {
+                let answer = try Bench.runPeer(
+                    "\(Bench.compiledPeersDirectory)/routing_lemon",
+                    [
+                        "--dir", directory, "--leads", "\(shape.leads)", "--partners", "\(shape.partners)", "--algorithm",
+                        algorithm,
+                    ])
+                lemon.append(
+                    (
+                        algorithm, answer["solve_seconds"] as! Double, answer["build_seconds"] as! Double,
+                        Int64(answer["optimum"] as! Int), answer["assigned"] as! Int,
+                        Double(answer["peak_rss_bytes"] as! Int)
+                    ))
+            }
             let assigned = result.arcOfPerson.filter { $0 >= 0 }.count
             func mebibytes(_ bytes: Double) -> String { Bench.fixed(bytes / 1_048_576, 0) }
             LogisticBenchmark.printTable(
@@ -145,6 +161,15 @@ enum RoutingBenchmark {
                         mebibytes(peerMemory),
                     ],
                     ["OR-Tools graph building", Bench.fixed(peerBuild), "", "", ""],
+                ]
+                    + lemon.map { peer in
+                        [
+                            "LEMON \(peer.name) (solve)", Bench.fixed(peer.solve), "\(peer.optimum)", "\(peer.assigned)",
+                            mebibytes(peer.memory),
+                        ]
+                    }
+                    + [
+                        ["LEMON graph building (StaticDigraph)", Bench.fixed(lemon.map(\.build).min()!), "", "", ""],
                     [
                         "switchboard Router.route (whole plan)", Bench.fixed(routerSeconds), "\(routerCents)",
                         "\(plan!.assignments.count)", "",
@@ -165,20 +190,26 @@ enum RoutingBenchmark {
                     + "\(Bench.fixed(peerSolve / ours, 2))× faster (goal ≥ 3×); with its graph building "
                     + "\(Bench.fixed((peerSolve + peerBuild) / ours, 2))×; the whole router \(Bench.fixed(peerSolve / routerSeconds, 2))×"
             )
+            let fastestLemon = lemon.min { $0.solve < $1.solve }!
+            print(
+                "  switchboard \(Bench.fixed(ours)) s vs LEMON \(fastestLemon.name) \(Bench.fixed(fastestLemon.solve)) s "
+                    + "(the faster of LEMON's two): \(Bench.fixed(fastestLemon.solve / ours, 2))× faster (goal ≥ 2×)")
             print(
                 "  peak RSS (instance arrays + solve): switchboard \(mebibytes(ourMemory)) MiB, OR-Tools \(mebibytes(peerMemory)) MiB"
             )
-            if result.objective != peerOptimum || !check.feasible || check.value != result.objective
+            if result.objective != peerOptimum || lemon.contains(where: { $0.optimum != result.objective })
+                || !check.feasible || check.value != result.objective
                 || result.dualObjective != result.objective || routerCents != peerOptimum
             {
                 allPassed = false
                 print(
-                    "  MISMATCH: ours \(result.objective) (feasible \(check.feasible)), router \(routerCents), OR-Tools \(peerOptimum)"
+                    "  MISMATCH: ours \(result.objective) (feasible \(check.feasible)), router \(routerCents), OR-Tools \(peerOptimum), "
+                        + "LEMON \(lemon.map(\.optimum))"
                 )
             }
         }
         print("\n  load average at the end: \(loadAverage())")
-        if !allPassed { throw BenchError("the router's optimum differs from OR-Tools'") }
+        if !allPassed { throw BenchError("the router's optimum differs from OR-Tools' or LEMON's") }
     }
 
     /// The instance as the router's input: partners P00000…, leads L0000000…, values in dollars.

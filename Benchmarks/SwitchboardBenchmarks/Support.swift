@@ -55,10 +55,16 @@ enum Bench {
     }
 
     /// Runs `python3 script args…` and returns its standard output parsed as a JSON object.
+    /// Runs a peer (a Python script, or a compiled program) and parses the one JSON object it prints.
     static func runPeer(_ script: String, _ arguments: [String]) throws -> [String: Any] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
+        if script.hasSuffix(".py") {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = arguments
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -95,6 +101,12 @@ enum Bench {
     static func fixed(_ x: Double, _ decimals: Int = 3) -> String { String(format: "%.\(decimals)f", x) }
 
     /// The peers folder beside this benchmark's sources.
+    /// Where Benchmarks/run puts the compiled peers (.build/peers).
+    static var compiledPeersDirectory: String {
+        URL(fileURLWithPath: peersDirectory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/peers").path
+    }
+
     static var peersDirectory: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("peers").path
