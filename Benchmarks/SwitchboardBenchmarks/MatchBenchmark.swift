@@ -195,6 +195,7 @@ enum MatchBenchmark {
             phi: "\(directory)/phi.f64", psi: "\(directory)/psi.f64", y: "\(directory)/y.f64",
             ours: "\(directory)/ours.f64", peer: "\(directory)/peer.f64"
         )
+        let oursAllPath = "\(directory)/ours-all.f64", scipyPath = "\(directory)/scipy.f64"
         try Bench.writeRaw(data.left.storage, to: paths.phi)
         try Bench.writeRaw(data.right.storage, to: paths.psi)
         try Bench.writeRaw(data.labels.map { $0 ? 1 : 0 }, to: paths.y)
@@ -290,12 +291,37 @@ enum MatchBenchmark {
                 }.joined(separator: ", "))
 
         // All rows.
-        let full = try OurFit.run(paths, rows: rows, tolerance: tolerance)
+        let full = try OurFit.run(paths, rows: rows, tolerance: tolerance, writing: oursAllPath)
         print("\n\(rows) outcomes (λ = 1/\(rows)):")
         print(
             "  switchboard \(full.solver) \(Bench.fixed(full.seconds)) s, \(full.iterations) iterations (\(full.passes) passes), objective "
                 + "\(objective(full.objective)), ‖∇f‖∞ \(String(format: "%.1e", full.gradientNorm)), peak RSS \(mebibytes(full.peak)) MiB"
         )
+        // The strongest practical peer: scipy's L-BFGS-B on the bilinear objective itself, numpy GEMM gradients.
+        let scipy = try Bench.runPeer(
+            "\(Bench.peersDirectory)/match_scipy.py",
+            [
+                "--phi", paths.phi, "--psi", paths.psi, "--y", paths.y, "--rows", "\(rows)", "--a", "\(a)", "--b", "\(b)",
+                "--l2", "\(1 / Double(rows))", "--tol", "\(tolerance)", "--ours", oursAllPath, "--coef-out", scipyPath,
+            ])
+        let all = try BilinearObjective(left: data.left, right: data.right, labels: data.labels, l2Strength: 1 / Double(rows))
+        let scipySeconds = scipy["seconds"] as! Double
+        let scipyObjective = all.value(at: try Bench.readRaw(scipyPath, count: a * b))
+        let oursAllObjective = all.value(at: try Bench.readRaw(oursAllPath, count: a * b))
+        let scipyRelative = (scipyObjective - oursAllObjective) / abs(oursAllObjective)
+        print(
+            "  scipy L-BFGS-B on the bilinear objective (numpy GEMM gradients, BLAS \(Bench.describe(scipy["blas"]))): "
+                + "\(Bench.fixed(scipySeconds)) s, \(scipy["iterations"] as! Int) iterations, \(scipy["evaluations"] as! Int) "
+                + "evaluations, objective \(objective(scipyObjective)) (ours \(objective(oursAllObjective)); theirs − ours "
+                + "relative \(String(format: "%.1e", scipyRelative)); numpy computes ours as "
+                + "\(objective(scipy["ours_objective"] as! Double))), peak RSS "
+                + "\(mebibytes(Double(scipy["peak_rss_bytes"] as! Int))) MiB")
+        print(
+            "  training: switchboard \(Bench.fixed(full.seconds)) s vs scipy \(Bench.fixed(scipySeconds)) s: "
+                + "\(Bench.fixed(scipySeconds / full.seconds, 1))× faster (goal ≥ 5× at equal objective)")
+        if scipyRelative < -1e-8 {
+            throw BenchError("scipy reached a lower objective than ours by \(-scipyRelative) (relative)")
+        }
         if rows > peerRows {
             let extrapolated = best.seconds * Double(rows) / Double(peerRows)
             print(

@@ -65,6 +65,13 @@ enum Bench {
             process.executableURL = URL(fileURLWithPath: script)
             process.arguments = arguments
         }
+        // Peers run at their best: their own BLAS kernel and threads, without the variables some machines set to
+        // work around old OpenBLAS builds (they slow a current numpy) or that pin thread counts.
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] {
+            environment[name] = nil
+        }
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -101,6 +108,14 @@ enum Bench {
     static func fixed(_ x: Double, _ decimals: Int = 3) -> String { String(format: "%.\(decimals)f", x) }
 
     /// The peers folder beside this benchmark's sources.
+    /// A JSON value a peer printed, on one line.
+    static func describe(_ value: Any?) -> String {
+        guard let value, JSONSerialization.isValidJSONObject(value) || value is String else { return "\(value ?? "?")" }
+        if let text = value as? String { return text }
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Where Benchmarks/run puts the compiled peers (.build/peers).
     static var compiledPeersDirectory: String {
         URL(fileURLWithPath: peersDirectory).deletingLastPathComponent().deletingLastPathComponent()
