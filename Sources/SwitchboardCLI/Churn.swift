@@ -10,41 +10,21 @@ struct ChurnInput: ParsableArguments {
     var partners: String?
     @OptionGroup var csv: CSVOptions
 
-    /// Reads the files and builds the churn features (with partner attributes when `usePartners`).
+    /// Reads the files and builds the churn features (with partner attributes when `usePartners`), and the checksum
+    /// of the activity file.
     /// - Parameter labelsOptional: accept a missing or blank `churned_next` (scoring the latest period, whose outcome
     ///   is not known yet).
     func features(usePartners: Bool = true, labelsOptional: Bool = false) throws -> (
-        features: ChurnFeatureTable, bytes: [UInt8]
+        features: ChurnFeatureTable, checksum: String
     ) {
-        let delimiter = try csv.parsedDelimiter()
-        var (table, bytes) = try FileIO.readTable(activity, delimiter: delimiter)
-        if labelsOptional { table = Self.fillingBlankLabels(table) }
-        let records = try RecordLoader.activity(table)
-        var sources = EcosystemSources()
-        sources.activity = table.source
-        var partnerRecords: [Partner]?
-        if let partners, usePartners {
-            let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
-            partnerRecords = try RecordLoader.partners(partnerTable)
-            sources.partners = partnerTable.source
-        }
+        let files = try EcosystemFiles.reading([.activity: activity, .partners: usePartners ? partners : nil])
+        let ecosystem = try Ecosystem.load(
+            files,
+            options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), activityLabelsOptional: labelsOptional))
         let features = try ChurnFeatures.build(
-            activity: records, partners: partnerRecords, sources: sources, activityLines: table.recordLines)
-        return (features, bytes)
-    }
-
-    /// `table` with a `churned_next` column of `false` added when there is none, and blank cells set to `false`.
-    static func fillingBlankLabels(_ table: CSVTable) -> CSVTable {
-        let column = "churned_next"
-        var header = table.header, columns = table.columns
-        if let index = table.columnIndex(named: column) {
-            columns[index] = columns[index].map { $0.trimmingBlanks().isEmpty ? "false" : $0 }
-        } else {
-            header.append(column)
-            columns.append([String](repeating: "false", count: table.rowCount))
-        }
-        return CSVTable(
-            source: table.source, header: header, columns: columns, recordLines: table.recordLines, delimiter: table.delimiter)
+            activity: ecosystem.activity, partners: files[.partners] == nil ? nil : ecosystem.partners,
+            sources: ecosystem.sources)
+        return (features, files.checksum([.activity]))
     }
 }
 
@@ -78,9 +58,9 @@ struct TrainChurn: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let started = Date()
-            let (features, bytes) = try input.features()
+            let (features, checksum) = try input.features()
             var request = ChurnTrainingRequest(
-                l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: FNV1a64.digest(bytes))
+                l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: checksum)
             request.engagementLowersRisk = !freeSigns
             var model: ChurnModel
             do {

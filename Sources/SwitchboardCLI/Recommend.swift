@@ -11,57 +11,16 @@ struct RecommendRecords: ParsableArguments {
     @Option(help: "The partner activity CSV file (one row a partner a period).") var activity: String
     @Option(help: "The action catalogue CSV file (id, name, type, eligible_types, eligible_tiers, cost, effects).")
     var actions: String
-    @Option(
-        name: [.customLong("history"), .customLong("actions-history")],
-        help: "The action history CSV file (partner_id, action_id, time).")
-    var history: String?
+    @Option(help: "The action history CSV file (partner_id, action_id, time).") var actionHistory: String?
     @OptionGroup var csv: CSVOptions
 
-    func load() throws -> LoadedRecords {
-        try LoadedRecords(
-            partners: partners, leads: leads, outcomes: outcomes, activity: activity, actions: actions, history: history,
-            delimiter: try csv.parsedDelimiter())
-    }
-}
-
-/// The records read and checked across files, with where each came from.
-struct LoadedRecords {
-    var ecosystem: Ecosystem
-    var sources: EcosystemSources
-    var actionLines: [Int]
-
-    init(
-        partners: String, leads: String, outcomes: String, activity: String, actions: String, history: String?,
-        delimiter: CSVDelimiter?
-    ) throws {
-        let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
-        let leadTable = try FileIO.readTable(leads, delimiter: delimiter).table
-        let outcomeTable = try FileIO.readTable(outcomes, delimiter: delimiter).table
-        let activityTable = try FileIO.readTable(activity, delimiter: delimiter).table
-        let actionTable = try FileIO.readTable(actions, delimiter: delimiter).table
-        sources = EcosystemSources()
-        sources.partners = partnerTable.source
-        sources.leads = leadTable.source
-        sources.outcomes = outcomeTable.source
-        sources.activity = activityTable.source
-        sources.actions = actionTable.source
-        ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(partnerTable), leads: try RecordLoader.leads(leadTable),
-            outcomes: try RecordLoader.outcomes(outcomeTable), activity: try RecordLoader.activity(activityTable),
-            actions: try RecordLoader.actions(actionTable))
-        actionLines = actionTable.recordLines
-        var historyLines: [Int] = []
-        if let history {
-            let table = try FileIO.readTable(history, delimiter: delimiter).table
-            ecosystem.actionHistory = try RecordLoader.actionHistory(table)
-            sources.actionHistory = table.source
-            historyLines = table.recordLines
-        }
-        if ecosystem.actions.isEmpty { throw RecordError.emptySet(file: actionTable.source, what: "actions") }
-        if ecosystem.activity.isEmpty { throw RecordError.emptySet(file: activityTable.source, what: "activity rows") }
-        try ecosystem.validate(
-            sources: sources, outcomeLines: outcomeTable.recordLines, activityLines: activityTable.recordLines,
-            historyLines: historyLines)
+    func load() throws -> Ecosystem {
+        let files = try EcosystemFiles.reading([
+            .partners: partners, .leads: leads, .outcomes: outcomes, .activity: activity, .actions: actions,
+            .actionHistory: actionHistory,
+        ])
+        return try Ecosystem.load(
+            files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
     }
 }
 
@@ -142,8 +101,7 @@ struct Recommend: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recommender = try options.recommender()
-            let loaded = try records.load()
-            let plan = try recommender.recommend(loaded.ecosystem, sources: loaded.sources, actionLines: loaded.actionLines)
+            let plan = try recommender.recommend(try records.load())
             var outputs = [(out, Array(RecommendText.recommendations(plan).utf8))]
             if let todo {
                 let text = todoFormat == .csv ? RecommendText.todoCSV(plan) : RecommendText.todoMarkdown(plan)
@@ -180,19 +138,15 @@ struct EvaluateActions: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recommender = try options.recommender()
-            let folder = URL(fileURLWithPath: data)
-            func path(_ name: String) -> String { folder.appendingPathComponent(name).relativePath }
-            let delimiter = try csv.parsedDelimiter()
-            let actionHistory = path("action_history.csv")
-            let loaded = try LoadedRecords(
-                partners: path("partners.csv"), leads: path("leads.csv"), outcomes: path("outcomes.csv"),
-                activity: path("activity.csv"), actions: path("actions.csv"),
-                history: FileManager.default.fileExists(atPath: actionHistory) ? actionHistory : nil, delimiter: delimiter)
-            let truth = try ActionTruth(
-                partners: try FileIO.readTable(path("truth/partners.csv"), delimiter: delimiter).table,
-                actions: try FileIO.readTable(path("truth/actions.csv"), delimiter: delimiter).table)
-            let plan = try recommender.recommend(loaded.ecosystem, sources: loaded.sources, actionLines: loaded.actionLines)
-            let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: loaded.ecosystem, truth: truth)
+            let files = try EcosystemFiles.reading(
+                folder: data,
+                required: [.partners, .leads, .outcomes, .activity, .actions, .truthPartners, .truthActions],
+                optional: [.actionHistory])
+            let ecosystem = try Ecosystem.load(
+                files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
+            let truth = ActionTruth(ecosystem.truth!)
+            let plan = try recommender.recommend(ecosystem)
+            let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             var outputs: [(path: String, bytes: [UInt8])] = []
             if let json { outputs.append((json, Array(try JSONEncoder.pretty.encode(EvaluationJSON(evaluation))) + [0x0A])) }

@@ -6,8 +6,8 @@ import Testing
 struct SimulateCLITests {
     static func path(_ relative: String) -> String { ScoreCLITests.path(relative) }
     static let records = [
-        "--history", path("Data/ecosystem/outcomes.csv"), "--leads", path("Data/ecosystem/leads.csv"), "--partners",
-        path("Data/ecosystem/partners.csv"), "--actions-history", path("Data/ecosystem/action_history.csv"),
+        "--outcomes", path("Data/ecosystem/outcomes.csv"), "--leads", path("Data/ecosystem/leads.csv"), "--partners",
+        path("Data/ecosystem/partners.csv"), "--action-history", path("Data/ecosystem/action_history.csv"),
     ]
 
     @Test func routesScoredLeadsWithinCapacity() throws {
@@ -85,7 +85,7 @@ struct SimulateCLITests {
         let model = ["--model", Self.path("Models/match.json")]
         func records(history: String) -> [String] {
             [
-                "simulate", "--history", history, "--leads", Self.path("Data/ecosystem/leads.csv"), "--partners",
+                "simulate", "--outcomes", history, "--leads", Self.path("Data/ecosystem/leads.csv"), "--partners",
                 Self.path("Data/ecosystem/partners.csv"),
             ] + model
         }

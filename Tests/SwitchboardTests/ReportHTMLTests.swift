@@ -17,25 +17,19 @@ private struct ReportSample: Sendable {
     let html: String
 
     init() throws {
-        func table(_ name: String) throws -> CSVTable {
-            let path = Self.root.appendingPathComponent("Data/ecosystem/\(name)").path
-            return try CSVTable(parsing: Array(try #require(FileManager.default.contents(atPath: path))), source: name)
-        }
         func model<Model: VersionedModel>(_ type: Model.Type, _ name: String) throws -> Model {
             let path = Self.root.appendingPathComponent("Models/\(name)").path
             return try ModelFile.decode(type, from: Array(try #require(FileManager.default.contents(atPath: path))), file: name)
         }
-        let activity = try table("activity.csv"), outcomes = try table("outcomes.csv"), actions = try table("actions.csv")
-        let ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(table("partners.csv")), leads: try RecordLoader.leads(table("leads.csv")),
-            outcomes: try RecordLoader.outcomes(outcomes), activity: try RecordLoader.activity(activity),
-            actions: try RecordLoader.actions(actions), actionHistory: try RecordLoader.actionHistory(table("action_history.csv"))
-        )
+        var files = EcosystemFiles()
+        for kind in [RecordKind.partners, .leads, .outcomes, .activity, .actions, .actionHistory, .incoming, .truthPartners, .truthPairs] {
+            let path = Self.root.appendingPathComponent("Data/ecosystem/\(kind.fileName)").path
+            files[kind] = RecordSource(
+                name: kind.fileName, bytes: Array(try #require(FileManager.default.contents(atPath: path))))
+        }
         input = ReportInput(
-            ecosystem: ecosystem, incoming: try RecordLoader.leads(table("incoming.csv")),
-            matchModel: try model(MatchModel.self, "match.json"), churnModel: try model(ChurnModel.self, "churn.json"),
-            activityLines: activity.recordLines, outcomeLines: outcomes.recordLines, actionLines: actions.recordLines,
-            truth: try EcosystemTruth.load(partners: table("truth/partners.csv"), pairs: table("truth/pairs.csv")))
+            ecosystem: try Ecosystem.load(files), matchModel: try model(MatchModel.self, "match.json"),
+            churnModel: try model(ChurnModel.self, "churn.json"))
         report = try ChannelReport(input)
         html = HTMLReport.render(report)
     }
@@ -209,13 +203,8 @@ struct ReportHTMLTests {
     @Test func segmentsRiskAndTodosAreTheModulesOwn() throws {
         let sample = try ReportSample.shared.get()
         let input = sample.input, e = input.ecosystem
-        var segmentInput = SegmentInput(
-            partners: e.partners, activity: e.activity, leads: e.leads, outcomes: e.outcomes, churnModel: input.churnModel)
-        segmentInput.activityLines = input.activityLines
-        segmentInput.outcomeLines = input.outcomeLines
-        #expect(sample.report.segments == (try SegmentReport(segmentInput)))
-        let plan = try ActionRecommender(matchModel: input.matchModel, churnModel: input.churnModel).recommend(
-            e, actionLines: input.actionLines)
+        #expect(sample.report.segments == (try SegmentReport(SegmentInput(e, churnModel: input.churnModel))))
+        let plan = try ActionRecommender(matchModel: input.matchModel, churnModel: input.churnModel).recommend(e)
         #expect(sample.report.actions.todos == plan.todos)
         for todo in plan.todos { #expect(sample.html.contains("\(todo.managerID) · \(todo.items.count) partners")) }
 
@@ -258,8 +247,8 @@ struct ReportHTMLTests {
             _ = try ChannelReport(input, options: options)
         }
         var empty = input
-        empty.incoming = []
-        empty.incomingSource = "incoming.csv"
+        empty.ecosystem.incoming = []
+        empty.ecosystem.sources.incoming = "incoming.csv"
         #expect(throws: RecordError.emptySet(file: "incoming.csv", what: "leads")) { _ = try ChannelReport(empty) }
     }
 }

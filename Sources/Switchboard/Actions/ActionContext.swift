@@ -59,9 +59,8 @@ struct ActionContext {
     /// How often each action appears in the action history (catalogue order).
     let popularity: [Int]
 
-    init(_ ecosystem: Ecosystem, settings: RecommendationSettings, sources: EcosystemSources, actionLines: [Int]?)
-        throws(RecommendError)
-    {
+    init(_ ecosystem: Ecosystem, settings: RecommendationSettings) throws(RecommendError) {
+        let sources = ecosystem.sources
         self.settings = settings
         partners = ecosystem.partners.sorted { $0.id < $1.id }
         var partnerIndex: [String: Int] = [:]
@@ -71,7 +70,7 @@ struct ActionContext {
         var effects: [CatalogueEffect] = []
         for (index, action) in actions.enumerated() {
             do {
-                effects.append(try CatalogueEffect(action, file: sources.actions, line: actionLines?[index] ?? index + 2))
+                effects.append(try CatalogueEffect(action, file: sources.actions, line: sources.line(.actions, index)))
             } catch { throw .record(error) }
         }
         self.effects = effects

@@ -64,7 +64,7 @@ extension ChannelReport {
         // The churn model on the activity history.
         let features = try ChurnFeatures.build(
             activity: ecosystem.activity, partners: churn.usesPartnerAttributes ? ecosystem.partners : nil,
-            sources: sources, activityLines: input.activityLines)
+            sources: sources)
         let risks: [Double]
         do {
             risks = try churn.risk(for: features)
@@ -124,15 +124,13 @@ extension ChannelReport {
             return try PolicySimulation.run(model: match, ecosystem: ecosystem, truth: input.truth, settings: settings)
         }
 
-        var segmentInput = SegmentInput(
+        let segmentInput = SegmentInput(
             partners: ecosystem.partners, activity: ecosystem.activity, leads: ecosystem.leads,
             outcomes: ecosystem.outcomes, churnModel: churn, sources: sources)
-        segmentInput.activityLines = input.activityLines
-        segmentInput.outcomeLines = input.outcomeLines
         segments = try SegmentReport(segmentInput, options: options.segments)
 
         let recommender = ActionRecommender(matchModel: match, churnModel: churn, settings: options.recommendation)
-        actions = try recommender.recommend(ecosystem, sources: sources, actionLines: input.actionLines)
+        actions = try recommender.recommend(ecosystem)
     }
 
     /// Each account's owner as the history shows it: the partner that accepted the most of the account's leads
