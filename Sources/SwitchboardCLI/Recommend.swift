@@ -284,7 +284,8 @@ enum RecommendText {
     static func summary(_ plan: ActionPlan) -> String {
         var reasons: [String: Int] = [:]
         for skipped in plan.skipped {
-            let kind = skipped.reason.hasPrefix("churned") ? "already churned" : skipped.reason
+            let kind: String
+            if case .churned = skipped.reason { kind = "already churned" } else { kind = skipped.reason.description }
             reasons[kind, default: 0] += 1
         }
         let high = plan.partners.count { $0.isHighRisk }

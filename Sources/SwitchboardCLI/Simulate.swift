@@ -57,7 +57,7 @@ struct Simulate: ParsableCommand {
     }
 
     static func rows(_ report: SimulationReport) -> [[String]] {
-        let historical = report.outcomes.first { $0.name == "historical" }
+        let historical = report.outcomes.first { $0.run == .historical }
         return report.outcomes.map { outcome in
             let gain = historical.map { outcome.expectedWins - $0.expectedWins } ?? 0
             return [

@@ -13,7 +13,7 @@ struct SimulateCLITests {
     @Test func routesScoredLeadsWithinCapacity() throws {
         let workspace = try Workspace()
         let result = try workspace.run([
-            "route", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
+            "route", "model", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
             "--partners", Self.path("Data/ecosystem/partners.csv"), "--out", "assignments.csv",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -39,7 +39,7 @@ struct SimulateCLITests {
             #expect(active.contains(partner), "\(partner)")
         }
         let mixed = try workspace.run([
-            "route", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
+            "route", "model", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
             "--partners", Self.path("Data/ecosystem/partners.csv"), "--candidates", "c.csv", "--out", "x.csv",
         ])
         #expect(mixed.status != 0 && !workspace.exists("x.csv"))

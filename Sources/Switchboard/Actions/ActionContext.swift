@@ -144,9 +144,9 @@ struct ActionContext {
     func eligibleActions(_ p: Int) -> [Int] { actions.indices.filter { actions[$0].isEligible(partners[p]) } }
 
     /// Whether the partner is still there: it has activity and its latest row does not say it churned.
-    func liveness(_ p: Int) -> String? {
-        guard let last = histories[p].last else { return "no activity rows" }
-        if last.churnedNext { return "churned after period \(last.period)" }
+    func liveness(_ p: Int) -> SkipReason? {
+        guard let last = histories[p].last else { return .noActivity }
+        if last.churnedNext { return .churned(afterPeriod: last.period) }
         return nil
     }
 

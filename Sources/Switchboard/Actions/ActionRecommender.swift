@@ -86,7 +86,7 @@ public struct ActionRecommender: Sendable {
             }
             let eligible = context.eligibleActions(p)
             if eligible.isEmpty {
-                skipped.append(SkippedPartner(partnerID: partner.id, reason: "eligible for no action in the catalogue"))
+                skipped.append(SkippedPartner(partnerID: partner.id, reason: .noEligibleAction))
                 continue
             }
             let c = currentIndex[partner.id]!

@@ -166,9 +166,9 @@ extension ChannelReport {
 
     /// Scores the incoming leads, routes them with each policy, and measures how the leads were shared out.
     ///
-    /// The routing problem is `route`'s in model mode (`ModelRouting.problem`: new and small partners flagged for the
+    /// The routing problem is `route`'s in model mode (`ModelRouter.problem`: new and small partners flagged for the
     /// minimum share, each partner's win-rate uncertainty for the exploration bonus). Partners taking leads are those
-    /// the eligibility rules let take any (status, capacity left); new and small as `ModelRouting` defines them. The
+    /// the eligibility rules let take any (status, capacity left); new and small as `ModelRouter` defines them. The
     /// policies: `optimal`, `greedy` and `round-robin` with `options.routing`, and `optimal+fairness` with
     /// `options.fairness`, all on the same candidates.
     static func routingFigures(_ input: ReportInput, options: ReportOptions, asOf: Timestamp) throws -> RoutingFigures {
@@ -178,19 +178,21 @@ extension ChannelReport {
         where rules.accountOwners[account] == nil {
             rules.accountOwners[account] = owner
         }
-        let scores: [LeadScore]
+        let router = ModelRouter(
+            model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf,
+            candidatesPerLead: options.candidatesPerLead)
+        let problem: RoutingProblem, scores: [LeadScore]
         do {
-            let scorer = try LeadScorer(model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf)
-            scores = try scorer.score(input.incoming, top: options.candidatesPerLead)
+            (problem, scores) = try router.problem(for: input.incoming)
+        } catch let error as RoutingError {
+            throw error
         } catch {
             throw ReportError.model(source: input.matchModelSource, reason: "cannot score \(input.incomingSource): \(error)")
         }
-        let problem = try ModelRouting.problem(
-            scores: scores, leads: input.incoming, partners: ecosystem.partners, model: input.matchModel, at: asOf)
         let ownedLeads = scores.count { $0.partners.contains(where: \.isAccountOwner) }
 
-        let small = ModelRouting.smallPartners(ecosystem.partners)
-        let new = ModelRouting.newPartners(ecosystem.partners, at: asOf)
+        let small = ModelRouter.smallPartners(ecosystem.partners)
+        let new = ModelRouter.newPartners(ecosystem.partners, at: asOf)
         let taking = ecosystem.partners.filter {
             !rules.ineligibleStatuses.contains($0.status) && (!rules.requireCapacity || $0.remainingCapacity > 0)
         }.sorted { $0.id < $1.id }
@@ -204,17 +206,17 @@ extension ChannelReport {
             totalLeft > 0 ? Double(partners.filter(include).reduce(0) { $0 + $1.capacityLeft }) / totalLeft : 0
         }
 
-        var runs: [(String, RoutingConfig)] = []
-        for policy in [RoutingPolicy.optimal, .greedy, .roundRobin] {
+        var runs: [(PolicyRun, RoutingConfig)] = []
+        for run in [PolicyRun.optimal, .greedy, .roundRobin] {
             var config = options.routing
-            config.policy = policy
-            runs.append((policy.rawValue, config))
+            config.policy = run.policy!
+            runs.append((run, config))
         }
         var fairness = options.fairness
         fairness.policy = .optimal
-        runs.insert(("optimal+fairness", fairness), at: 1)
+        runs.insert((.optimalWithFairness, fairness), at: 1)
         var policies: [PolicyFigures] = []
-        for (name, config) in runs {
+        for (run, config) in runs {
             let plan = try Router.route(problem, config: config)
             var assignedTo: [String: Int] = [:]
             for outcome in plan.partners { assignedTo[outcome.partnerID] = outcome.assigned }
@@ -228,7 +230,7 @@ extension ChannelReport {
             for lead in plan.unassigned { reasons[lead.reason, default: 0] += 1 }
             policies.append(
                 PolicyFigures(
-                    name: name, config: config, assigned: assigned, unassigned: plan.unassigned.count,
+                    run: run, config: config, assigned: assigned, unassigned: plan.unassigned.count,
                     expectedValue: plan.totalExpectedValue,
                     expectedWins: plan.assignments.reduce(0) { $0 + ($1.winProbability ?? 0) },
                     ownerAssignments: plan.ownerAssignments, loads: loads, gini: Metrics.gini(loads.map(Double.init)),

@@ -140,7 +140,7 @@ public struct RoutedPartner: Sendable, Equatable {
     public var partnerID: String
     /// Capacity minus open leads before the batch.
     public var capacityLeft: Int
-    /// Small and new as `ModelRouting.smallPartners` and `.newPartners` define them.
+    /// Small and new as `ModelRouter.smallPartners` and `.newPartners` define them.
     public var isSmall: Bool
     public var isNew: Bool
 }
@@ -148,7 +148,8 @@ public struct RoutedPartner: Sendable, Equatable {
 /// How one routing policy shares the incoming leads out.
 public struct PolicyFigures: Sendable, Equatable {
     /// `optimal`, `optimal+fairness`, `greedy` or `round-robin`.
-    public var name: String
+    public var run: PolicyRun
+    public var name: String { run.rawValue }
     public var config: RoutingConfig
     public var assigned: Int
     public var unassigned: Int

@@ -82,8 +82,8 @@ public enum HTMLReport {
 
     static func header(_ report: ChannelReport) -> Markup {
         let match = report.models[0], churn = report.models[1]
-        let optimal = report.routing.policies.first { $0.name == "optimal" }
-        let greedy = report.routing.policies.first { $0.name == "greedy" }
+        let optimal = report.routing.policies.first { $0.run == .optimal }
+        let greedy = report.routing.policies.first { $0.run == .greedy }
         var cards = [
             card(fixed(match.report.rocAUC), "match model ROC AUC", "on \(count(match.report.rowCount)) accepted outcomes"),
             card(fixed(churn.report.rocAUC), "churn model ROC AUC", "on \(count(churn.report.rowCount)) partner-periods"),
@@ -322,7 +322,7 @@ public enum HTMLReport {
                 note: "Over the \(count(routing.partners.count)) partners that take leads; the further below the diagonal, "
                     + "the more the leads are concentrated on a few partners."),
         ]
-        if let optimal = policies.first(where: { $0.name == "optimal" }) {
+        if let optimal = policies.first(where: { $0.run == .optimal }) {
             let order = routing.partners.indices.sorted {
                 optimal.loads[$0] != optimal.loads[$1]
                     ? optimal.loads[$0] > optimal.loads[$1] : routing.partners[$0].partnerID < routing.partners[$1].partnerID
@@ -388,13 +388,13 @@ public enum HTMLReport {
                         + "\(count(routing.ownedLeads)) leads belong to an account whose owner (the partner that accepted "
                         + "most of its leads in the history) is eligible; every policy gives those to the owner first. "
                         + "The optimal policy maximises the total expected value under capacity exactly; "
-                        + "optimal+fairness maximises it under the fairness controls (\(fairnessText(policies.first { $0.name == "optimal+fairness" }?.config ?? RoutingConfig()))); "
+                        + "optimal+fairness maximises it under the fairness controls (\(fairnessText(policies.first { $0.run == .optimalWithFairness }?.config ?? RoutingConfig()))); "
                         + "greedy takes the most valuable lead–partner pairs first; round-robin ignores value."),
                 table.render(),
                 paragraph(
                     "Small partners: 12-month revenue in the bottom quarter of all partners' (they hold "
                         + "\(percent(routing.smallCapacityShare)) of the capacity left); new partners: joined within "
-                        + "\(ReportNumber.fixed(ModelRouting.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
+                        + "\(ReportNumber.fixed(ModelRouter.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
                         + "of the capacity left), as switchboard route and simulate define them. Unassigned "
                         + "leads: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))"
                         + ".", classes: "note"),
@@ -455,7 +455,7 @@ public enum HTMLReport {
         var figures: [Markup] = []
         let allWins = report.replays.flatMap { $0.outcomes.map(\.expectedWins) }  // one scale for every replay's chart
         for replay in report.replays {
-            let historical = replay.outcomes.first { $0.name == "historical" }
+            let historical = replay.outcomes.first { $0.run == .historical }
             let table = HTMLTable(
                 header: [
                     "policy", "assigned", "expected wins", "vs historical", "expected revenue", "Gini of load",
@@ -465,7 +465,7 @@ public enum HTMLReport {
                     let gain = historical.map { o.expectedWins - $0.expectedWins } ?? 0
                     return [
                         .text(o.name), .number(count(o.assigned)), .number(ReportNumber.fixed(o.expectedWins, 1)),
-                        .number(o.name == "historical" ? "" : (gain >= 0 ? "+" : "") + ReportNumber.fixed(gain, 1)),
+                        .number(o.run == .historical ? "" : (gain >= 0 ? "+" : "") + ReportNumber.fixed(gain, 1)),
                         .number(money(o.expectedRevenue)), .number(fixed(o.loadGini)), .number(percent(o.newOrSmallShare)),
                     ]
                 }, numericColumns: Set(1...6))
