@@ -134,28 +134,23 @@ struct PredictChurn: ParsableCommand {
             let all = try input.features(usePartners: churn.usesPartnerAttributes, labelsOptional: true).features
             guard all.rowCount > 0 else { throw RecordError.emptySet(file: all.source, what: "activity rows") }
             // A partner whose latest row already says it churned is gone: there is no risk left to score.
-            let latestRows = all.latestRowPerPartner()
-            let live = latestRows.filter { !all.labels[$0] }
-            guard !live.isEmpty else { throw RecordError.emptySet(file: all.source, what: "partners that have not churned") }
-            let latest = all.selectingRows(live)
-            let risks = try churn.risk(for: latest)
-            let factors = try churn.explain(latest, top: top)
-            let order = latest.keys.indices.sorted {
-                risks[$0] != risks[$1] ? risks[$0] > risks[$1] : latest.keys[$0].partnerID < latest.keys[$1].partnerID
+            let ranking = try churn.rankLatest(all, factorCount: top)
+            guard !ranking.entries.isEmpty else {
+                throw RecordError.emptySet(file: all.source, what: "partners that have not churned")
             }
             var header = ["partner_id", "period", "churn_risk"]
             for k in 0..<top { header += ["factor_\(k + 1)", "contribution_\(k + 1)"] }
             var text = CSVWriter.line(header)
-            for row in order {
-                var fields = [CSVWriter.field(latest.keys[row].partnerID), "\(latest.keys[row].period)", "\(risks[row])"]
-                for factor in factors[row] { fields += [CSVWriter.field(factor.name), "\(factor.contribution)"] }
+            for entry in ranking.entries {
+                var fields = [CSVWriter.field(entry.key.partnerID), "\(entry.key.period)", "\(entry.risk)"]
+                for factor in entry.factors { fields += [CSVWriter.field(factor.name), "\(factor.contribution)"] }
                 text += fields.joined(separator: ",") + "\n"
             }
             try FileIO.writeAtomically(text, to: out)
             if out != "-" {
-                let gone = latestRows.count - live.count
+                let gone = ranking.churnedCount
                 print(
-                    "wrote the churn risk of \(order.count) partners to \(out)"
+                    "wrote the churn risk of \(ranking.entries.count) partners to \(out)"
                         + (gone > 0 ? " (\(gone) that already churned left out)" : ""))
             }
         }

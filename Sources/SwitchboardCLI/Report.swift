@@ -85,7 +85,7 @@ struct Report: ParsableCommand {
                 report.routing.policies.map { p in
                     [
                         p.name, "\(p.assigned)", Format.fixed(p.expectedWins, 1), Format.fixed(p.expectedValue, 0),
-                        Format.fixed(p.gini, 3), ReportNumber.percent(p.smallShare), ReportNumber.percent(p.newShare),
+                        Format.fixed(p.gini, 3), NumberFormat.percent(p.smallShare), NumberFormat.percent(p.newShare),
                     ]
                 }
             ).trimmingCharacters(in: .newlines))
@@ -93,7 +93,7 @@ struct Report: ParsableCommand {
             lines.append(Simulate.text(replay).trimmingCharacters(in: .newlines))
         }
         lines.append(
-            "\(report.highRiskCount) partners at high churn risk; \(ReportNumber.grouped(Double(bytes))) bytes in "
+            "\(report.highRiskCount) partners at high churn risk; \(NumberFormat.grouped(Double(bytes))) bytes in "
                 + "\(Format.fixed(seconds, 2)) s")
         return lines.joined(separator: "\n")
     }

@@ -114,15 +114,15 @@ struct ReportHTMLTests {
         #expect(
             isClose(
                 matchFigures.report.logLoss, try Metrics.logLoss(labels: match.labels, probabilities: match.probabilities)))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(matchAUC, 4))</td>"))
-        #expect(sample.html.contains("Match model (AUC \(ReportNumber.fixed(matchAUC, 3)))"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(matchAUC, 4))</td>"))
+        #expect(sample.html.contains("Match model (AUC \(NumberFormat.fixed(matchAUC, 3)))"))
 
         let features = try ChurnFeatures.build(activity: e.activity, partners: e.partners)
         let risks = try sample.input.churnModel.risk(for: features)
         let churnAUC = try Metrics.rocAUC(labels: features.labels, scores: risks)
         let churnFigures = sample.report.models[1]
         #expect(churnFigures.report.rowCount == 4882 && isClose(churnFigures.report.rocAUC, churnAUC, absolute: 1e-15))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(churnAUC, 4))</td>"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(churnAUC, 4))</td>"))
         for (figures, labels, probabilities) in [
             (matchFigures, match.labels, match.probabilities), (churnFigures, features.labels, risks),
         ] {
@@ -173,9 +173,9 @@ struct ReportHTMLTests {
         for baseline in routing.policies.dropFirst() {
             #expect(optimal.expectedValue >= baseline.expectedValue - 0.005 * 3000)
         }
-        let row = "<td>optimal</td><td class=\"num\">\(ReportNumber.grouped(Double(optimal.assigned)))</td>"
+        let row = "<td>optimal</td><td class=\"num\">\(NumberFormat.grouped(Double(optimal.assigned)))</td>"
         #expect(sample.html.contains(row))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(optimal.expectedWins, 1))</td>"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(optimal.expectedWins, 1))</td>"))
     }
 
     @Test func replaysAreTheSimulationsOwn() throws {
@@ -193,7 +193,7 @@ struct ReportHTMLTests {
                     "historical", "optimal", "optimal+fairness", "greedy", "round-robin", "weighted",
                 ])
             for outcome in replay.outcomes {
-                #expect(sample.html.contains(">\(ReportNumber.fixed(outcome.expectedWins, 1))</td>"))
+                #expect(sample.html.contains(">\(NumberFormat.fixed(outcome.expectedWins, 1))</td>"))
             }
         }
         #expect(sample.html.contains("3. Replaying the history under each policy"))

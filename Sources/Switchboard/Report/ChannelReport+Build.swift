@@ -53,7 +53,7 @@ extension ChannelReport {
         do {
             matchFigures = try ModelFigures(
                 name: "Match model",
-                subject: "P(win) of the \(ReportNumber.grouped(Double(evaluated.labels.count))) accepted outcomes of "
+                subject: "P(win) of the \(NumberFormat.grouped(Double(evaluated.labels.count))) accepted outcomes of "
                     + "\(sources.outcomes), each with its features as they stood when the lead was assigned",
                 positive: "won", labels: evaluated.labels, probabilities: evaluated.probabilities,
                 curveSpacing: options.curveSpacing)
@@ -75,7 +75,7 @@ extension ChannelReport {
         do {
             churnFigures = try ModelFigures(
                 name: "Churn model",
-                subject: "P(churn next period) of the \(ReportNumber.grouped(Double(features.rowCount))) partner-periods "
+                subject: "P(churn next period) of the \(NumberFormat.grouped(Double(features.rowCount))) partner-periods "
                     + "of \(sources.activity)",
                 positive: "churned next period", labels: features.labels, probabilities: risks,
                 curveSpacing: options.curveSpacing)
@@ -85,35 +85,28 @@ extension ChannelReport {
         models = [matchFigures, churnFigures]
 
         // The partners most at risk now.
-        let latest = features.latestRowPerPartner().filter { !features.labels[$0] }
-        let current = features.selectingRows(latest)
-        let currentRisk = latest.map { risks[$0] }
-        let factors: [[ChurnFactor]]
+        let ranking: ChurnRanking
         do {
-            factors = try churn.explain(current, top: min(3, churn.featureNames.count))
+            ranking = try churn.rankLatest(features, factorCount: min(3, churn.featureNames.count))
         } catch {
             throw ReportError.model(source: input.churnModelSource, reason: "\(error)")
         }
         var partnerByID: [String: Partner] = [:]
         for partner in ecosystem.partners { partnerByID[partner.id] = partner }
-        let order = current.keys.indices.sorted {
-            currentRisk[$0] != currentRisk[$1]
-                ? currentRisk[$0] > currentRisk[$1] : current.keys[$0].partnerID < current.keys[$1].partnerID
-        }
-        atRisk = order.prefix(options.atRiskCount).compactMap { row in
-            let key = current.keys[row]
+        atRisk = ranking.entries.prefix(options.atRiskCount).compactMap { entry in
+            let key = entry.key
             guard let partner = partnerByID[key.partnerID] else { return nil }
             return AtRiskPartner(
                 partnerID: partner.id, name: partner.name, managerID: partner.managerID, tier: partner.tier,
-                type: partner.type, status: partner.status, period: key.period, risk: currentRisk[row],
-                factors: factors[row],
-                factorScores: factors[row].map { factor in
+                type: partner.type, status: partner.status, period: key.period, risk: entry.risk,
+                factors: entry.factors,
+                factorScores: entry.factors.map { factor in
                     let j = churn.featureNames.firstIndex(of: factor.name)!
                     return (factor.value - churn.means[j]) / churn.scales[j]
                 })
         }
-        churnScoredCount = latest.count
-        highRiskCount = currentRisk.count { $0 >= options.recommendation.highRiskThreshold }
+        churnScoredCount = ranking.entries.count
+        highRiskCount = ranking.entries.count { $0.risk >= options.recommendation.highRiskThreshold }
 
         routing = try Self.routingFigures(input, options: options, asOf: asOf)
         replays = try options.replayCapacityScales.map { scale in

@@ -73,10 +73,10 @@ public enum HTMLReport {
             ])
     }
 
-    static func fixed(_ value: Double, _ decimals: Int = 3) -> String { ReportNumber.fixed(value, decimals) }
-    static func percent(_ value: Double, _ decimals: Int = 1) -> String { ReportNumber.percent(value, decimals) }
-    static func count(_ value: Int) -> String { ReportNumber.grouped(Double(value)) }
-    static func money(_ value: Double) -> String { ReportNumber.grouped(value) }
+    static func fixed(_ value: Double, _ decimals: Int = 3) -> String { NumberFormat.fixed(value, decimals) }
+    static func percent(_ value: Double, _ decimals: Int = 1) -> String { NumberFormat.percent(value, decimals) }
+    static func count(_ value: Int) -> String { NumberFormat.grouped(Double(value)) }
+    static func money(_ value: Double) -> String { NumberFormat.grouped(value) }
 
     // MARK: - Header
 
@@ -91,14 +91,14 @@ public enum HTMLReport {
         if let optimal {
             cards.append(
                 card(
-                    ReportNumber.fixed(optimal.expectedWins, 1), "expected wins, optimal routing",
+                    NumberFormat.fixed(optimal.expectedWins, 1), "expected wins, optimal routing",
                     "\(count(optimal.assigned)) of \(count(report.routing.leadCount)) incoming leads placed"))
             if let greedy, greedy.expectedWins > 0 {
                 let gain = optimal.expectedWins / greedy.expectedWins - 1
                 cards.append(
                     card(
                         (gain >= 0 ? "+" : "") + percent(gain), "over greedy routing",
-                        "greedy: \(ReportNumber.fixed(greedy.expectedWins, 1)) expected wins"))
+                        "greedy: \(NumberFormat.fixed(greedy.expectedWins, 1)) expected wins"))
             }
             cards.append(card(fixed(optimal.gini, 2), "Gini of load, optimal", "0 = every partner the same number of leads"))
         }
@@ -362,7 +362,7 @@ public enum HTMLReport {
             rows: policies.map { p in
                 [
                     .text(p.name), .number(count(p.assigned)), .number(count(p.unassigned)),
-                    .number(ReportNumber.fixed(p.expectedWins, 1)), .number(money(p.expectedValue)), .number(fixed(p.gini)),
+                    .number(NumberFormat.fixed(p.expectedWins, 1)), .number(money(p.expectedValue)), .number(fixed(p.gini)),
                     .number(count(p.partnersServed)), .number(percent(p.largestShare)), .number(percent(p.smallShare)),
                     .number(percent(p.newShare)), .number(count(p.ownerAssignments)),
                 ]
@@ -394,7 +394,7 @@ public enum HTMLReport {
                 paragraph(
                     "Small partners: 12-month revenue in the bottom quarter of all partners' (they hold "
                         + "\(percent(routing.smallCapacityShare)) of the capacity left); new partners: joined within "
-                        + "\(ReportNumber.fixed(ModelRouter.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
+                        + "\(NumberFormat.fixed(ModelRouter.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
                         + "of the capacity left), as switchboard route and simulate define them. Unassigned "
                         + "leads: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))"
                         + ".", classes: "note"),
@@ -409,7 +409,7 @@ public enum HTMLReport {
     ) -> HorizontalBarChart {
         let bars = rows.map {
             LabelledBar(
-                label: $0.name, value: $0.wins, valueLabel: "\(ReportNumber.fixed($0.wins, 1)) wins · \($0.detail)",
+                label: $0.name, value: $0.wins, valueLabel: "\(NumberFormat.fixed($0.wins, 1)) wins · \($0.detail)",
                 colour: policyColours[$0.name] ?? ChartPalette.grey)
         }
         var frame = HorizontalBarChart.frameFitting(bars, width: halfWidth, rowHeight: rowHeight)
@@ -427,7 +427,7 @@ public enum HTMLReport {
         }
         if config.exploration > 0 {
             parts.append(
-                "an exploration bonus of \(ReportNumber.fixed(config.exploration, 2)) × the standard deviation of the "
+                "an exploration bonus of \(NumberFormat.fixed(config.exploration, 2)) × the standard deviation of the "
                     + "partner's win rate × the deal value")
         }
         if let cap = config.maxShare { parts.append("no partner above \(percent(cap, 0)) of the batch") }
@@ -464,15 +464,15 @@ public enum HTMLReport {
                 rows: replay.outcomes.map { o in
                     let gain = historical.map { o.expectedWins - $0.expectedWins } ?? 0
                     return [
-                        .text(o.name), .number(count(o.assigned)), .number(ReportNumber.fixed(o.expectedWins, 1)),
-                        .number(o.run == .historical ? "" : (gain >= 0 ? "+" : "") + ReportNumber.fixed(gain, 1)),
+                        .text(o.name), .number(count(o.assigned)), .number(NumberFormat.fixed(o.expectedWins, 1)),
+                        .number(o.run == .historical ? "" : (gain >= 0 ? "+" : "") + NumberFormat.fixed(gain, 1)),
                         .number(money(o.expectedRevenue)), .number(fixed(o.loadGini)), .number(percent(o.newOrSmallShare)),
                     ]
                 }, numericColumns: Set(1...6))
             let title =
                 replay.capacityScale == 1
                 ? "Capacity as recorded"
-                : "Tight capacity: every partner's capacity × \(ReportNumber.fixed(replay.capacityScale, 2))"
+                : "Tight capacity: every partner's capacity × \(NumberFormat.fixed(replay.capacityScale, 2))"
             children.append(.tag("h3", text: title))
             children.append(table.render())
             let chart = winsChart(
@@ -487,14 +487,14 @@ public enum HTMLReport {
                 let robin = wins["round-robin"]
             {
                 func change(_ a: Double, _ b: Double) -> String {
-                    (a >= b ? "+" : "−") + ReportNumber.fixed(abs(a - b), 1) + " (" + percent(b > 0 ? abs(a / b - 1) : 0) + ")"
+                    (a >= b ? "+" : "−") + NumberFormat.fixed(abs(a - b), 1) + " (" + percent(b > 0 ? abs(a / b - 1) : 0) + ")"
                 }
                 children.append(
                     paragraph(
-                        "At capacity × \(ReportNumber.fixed(tight.capacityScale, 2)): the optimum against greedy "
+                        "At capacity × \(NumberFormat.fixed(tight.capacityScale, 2)): the optimum against greedy "
                             + "\(change(optimal.expectedWins, greedy.expectedWins)) expected wins, against round-robin "
                             + "\(change(optimal.expectedWins, robin.expectedWins)). The fairness controls cost "
-                            + "\(ReportNumber.fixed(optimal.expectedWins - fair.expectedWins, 1)) expected wins "
+                            + "\(NumberFormat.fixed(optimal.expectedWins - fair.expectedWins, 1)) expected wins "
                             + "(\(percent(optimal.expectedWins > 0 ? 1 - fair.expectedWins / optimal.expectedWins : 0))) and "
                             + "move the share to new and small partners from \(percent(optimal.newOrSmallShare)) to "
                             + "\(percent(fair.newOrSmallShare)) (Gini of load \(fixed(optimal.loadGini)) → "
@@ -577,11 +577,11 @@ public enum HTMLReport {
     /// `type referral −0.23`; the number is its contribution to the log-odds. Levels are low or high against the
     /// training rows' average (z), trends falling or rising by their own sign.
     static func factorText(_ factor: ChurnFactor, score z: Double) -> String {
-        let amount = (factor.contribution >= 0 ? "+" : "−") + ReportNumber.fixed(abs(factor.contribution), 2)
+        let amount = (factor.contribution >= 0 ? "+" : "−") + NumberFormat.fixed(abs(factor.contribution), 2)
         let name = factor.name
         if name.contains("=") { return name.replacingOccurrences(of: "=", with: " ") + " " + amount }
         if name == "tenure_periods" {
-            return "\(z < 0 ? "short" : "long") tenure (\(ReportNumber.grouped(factor.value)) months) \(amount)"
+            return "\(z < 0 ? "short" : "long") tenure (\(NumberFormat.grouped(factor.value)) months) \(amount)"
         }
         if name.hasSuffix("_trend") {
             let figure = String(name.dropLast("_trend".count)).replacingOccurrences(of: "_", with: " ")
@@ -590,7 +590,7 @@ public enum HTMLReport {
         }
         let figure = name.replacingOccurrences(of: "_", with: " ")
         // Levels are log1p of the month's figure.
-        let monthly = ReportNumber.grouped(expm1(factor.value))
+        let monthly = NumberFormat.grouped(expm1(factor.value))
         return "\(z < 0 ? "low" : "high") \(figure) (\(monthly) last month) \(amount)"
     }
 
@@ -601,7 +601,7 @@ public enum HTMLReport {
             [
                 .tag(
                     "span", [.init("class", "track")],
-                    [.tag("span", [.init("class", "bar"), .init("style", "width: \(ReportNumber.fixed(width, 1))%")], [])]),
+                    [.tag("span", [.init("class", "bar"), .init("style", "width: \(NumberFormat.fixed(width, 1))%")], [])]),
                 .tag("span", [.init("class", "figure")], text: percent(risk)),
             ])
     }
