@@ -80,21 +80,12 @@ struct TrainChurn: ParsableCommand {
                 throw CLIError("\(features.source): \(error)")
             }
             FileIO.endProgress()
-            model.training.seconds = Date().timeIntervalSince(started)
-            model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
             for fold in model.metrics.crossValidation?.folds ?? [] {
                 if let reason = fold.skipped {
                     FileIO.warn("cross-validation fold testing periods \(ChurnText.periods(fold.testPeriods)) skipped: \(reason)")
                 }
             }
-            if !model.training.converged {
-                FileIO.warn(
-                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
-                )
-            }
-            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
-            print(ChurnText.summary(model))
-            print("wrote \(out)")
+            try finishTraining(model, started: started, out: out, summary: ChurnText.summary)
         }
     }
 }

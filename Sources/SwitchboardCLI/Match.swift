@@ -95,17 +95,7 @@ struct TrainMatch: ParsableCommand {
             } catch let error as LearningError {
                 throw CLIError("\(input.outcomes): \(error)")
             }
-            FileIO.endProgress()
-            model.training.seconds = Date().timeIntervalSince(started)
-            model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
-            if !model.training.converged {
-                FileIO.warn(
-                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
-                )
-            }
-            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
-            print(MatchText.summary(model))
-            print("wrote \(out)")
+            try finishTraining(model, started: started, out: out, summary: MatchText.summary)
         }
     }
 }
