@@ -19,7 +19,7 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A value too large for exact arithmetic at the configured resolution.
     case valueOutOfRange(lead: String, partner: String, value: Double, resolution: Double)
     case valuesTooLarge(String)
-    /// A streamed request that is not what `route --stream` reads.
+    /// A streamed request that is not what `route stream` reads.
     case badRequest(source: String, line: Int, message: String)
 
     public var description: String {
