@@ -10,41 +10,21 @@ struct ChurnInput: ParsableArguments {
     var partners: String?
     @OptionGroup var csv: CSVOptions
 
-    /// Reads the files and builds the churn features (with partner attributes when `usePartners`).
+    /// Reads the files and builds the churn features (with partner attributes when `usePartners`), and the checksum
+    /// of the activity file.
     /// - Parameter labelsOptional: accept a missing or blank `churned_next` (scoring the latest period, whose outcome
     ///   is not known yet).
     func features(usePartners: Bool = true, labelsOptional: Bool = false) throws -> (
-        features: ChurnFeatureTable, bytes: [UInt8]
+        features: ChurnFeatureTable, checksum: String
     ) {
-        let delimiter = try csv.parsedDelimiter()
-        var (table, bytes) = try FileIO.readTable(activity, delimiter: delimiter)
-        if labelsOptional { table = Self.fillingBlankLabels(table) }
-        let records = try RecordLoader.activity(table)
-        var sources = EcosystemSources()
-        sources.activity = table.source
-        var partnerRecords: [Partner]?
-        if let partners, usePartners {
-            let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
-            partnerRecords = try RecordLoader.partners(partnerTable)
-            sources.partners = partnerTable.source
-        }
+        let files = try EcosystemFiles.reading([.activity: activity, .partners: usePartners ? partners : nil])
+        let ecosystem = try Ecosystem.load(
+            files,
+            options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), activityLabelsOptional: labelsOptional))
         let features = try ChurnFeatures.build(
-            activity: records, partners: partnerRecords, sources: sources, activityLines: table.recordLines)
-        return (features, bytes)
-    }
-
-    /// `table` with a `churned_next` column of `false` added when there is none, and blank cells set to `false`.
-    static func fillingBlankLabels(_ table: CSVTable) -> CSVTable {
-        let column = "churned_next"
-        var header = table.header, columns = table.columns
-        if let index = table.columnIndex(named: column) {
-            columns[index] = columns[index].map { $0.trimmingBlanks().isEmpty ? "false" : $0 }
-        } else {
-            header.append(column)
-            columns.append([String](repeating: "false", count: table.rowCount))
-        }
-        return CSVTable(
-            source: table.source, header: header, columns: columns, recordLines: table.recordLines, delimiter: table.delimiter)
+            activity: ecosystem.activity, partners: files[.partners] == nil ? nil : ecosystem.partners,
+            sources: ecosystem.sources)
+        return (features, files.checksum([.activity]))
     }
 }
 
@@ -78,9 +58,9 @@ struct TrainChurn: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let started = Date()
-            let (features, bytes) = try input.features()
+            let (features, checksum) = try input.features()
             var request = ChurnTrainingRequest(
-                l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: FNV1a64.digest(bytes))
+                l2Strength: l2, crossValidationFolds: cv == 0 ? nil : cv, dataChecksum: checksum)
             request.engagementLowersRisk = !freeSigns
             var model: ChurnModel
             do {
@@ -100,21 +80,12 @@ struct TrainChurn: ParsableCommand {
                 throw CLIError("\(features.source): \(error)")
             }
             FileIO.endProgress()
-            model.training.seconds = Date().timeIntervalSince(started)
-            model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
             for fold in model.metrics.crossValidation?.folds ?? [] {
                 if let reason = fold.skipped {
                     FileIO.warn("cross-validation fold testing periods \(ChurnText.periods(fold.testPeriods)) skipped: \(reason)")
                 }
             }
-            if !model.training.converged {
-                FileIO.warn(
-                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
-                )
-            }
-            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
-            print(ChurnText.summary(model))
-            print("wrote \(out)")
+            try finishTraining(model, started: started, out: out, summary: ChurnText.summary)
         }
     }
 }
@@ -154,28 +125,23 @@ struct PredictChurn: ParsableCommand {
             let all = try input.features(usePartners: churn.usesPartnerAttributes, labelsOptional: true).features
             guard all.rowCount > 0 else { throw RecordError.emptySet(file: all.source, what: "activity rows") }
             // A partner whose latest row already says it churned is gone: there is no risk left to score.
-            let latestRows = all.latestRowPerPartner()
-            let live = latestRows.filter { !all.labels[$0] }
-            guard !live.isEmpty else { throw RecordError.emptySet(file: all.source, what: "partners that have not churned") }
-            let latest = all.selectingRows(live)
-            let risks = try churn.risk(for: latest)
-            let factors = try churn.explain(latest, top: top)
-            let order = latest.keys.indices.sorted {
-                risks[$0] != risks[$1] ? risks[$0] > risks[$1] : latest.keys[$0].partnerID < latest.keys[$1].partnerID
+            let ranking = try churn.rankLatest(all, factorCount: top)
+            guard !ranking.entries.isEmpty else {
+                throw RecordError.emptySet(file: all.source, what: "partners that have not churned")
             }
             var header = ["partner_id", "period", "churn_risk"]
             for k in 0..<top { header += ["factor_\(k + 1)", "contribution_\(k + 1)"] }
             var text = CSVWriter.line(header)
-            for row in order {
-                var fields = [CSVWriter.field(latest.keys[row].partnerID), "\(latest.keys[row].period)", "\(risks[row])"]
-                for factor in factors[row] { fields += [CSVWriter.field(factor.name), "\(factor.contribution)"] }
+            for entry in ranking.entries {
+                var fields = [CSVWriter.field(entry.key.partnerID), "\(entry.key.period)", "\(entry.risk)"]
+                for factor in entry.factors { fields += [CSVWriter.field(factor.name), "\(factor.contribution)"] }
                 text += fields.joined(separator: ",") + "\n"
             }
             try FileIO.writeAtomically(text, to: out)
             if out != "-" {
-                let gone = latestRows.count - live.count
+                let gone = ranking.churnedCount
                 print(
-                    "wrote the churn risk of \(order.count) partners to \(out)"
+                    "wrote the churn risk of \(ranking.entries.count) partners to \(out)"
                         + (gone > 0 ? " (\(gone) that already churned left out)" : ""))
             }
         }

@@ -93,31 +93,6 @@ enum FileIO {
     }
 }
 
-/// Formats numbers for people: fixed decimals, and Double's shortest exact form for data files.
-enum Format {
-    static func fixed(_ value: Double, _ decimals: Int = 4) -> String {
-        guard value.isFinite else { return "\(value)" }
-        return String(format: "%.\(decimals)f", value)
-    }
-
-    static func meanAndDeviation(_ value: MeanAndDeviation, _ decimals: Int = 4) -> String {
-        "\(fixed(value.mean, decimals)) ± \(fixed(value.standardDeviation, decimals))"
-    }
-
-    /// A table with a header and right-aligned columns after the first.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
-        var widths = [Int](repeating: 0, count: header.count)
-        for row in all { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        return all.map { row in
-            row.enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: widths[i] - cell.count)
-                return i == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
-}
-
 /// The metrics every report prints, in order: label, where to read it, and decimals shown.
 struct MetricRows {
     let label: String

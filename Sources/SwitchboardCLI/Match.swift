@@ -5,39 +5,23 @@ import Switchboard
 
 /// The record files the match commands read, loaded and checked across files.
 struct MatchInput: ParsableArguments {
-    @Option(help: "The outcomes CSV file (lead_id, partner_id, assigned, outcome, closed, revenue).") var history: String
-    @Option(help: "The leads CSV file (every lead the history names).") var leads: String
+    @Option(help: "The outcomes CSV file (lead_id, partner_id, assigned, outcome, closed, revenue).") var outcomes: String
+    @Option(help: "The leads CSV file (every lead the outcomes name).") var leads: String
     @Option(help: "The partners CSV file.") var partners: String
     @Option(help: "The action history CSV file (partner_id, action_id, time); adds how often each action was received.")
-    var actionsHistory: String?
+    var actionHistory: String?
     @OptionGroup var csv: CSVOptions
 
-    /// The records, validated (unknown references, outcomes before their lead), and the bytes of every file read.
-    func load() throws -> (ecosystem: Ecosystem, bytes: [UInt8]) {
-        let delimiter = try csv.parsedDelimiter()
-        let (partnerTable, partnerBytes) = try FileIO.readTable(partners, delimiter: delimiter)
-        let (leadTable, leadBytes) = try FileIO.readTable(leads, delimiter: delimiter)
-        let (outcomeTable, outcomeBytes) = try FileIO.readTable(history, delimiter: delimiter)
-        var ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(partnerTable), leads: try RecordLoader.leads(leadTable),
-            outcomes: try RecordLoader.outcomes(outcomeTable))
-        var sources = EcosystemSources()
-        sources.partners = partnerTable.source
-        sources.leads = leadTable.source
-        sources.outcomes = outcomeTable.source
-        var historyLines: [Int] = []
-        var bytes = partnerBytes + leadBytes + outcomeBytes
-        if let actionsHistory {
-            let (table, historyBytes) = try FileIO.readTable(actionsHistory, delimiter: delimiter)
-            ecosystem.actionHistory = try RecordLoader.actionHistory(table)
-            sources.actionHistory = table.source
-            historyLines = table.recordLines
-            bytes += historyBytes
-        }
-        if ecosystem.outcomes.isEmpty { throw RecordError.emptySet(file: outcomeTable.source, what: "outcomes") }
-        try ecosystem.validate(
-            sources: sources, outcomeLines: outcomeTable.recordLines, activityLines: [], historyLines: historyLines)
-        return (ecosystem, bytes)
+    /// The records, validated (unknown references, outcomes before their lead), and the checksum of the files read.
+    /// - Parameter more: more files to load with them (a truth folder's).
+    func load(more: [RecordKind: String?] = [:]) throws -> (ecosystem: Ecosystem, checksum: String) {
+        let given: [RecordKind: String?] = [
+            .partners: partners, .leads: leads, .outcomes: outcomes, .actionHistory: actionHistory,
+        ]
+        let files = try EcosystemFiles.reading(given.merging(more) { $1 })
+        let ecosystem = try Ecosystem.load(
+            files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.outcomes]))
+        return (ecosystem, files.checksum([.partners, .leads, .outcomes, .actionHistory]))
     }
 }
 
@@ -85,7 +69,7 @@ struct TrainMatch: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let started = Date()
-            let (ecosystem, bytes) = try input.load()
+            let (ecosystem, checksum) = try input.load()
             var request = MatchTrainingRequest()
             request.l2Strength = l2
             request.rank = rank
@@ -93,8 +77,8 @@ struct TrainMatch: ParsableCommand {
             request.priorStrength = priorStrength
             request.interactionPenalty = interactionPenalty ?? (rank == nil ? 100 : 1)
             request.options = SolverOptions(gradientTolerance: tolerance, maxIterations: maxIterations)
-            request.source = input.history
-            request.dataChecksum = FNV1a64.digest(bytes)
+            request.source = input.outcomes
+            request.dataChecksum = checksum
             var model: MatchModel
             do {
                 model = try MatchTrainer.train(
@@ -109,19 +93,9 @@ struct TrainMatch: ParsableCommand {
                     }
                 }
             } catch let error as LearningError {
-                throw CLIError("\(input.history): \(error)")
+                throw CLIError("\(input.outcomes): \(error)")
             }
-            FileIO.endProgress()
-            model.training.seconds = Date().timeIntervalSince(started)
-            model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
-            if !model.training.converged {
-                FileIO.warn(
-                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
-                )
-            }
-            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
-            print(MatchText.summary(model))
-            print("wrote \(out)")
+            try finishTraining(model, started: started, out: out, summary: MatchText.summary)
         }
     }
 }
@@ -131,38 +105,37 @@ struct EvaluateMatch: ParsableCommand {
         commandName: "match",
         abstract: "Report a match model's metrics: stored (cross-validated), or on an outcome history.",
         discussion: """
-            Without data, prints the metrics stored in the model. With --history, --leads and --partners, scores every \
-            accepted outcome of that history with its features as they stood when the lead was assigned, and reports \
-            every metric.
+            Without data, prints the metrics stored in the model. With --outcomes, --leads and --partners, scores every \
+            accepted outcome with its features as they stood when the lead was assigned, and reports every metric.
             """)
 
     @Option(help: "The match model file written by `switchboard train match`.") var model: String
-    @Option(help: "The outcomes CSV file to evaluate on.") var history: String?
+    @Option(help: "The outcomes CSV file to evaluate on.") var outcomes: String?
     @Option(help: "The leads CSV file.") var leads: String?
     @Option(help: "The partners CSV file.") var partners: String?
-    @Option(help: "The action history CSV file.") var actionsHistory: String?
+    @Option(help: "The action history CSV file.") var actionHistory: String?
     @Option(help: "Also write the metrics as JSON to this file.") var json: String?
     @OptionGroup var csv: CSVOptions
 
     func run() throws {
         try reportingErrors {
             let match = try loadModel(MatchModel.self, from: model)
-            guard let history, let leads, let partners else {
-                if history != nil || leads != nil || partners != nil {
-                    throw CLIError("evaluating on data needs --history, --leads and --partners together")
+            guard let outcomes, let leads, let partners else {
+                if outcomes != nil || leads != nil || partners != nil {
+                    throw CLIError("evaluating on data needs --outcomes, --leads and --partners together")
                 }
                 print(MatchText.summary(match))
                 return
             }
-            var input = try MatchInput.parse(["--history", history, "--leads", leads, "--partners", partners])
-            input.actionsHistory = actionsHistory
+            var input = try MatchInput.parse(["--outcomes", outcomes, "--leads", leads, "--partners", partners])
+            input.actionHistory = actionHistory
             input.csv = csv
             let ecosystem = try input.load().ecosystem
             let scored = try match.evaluate(
                 partners: ecosystem.partners, leads: ecosystem.leads, outcomes: ecosystem.outcomes,
                 actionHistory: ecosystem.actionHistory)
             let report = try Metrics.report(labels: scored.labels, probabilities: scored.probabilities)
-            print(EvaluationText.text(report, source: history, positive: "won"))
+            print(EvaluationText.text(report, source: outcomes, positive: "won"))
             if let json { try FileIO.writeAtomically(Array(try JSONEncoder.pretty.encode(report)) + [0x0A], to: json) }
         }
     }

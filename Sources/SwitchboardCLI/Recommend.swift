@@ -11,57 +11,16 @@ struct RecommendRecords: ParsableArguments {
     @Option(help: "The partner activity CSV file (one row a partner a period).") var activity: String
     @Option(help: "The action catalogue CSV file (id, name, type, eligible_types, eligible_tiers, cost, effects).")
     var actions: String
-    @Option(
-        name: [.customLong("history"), .customLong("actions-history")],
-        help: "The action history CSV file (partner_id, action_id, time).")
-    var history: String?
+    @Option(help: "The action history CSV file (partner_id, action_id, time).") var actionHistory: String?
     @OptionGroup var csv: CSVOptions
 
-    func load() throws -> LoadedRecords {
-        try LoadedRecords(
-            partners: partners, leads: leads, outcomes: outcomes, activity: activity, actions: actions, history: history,
-            delimiter: try csv.parsedDelimiter())
-    }
-}
-
-/// The records read and checked across files, with where each came from.
-struct LoadedRecords {
-    var ecosystem: Ecosystem
-    var sources: EcosystemSources
-    var actionLines: [Int]
-
-    init(
-        partners: String, leads: String, outcomes: String, activity: String, actions: String, history: String?,
-        delimiter: CSVDelimiter?
-    ) throws {
-        let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
-        let leadTable = try FileIO.readTable(leads, delimiter: delimiter).table
-        let outcomeTable = try FileIO.readTable(outcomes, delimiter: delimiter).table
-        let activityTable = try FileIO.readTable(activity, delimiter: delimiter).table
-        let actionTable = try FileIO.readTable(actions, delimiter: delimiter).table
-        sources = EcosystemSources()
-        sources.partners = partnerTable.source
-        sources.leads = leadTable.source
-        sources.outcomes = outcomeTable.source
-        sources.activity = activityTable.source
-        sources.actions = actionTable.source
-        ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(partnerTable), leads: try RecordLoader.leads(leadTable),
-            outcomes: try RecordLoader.outcomes(outcomeTable), activity: try RecordLoader.activity(activityTable),
-            actions: try RecordLoader.actions(actionTable))
-        actionLines = actionTable.recordLines
-        var historyLines: [Int] = []
-        if let history {
-            let table = try FileIO.readTable(history, delimiter: delimiter).table
-            ecosystem.actionHistory = try RecordLoader.actionHistory(table)
-            sources.actionHistory = table.source
-            historyLines = table.recordLines
-        }
-        if ecosystem.actions.isEmpty { throw RecordError.emptySet(file: actionTable.source, what: "actions") }
-        if ecosystem.activity.isEmpty { throw RecordError.emptySet(file: activityTable.source, what: "activity rows") }
-        try ecosystem.validate(
-            sources: sources, outcomeLines: outcomeTable.recordLines, activityLines: activityTable.recordLines,
-            historyLines: historyLines)
+    func load() throws -> Ecosystem {
+        let files = try EcosystemFiles.reading([
+            .partners: partners, .leads: leads, .outcomes: outcomes, .activity: activity, .actions: actions,
+            .actionHistory: actionHistory,
+        ])
+        return try Ecosystem.load(
+            files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
     }
 }
 
@@ -142,11 +101,10 @@ struct Recommend: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recommender = try options.recommender()
-            let loaded = try records.load()
-            let plan = try recommender.recommend(loaded.ecosystem, sources: loaded.sources, actionLines: loaded.actionLines)
-            var outputs = [(out, Array(RecommendText.recommendations(plan).utf8))]
+            let plan = try recommender.recommend(try records.load())
+            var outputs = [(out, Array(plan.recommendationsCSV().utf8))]
             if let todo {
-                let text = todoFormat == .csv ? RecommendText.todoCSV(plan) : RecommendText.todoMarkdown(plan)
+                let text = todoFormat == .csv ? plan.todoCSV() : plan.todoMarkdown()
                 outputs.append((todo, Array(text.utf8)))
             }
             try FileIO.writeAtomically(outputs)
@@ -180,23 +138,19 @@ struct EvaluateActions: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recommender = try options.recommender()
-            let folder = URL(fileURLWithPath: data)
-            func path(_ name: String) -> String { folder.appendingPathComponent(name).relativePath }
-            let delimiter = try csv.parsedDelimiter()
-            let actionHistory = path("action_history.csv")
-            let loaded = try LoadedRecords(
-                partners: path("partners.csv"), leads: path("leads.csv"), outcomes: path("outcomes.csv"),
-                activity: path("activity.csv"), actions: path("actions.csv"),
-                history: FileManager.default.fileExists(atPath: actionHistory) ? actionHistory : nil, delimiter: delimiter)
-            let truth = try ActionTruth(
-                partners: try FileIO.readTable(path("truth/partners.csv"), delimiter: delimiter).table,
-                actions: try FileIO.readTable(path("truth/actions.csv"), delimiter: delimiter).table)
-            let plan = try recommender.recommend(loaded.ecosystem, sources: loaded.sources, actionLines: loaded.actionLines)
-            let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: loaded.ecosystem, truth: truth)
+            let files = try EcosystemFiles.reading(
+                folder: data,
+                required: [.partners, .leads, .outcomes, .activity, .actions, .truthPartners, .truthActions],
+                optional: [.actionHistory])
+            let ecosystem = try Ecosystem.load(
+                files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
+            let truth = ActionTruth(ecosystem.truth!)
+            let plan = try recommender.recommend(ecosystem)
+            let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             var outputs: [(path: String, bytes: [UInt8])] = []
             if let json { outputs.append((json, Array(try JSONEncoder.pretty.encode(EvaluationJSON(evaluation))) + [0x0A])) }
-            if let details { outputs.append((details, Array(RecommendText.details(evaluation, plan: plan).utf8))) }
+            if let details { outputs.append((details, Array(evaluation.detailsCSV(plan: plan).utf8))) }
             try FileIO.writeAtomically(outputs)
         }
     }
@@ -227,110 +181,17 @@ struct EvaluateActions: ParsableCommand {
     }
 }
 
-/// The files and summaries `recommend` and `evaluate actions` write.
+/// The summaries `recommend` and `evaluate actions` print (the files are the domain's: `ActionPlan+Output`).
 enum RecommendText {
-    static let recommendationHeader = [
-        "partner_id", "partner_name", "manager_id", "rank", "action_id", "action_name", "expected_value", "revenue_change",
-        "retention_change", "cost", "win_logit_change", "revenue_per_period", "revenue_per_period_after", "expected_leads",
-        "churn_risk", "churn_within_horizon", "churn_within_horizon_after", "expected_active_periods",
-        "expected_active_periods_after", "neighbours", "neighbours_took", "took_win_rate_change", "others_win_rate_change",
-        "took_churn_rate", "others_churn_rate",
-    ]
+    static func money(_ value: Double) -> String { NumberFormat.grouped(value) }
 
-    static func optional(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-
-    /// One row a partner a recommended action, partners by id, actions by rank.
-    static func recommendations(_ plan: ActionPlan) -> String {
-        var text = CSVWriter.line(recommendationHeader)
-        for outlook in plan.partners {
-            for r in outlook.recommendations {
-                let e = r.evidence
-                text += CSVWriter.line([
-                    outlook.partnerID, outlook.partnerName, outlook.managerID, "\(r.rank)", r.actionID, r.actionName,
-                    "\(r.expectedValue)", "\(r.revenueChange)", "\(r.retentionChange)", "\(r.cost)", "\(r.winLogitChange)",
-                    "\(outlook.revenuePerPeriod)", "\(r.revenuePerPeriodAfter)", "\(outlook.expectedLeads)",
-                    "\(outlook.churnRisk)", "\(outlook.churnWithinHorizon)", "\(r.churnWithinHorizonAfter)",
-                    "\(outlook.expectedActivePeriods)", "\(r.expectedActivePeriodsAfter)", "\(e.neighbourCount)",
-                    "\(e.tookCount)", optional(e.tookWinRateChange), optional(e.othersWinRateChange),
-                    optional(e.tookChurnRate), optional(e.othersChurnRate),
-                ])
-            }
-        }
-        return text
-    }
-
-    static func factors(_ factors: [ChurnFactor]) -> String {
-        factors.map { "\($0.name) \($0.contribution >= 0 ? "+" : "−")\(Format.fixed(abs($0.contribution), 2))" }
-            .joined(separator: "; ")
-    }
-
-    /// One row a partner: its manager, position in the to-do list, risk, factors and best action.
-    static func todoCSV(_ plan: ActionPlan) -> String {
-        var text = CSVWriter.line([
-            "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors", "action_id",
-            "action_name", "expected_value",
-        ])
-        for todo in plan.todos {
-            for item in todo.items {
-                let o = item.outlook, best = o.recommendations.first
-                text += CSVWriter.line([
-                    todo.managerID, "\(item.position)", o.partnerID, o.partnerName, "\(o.churnRisk)",
-                    o.isHighRisk ? "yes" : "no", factors(o.riskFactors), best?.actionID ?? "", best?.actionName ?? "",
-                    best.map { "\($0.expectedValue)" } ?? "",
-                ])
-            }
-        }
-        return text
-    }
-
-    static func money(_ value: Double) -> String {
-        let rounded = Int(value.rounded())
-        let digits = String(abs(rounded))
-        var grouped = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
-            grouped.append(character)
-        }
-        return (rounded < 0 ? "−" : "") + grouped
-    }
-
-    static func signedMoney(_ value: Double) -> String { (value >= 0 ? "+" : "") + money(value) }
-
-    static func percent(_ value: Double) -> String { Format.fixed(100 * value, 1) + "%" }
-
-    /// Each manager's to-do list as Markdown.
-    static func todoMarkdown(_ plan: ActionPlan) -> String {
-        let s = plan.settings
-        var text = "# Next-best actions as of \(plan.asOf.dateDescription)\n\n"
-        text += "Expected value over \(s.horizonPeriods) months: revenue change + retention change − cost. "
-        text += "Partners with a churn risk of \(percent(s.highRiskThreshold)) or more a month come first.\n"
-        for todo in plan.todos {
-            text += "\n## \(todo.managerID) (\(todo.items.count) partners)\n\n"
-            for item in todo.items {
-                let o = item.outlook
-                text += "\(item.position). **\(o.partnerID) \(o.partnerName)**: churn risk \(percent(o.churnRisk)) a month"
-                text += o.isHighRisk ? " (high)" : ""
-                if !o.riskFactors.isEmpty { text += "; factors: \(factors(o.riskFactors))" }
-                text += "\n"
-                for r in o.recommendations {
-                    text += "   - \(r.actionID) \(r.actionName): expected value \(signedMoney(r.expectedValue)) "
-                    text += "(revenue \(signedMoney(r.revenueChange)), retention \(signedMoney(r.retentionChange)), "
-                    text +=
-                        "cost \(money(r.cost))); \(r.evidence.tookCount) of \(r.evidence.neighbourCount) similar partners took it"
-                    if let change = r.evidence.tookWinRateChange {
-                        text += ", win rate \(change >= 0 ? "+" : "−")\(Format.fixed(100 * abs(change), 1)) points after"
-                    }
-                    text += "\n"
-                }
-            }
-        }
-        return text
-    }
+    static func percent(_ value: Double) -> String { NumberFormat.percent(value) }
 
     static func summary(_ plan: ActionPlan) -> String {
         var reasons: [String: Int] = [:]
         for skipped in plan.skipped {
-            let kind = skipped.reason.hasPrefix("churned") ? "already churned" : skipped.reason
+            let kind: String
+            if case .churned = skipped.reason { kind = "already churned" } else { kind = skipped.reason.description }
             reasons[kind, default: 0] += 1
         }
         let high = plan.partners.count { $0.isHighRisk }
@@ -342,30 +203,6 @@ enum RecommendText {
             line += reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         }
         return line
-    }
-
-    /// One row a partner an eligible action: the recommender's rank and expected value, and the true value.
-    static func details(_ e: ActionEvaluation, plan: ActionPlan) -> String {
-        var text = CSVWriter.line([
-            "partner_id", "action_id", "rank", "expected_value", "revenue_change", "retention_change", "true_value",
-            "true_revenue_change", "true_retention_change", "best", "most_popular",
-        ])
-        var results: [String: ActionEvaluation.PartnerResult] = [:]
-        for result in e.partners { results[result.partnerID] = result }
-        for outlook in plan.partners {
-            guard let result = results[outlook.partnerID] else { continue }
-            for r in outlook.ranked {
-                text += CSVWriter.line([
-                    r.partnerID, r.actionID, "\(r.rank)", "\(r.expectedValue)", "\(r.revenueChange)", "\(r.retentionChange)",
-                    result.trueValues[r.actionID].map { "\($0)" } ?? "",
-                    result.trueRevenueChanges[r.actionID].map { "\($0)" } ?? "",
-                    result.trueRetentionChanges[r.actionID].map { "\($0)" } ?? "",
-                    r.actionID == result.bestActionID ? "yes" : "no",
-                    r.actionID == result.popularActionID ? "yes" : "no",
-                ])
-            }
-        }
-        return text
     }
 
     static func evaluation(_ e: ActionEvaluation, plan: ActionPlan, truth: ActionTruth, data: String) -> String {

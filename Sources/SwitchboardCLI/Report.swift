@@ -56,49 +56,17 @@ struct Report: ParsableCommand {
         }
     }
 
-    /// `folder/name`, as given (relative paths stay relative, so errors name the file as the user would).
-    static func path(_ folder: String, _ name: String) -> String {
-        URL(fileURLWithPath: folder).appendingPathComponent(name).relativePath
-    }
-
-    /// Reads and checks every record file and both models.
+    /// Reads and checks every record file of `data` (and its truth when it has one) and both models of `models`.
     static func load(data: String, models: String, delimiter: CSVDelimiter?) throws -> ReportInput {
-        func table(_ name: String) throws -> CSVTable { try FileIO.readTable(path(data, name), delimiter: delimiter).table }
-        let partnerTable = try table("partners.csv"), leadTable = try table("leads.csv")
-        let outcomeTable = try table("outcomes.csv"), activityTable = try table("activity.csv")
-        let actionTable = try table("actions.csv"), historyTable = try table("action_history.csv")
-        let incomingTable = try table("incoming.csv")
-        var sources = EcosystemSources()
-        sources.partners = partnerTable.source
-        sources.leads = leadTable.source
-        sources.outcomes = outcomeTable.source
-        sources.activity = activityTable.source
-        sources.actions = actionTable.source
-        sources.actionHistory = historyTable.source
-        let ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(partnerTable), leads: try RecordLoader.leads(leadTable),
-            outcomes: try RecordLoader.outcomes(outcomeTable), activity: try RecordLoader.activity(activityTable),
-            actions: try RecordLoader.actions(actionTable), actionHistory: try RecordLoader.actionHistory(historyTable))
-        try ecosystem.validate(
-            sources: sources, outcomeLines: outcomeTable.recordLines, activityLines: activityTable.recordLines,
-            historyLines: historyTable.recordLines)
-        if ecosystem.actions.isEmpty { throw RecordError.emptySet(file: actionTable.source, what: "actions") }
-        let incoming = try RecordLoader.leads(incomingTable)
-        let matchPath = path(models, "match.json"), churnPath = path(models, "churn.json")
-        // A generated ecosystem's truth, when there is one: the replay is then valued with the true win probabilities.
-        var truth: EcosystemTruth?
-        let truthPartners = path(data, "truth/partners.csv"), truthPairs = path(data, "truth/pairs.csv")
-        if FileManager.default.fileExists(atPath: truthPartners) && FileManager.default.fileExists(atPath: truthPairs) {
-            truth = try EcosystemTruth.load(
-                partners: try FileIO.readTable(truthPartners, delimiter: delimiter).table,
-                pairs: try FileIO.readTable(truthPairs, delimiter: delimiter).table)
-        }
+        let files = try EcosystemFiles.reading(
+            folder: data, required: [.partners, .leads, .outcomes, .activity, .actions, .actionHistory, .incoming],
+            optional: [.truthPartners, .truthPairs])
+        let ecosystem = try Ecosystem.load(files, options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.actions]))
+        let matchPath = EcosystemFiles.path(models, "match.json"), churnPath = EcosystemFiles.path(models, "churn.json")
         return ReportInput(
-            ecosystem: ecosystem, incoming: incoming, matchModel: try loadModel(MatchModel.self, from: matchPath),
-            churnModel: try loadModel(ChurnModel.self, from: churnPath), sources: sources,
-            incomingSource: incomingTable.source, matchModelSource: matchPath, churnModelSource: churnPath,
-            activityLines: activityTable.recordLines, outcomeLines: outcomeTable.recordLines,
-            actionLines: actionTable.recordLines, truth: truth)
+            ecosystem: ecosystem, matchModel: try loadModel(MatchModel.self, from: matchPath),
+            churnModel: try loadModel(ChurnModel.self, from: churnPath), matchModelSource: matchPath,
+            churnModelSource: churnPath)
     }
 
     static func summary(_ report: ChannelReport, bytes: Int, seconds: Double) -> String {
@@ -117,7 +85,7 @@ struct Report: ParsableCommand {
                 report.routing.policies.map { p in
                     [
                         p.name, "\(p.assigned)", Format.fixed(p.expectedWins, 1), Format.fixed(p.expectedValue, 0),
-                        Format.fixed(p.gini, 3), ReportNumber.percent(p.smallShare), ReportNumber.percent(p.newShare),
+                        Format.fixed(p.gini, 3), NumberFormat.percent(p.smallShare), NumberFormat.percent(p.newShare),
                     ]
                 }
             ).trimmingCharacters(in: .newlines))
@@ -125,7 +93,7 @@ struct Report: ParsableCommand {
             lines.append(Simulate.text(replay).trimmingCharacters(in: .newlines))
         }
         lines.append(
-            "\(report.highRiskCount) partners at high churn risk; \(ReportNumber.grouped(Double(bytes))) bytes in "
+            "\(report.highRiskCount) partners at high churn risk; \(NumberFormat.grouped(Double(bytes))) bytes in "
                 + "\(Format.fixed(seconds, 2)) s")
         return lines.joined(separator: "\n")
     }

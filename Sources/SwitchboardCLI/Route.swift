@@ -9,119 +9,183 @@ struct Route: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Assign leads to partners under capacity: optimal, fair and explained.",
         discussion: """
-            Model mode (--model, --leads, --partners, --out): scores the leads with the match model (eligibility as \
-            for `score`, --rules and --owners) and routes each to one of its top --candidates-per-lead eligible \
-            partners, expected value = P(win) × deal value; new partners (joined in the last 180 days) and small ones \
-            (12-month revenue in the bottom quarter) get the config's minimum share, and the exploration bonus uses \
-            the standard deviation of each partner's Beta(wins + 1, losses + 1) win rate from the model's history.
+            `route model` scores leads with the match model and routes them; `route candidates` routes leads whose \
+            candidate partners and expected values are already given; `route stream` routes one lead at a time from \
+            standard input with the shadow prices a batch run wrote.
+            """,
+        subcommands: [RouteModel.self, RouteCandidates.self, RouteStream.self])
+}
 
-            Batch (--candidates, --capacities, --out): routes every lead to at most one of its candidate partners, \
-            never beyond a partner's capacity minus its open leads, with the policy (optimal by default: the exact \
-            maximum of the total expected value) and the config's fairness controls. Writes one row per lead in input \
-            order (an empty partner_id when unassigned, with the reason) with its explanation: expected value, win \
-            probability, rank, shadow price, best alternative and why it was not chosen. Prints the total expected \
-            value. --prices-out also writes each partner's shadow price and capacity left, for --stream.
-
-            Stream (--stream --prices FILE [--capacities FILE]): reads one JSON request per line on standard input, \
-            {"lead_id": "L1", "candidates": [{"partner_id": "P1", "expected_value": 120.5}, ...]}, and writes one JSON \
-            decision per line on standard output as each arrives: the candidate with room maximising expected value \
-            minus shadow price, when that is not negative. --capacities gives the capacity left now (capacity minus \
-            open leads), in place of the prices file's remaining_capacity.
-            """)
-
-    @Option(help: "Candidates CSV: lead_id,partner_id,expected_value[,win_probability,account_owner,eligible,deal_value].")
-    var candidates: String?
-    @Option(help: "Capacities CSV: partner_id,capacity[,open_leads,…] (with --stream: the capacity left now; see README).")
-    var capacities: String?
+/// The routing policy and fairness settings of a batch run.
+struct RoutingSettingsOptions: ParsableArguments {
     @Option(help: "optimal, greedy, round-robin or weighted (default: the config's policy, else optimal).")
     var policy: RoutingPolicy?
     @Option(help: "Routing configuration (JSON): policy, maxShare, minimumShare, minimumShareBonus, exploration, ….")
     var config: String?
     @Option(help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed: UInt64?
-    @Option(help: "Where to write the plan CSV (- for standard output).") var out: String?
-    @Option(help: "Also write each partner's shadow price and remaining capacity (CSV), for --stream.") var pricesOut: String?
-    @Flag(help: "Route leads one at a time: JSON lines from standard input to standard output, priced by --prices.")
-    var stream = false
-    @Option(help: "The prices file a batch run wrote with --prices-out (for --stream).") var prices: String?
-    @OptionGroup var modelInputs: ModelRoutingOptions
-    @OptionGroup var csv: CSVOptions
-
-    func validate() throws {
-        if modelInputs.isModelMode {
-            try modelInputs.validateModelMode()
-            if stream {
-                throw ValidationError("--stream takes scored candidates on standard input, not --model/--leads/--partners")
-            }
-            if candidates != nil || capacities != nil {
-                throw ValidationError("give either --model, --leads and --partners, or --candidates and --capacities")
-            }
-            guard let out else { throw ValidationError("--out FILE is required (- for standard output)") }
-            if prices != nil { throw ValidationError("--prices is for --stream; a batch run writes prices with --prices-out") }
-            if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
-            return
-        }
-        if stream {
-            guard prices != nil else {
-                throw ValidationError("--stream needs --prices FILE (written by a batch run's --prices-out)")
-            }
-            let batchOnly = [
-                ("--candidates", candidates), ("--out", out), ("--prices-out", pricesOut), ("--config", config),
-            ]
-            if let (name, _) = batchOnly.first(where: { $0.1 != nil }) {
-                throw ValidationError(
-                    "\(name) is for batch runs; --stream reads standard input and takes only --prices (and --capacities)")
-            }
-            if policy != nil || seed != nil {
-                throw ValidationError("--policy and --seed are for batch runs; --stream prices leads by --prices")
-            }
-        } else {
-            guard candidates != nil, capacities != nil else {
-                throw ValidationError(
-                    "give --model, --leads and --partners, or --candidates FILE and --capacities FILE (or --stream with --prices FILE)"
-                )
-            }
-            guard let out else { throw ValidationError("--out FILE is required (- for standard output)") }
-            if prices != nil { throw ValidationError("--prices is for --stream; a batch run writes prices with --prices-out") }
-            if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
-        }
-    }
-
-    func run() throws {
-        try reportingErrors {
-            if stream { try runStream() } else { try runBatch() }
-        }
-    }
 
     /// The configuration file (or the defaults), with --policy and --seed applied.
-    func loadConfig() throws -> RoutingConfig {
+    func load() throws -> RoutingConfig {
         var routing = RoutingConfig()
         if let config { routing = try RoutingConfig.parse(try FileIO.read(config), source: config) }
         if let policy { routing.policy = policy }
         if let seed { routing.seed = seed }
         return routing
     }
+}
 
-    func runBatch() throws {
-        let delimiter = try csv.parsedDelimiter()
-        let routing = try loadConfig()
-        if pricesOut != nil && routing.policy != .optimal {
-            throw CLIError(
-                "--prices-out needs the optimal policy (shadow prices come from the exact solve; got \(routing.policy.rawValue))")
-        }
-        let problem: RoutingProblem
-        if modelInputs.isModelMode {
-            problem = try modelInputs.problem(delimiter: delimiter)
-        } else {
-            let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities!, delimiter: delimiter).table)
-            problem = try RoutingFiles.problem(
-                try FileIO.readTable(candidates!, delimiter: delimiter).table, partners: partners, capacitiesSource: capacities!)
-        }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let plan = try Router.route(problem, config: routing)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try Self.write(plan, resolution: routing.valueResolution, out: out!, pricesOut: pricesOut, seconds: seconds)
+/// Where a batch run writes its plan and prices.
+struct PlanOutputOptions: ParsableArguments {
+    @Option(help: "Where to write the plan CSV (- for standard output).") var out: String
+    @Option(help: "Also write each partner's shadow price and remaining capacity (CSV), for `route stream`.")
+    var pricesOut: String?
+
+    func validate() throws {
+        if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
     }
 
+    /// Routes `problem` and writes the plan (and the prices) atomically, then the summary.
+    func route(_ problem: RoutingProblem, config: RoutingConfig) throws {
+        if pricesOut != nil && config.policy != .optimal {
+            throw CLIError(
+                "--prices-out needs the optimal policy (shadow prices come from the exact solve; got \(config.policy.rawValue))")
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let plan = try Router.route(problem, config: config)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try RouteText.write(plan, resolution: config.valueResolution, out: out, pricesOut: pricesOut, seconds: seconds)
+    }
+}
+
+struct RouteModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Score leads with the match model and route each to one of its top eligible partners.",
+        discussion: """
+            Scores the leads with the match model (eligibility as for `score`, --rules and --owners) and routes each to \
+            one of its top --candidates-per-lead eligible partners, expected value = P(win) × deal value; new partners \
+            (joined in the last 180 days) and small ones (12-month revenue in the bottom quarter) get the config's \
+            minimum share, and the exploration bonus uses the standard deviation of each partner's \
+            Beta(wins + 1, losses + 1) win rate from the model's history. Writes the plan as `route candidates` does.
+            """)
+
+    @Option(help: "The match model file written by `switchboard train match`.") var model: String
+    @Option(help: "The leads to route (CSV).") var leads: String
+    @Option(help: "The partners CSV (capacity, open leads, status).") var partners: String
+    @Option(help: "Eligibility rules (JSON, as for `score`).") var rules: String?
+    @Option(help: "Account owners CSV (account_id, partner_id).") var owners: String?
+    @Option(help: "Candidates per lead: its top eligible partners by P(win).") var candidatesPerLead: Int = 20
+    @Option(help: "Partners' tenure is taken at this date (default: the model's history end).") var asOf: String?
+    @OptionGroup var settings: RoutingSettingsOptions
+    @OptionGroup var output: PlanOutputOptions
+    @OptionGroup var csv: CSVOptions
+
+    func validate() throws {
+        if candidatesPerLead < 1 { throw ValidationError("--candidates-per-lead must be at least 1 (got \(candidatesPerLead))") }
+        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
+            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let delimiter = try csv.parsedDelimiter()
+            let config = try settings.load()
+            let match = try loadModel(MatchModel.self, from: model)
+            let ecosystem = try Ecosystem.load(
+                try EcosystemFiles.reading([.partners: partners, .leads: leads]),
+                options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.leads]))
+            var eligibility = try Score.loadRules(
+                rules: rules, owners: owners, partners: ecosystem.partners, delimiter: delimiter)
+            // Capacity is the router's constraint (full partners stay listed so they show as the best alternative).
+            eligibility.requireCapacity = false
+            let router = ModelRouter(
+                model: match, partners: ecosystem.partners, rules: eligibility,
+                at: asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd, candidatesPerLead: candidatesPerLead)
+            try output.route(try router.problem(for: ecosystem.leads).problem, config: config)
+        }
+    }
+}
+
+struct RouteCandidates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "candidates",
+        abstract: "Route leads among given candidate partners under capacity.",
+        discussion: """
+            Routes every lead to at most one of its candidate partners, never beyond a partner's capacity minus its \
+            open leads, with the policy (optimal by default: the exact maximum of the total expected value) and the \
+            config's fairness controls. Writes one row per lead in input order (an empty partner_id when unassigned, \
+            with the reason) with its explanation: expected value, win probability, rank, shadow price, best \
+            alternative and why it was not chosen. Prints the total expected value. --prices-out also writes each \
+            partner's shadow price and capacity left, for `route stream`.
+            """)
+
+    @Option(help: "Candidates CSV: lead_id,partner_id,expected_value[,win_probability,account_owner,eligible,deal_value].")
+    var candidates: String
+    @Option(help: "Capacities CSV: partner_id,capacity[,open_leads,…].") var capacities: String
+    @OptionGroup var settings: RoutingSettingsOptions
+    @OptionGroup var output: PlanOutputOptions
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let delimiter = try csv.parsedDelimiter()
+            let config = try settings.load()
+            let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities, delimiter: delimiter).table)
+            let problem = try RoutingFiles.problem(
+                try FileIO.readTable(candidates, delimiter: delimiter).table, partners: partners, capacitiesSource: capacities)
+            try output.route(problem, config: config)
+        }
+    }
+}
+
+struct RouteStream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Route leads one at a time: JSON lines from standard input to standard output.",
+        discussion: """
+            Reads one JSON request per line on standard input, \
+            {"lead_id": "L1", "candidates": [{"partner_id": "P1", "expected_value": 120.5}, ...]}, and writes one JSON \
+            decision per line on standard output as each arrives: the candidate with room maximising expected value \
+            minus shadow price, when that is not negative. --capacities gives the capacity left now (capacity minus \
+            open leads), in place of the prices file's remaining_capacity.
+            """)
+
+    @Option(help: "The prices file a batch run wrote with --prices-out.") var prices: String
+    @Option(help: "Capacities CSV: partner_id,capacity: the capacity left now (default: the prices file's).")
+    var capacities: String?
+    @OptionGroup var csv: CSVOptions
+
+    func run() throws {
+        try reportingErrors {
+            let delimiter = try csv.parsedDelimiter()
+            let priceList = try RoutingFiles.prices(try FileIO.readTable(prices, delimiter: delimiter).table)
+            var router: StreamRouter
+            if let capacities {
+                let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities, delimiter: delimiter).table)
+                router = try StreamRouter(prices: priceList, capacities: partners)
+            } else {
+                router = try StreamRouter(prices: priceList)
+            }
+            var line = 0
+            while let text = readLine(strippingNewline: true) {
+                line += 1
+                if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+                let request = try RoutingFiles.request(Substring(text), source: "<stdin>", line: line)
+                let decision: StreamDecision
+                do {
+                    decision = try router.route(leadID: request.leadID, candidates: request.candidates)
+                } catch {
+                    throw RoutingError.badRequest(source: "<stdin>", line: line, message: "\(error)")
+                }
+                FileHandle.standardOutput.write(Data(RoutingFiles.jsonLine(decision).utf8))
+            }
+        }
+    }
+}
+
+/// The summary and files a batch run writes.
+enum RouteText {
     /// Writes the plan (and the prices) atomically, then the summary: on standard output, or on standard error when
     /// the plan itself goes to standard output.
     static func write(_ plan: RoutingPlan, resolution: Double, out: String, pricesOut: String?, seconds: Double) throws {
@@ -162,31 +226,5 @@ struct Route: ParsableCommand {
         let full = plan.partners.filter { $0.limit > 0 && $0.assigned >= $0.limit }.count
         text += "\(full) of \(plan.partners.count) partners at their limit\n"
         return text
-    }
-
-    func runStream() throws {
-        let source = prices!
-        let delimiter = try csv.parsedDelimiter()
-        let prices = try RoutingFiles.prices(try FileIO.readTable(source, delimiter: delimiter).table)
-        var router: StreamRouter
-        if let capacities {
-            let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities, delimiter: delimiter).table)
-            router = try StreamRouter(prices: prices, capacities: partners)
-        } else {
-            router = try StreamRouter(prices: prices)
-        }
-        var line = 0
-        while let text = readLine(strippingNewline: true) {
-            line += 1
-            if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            let request = try RoutingFiles.request(Substring(text), source: "<stdin>", line: line)
-            let decision: StreamDecision
-            do {
-                decision = try router.route(leadID: request.leadID, candidates: request.candidates)
-            } catch {
-                throw RoutingError.badRequest(source: "<stdin>", line: line, message: error.description)
-            }
-            FileHandle.standardOutput.write(Data(RoutingFiles.jsonLine(decision).utf8))
-        }
     }
 }

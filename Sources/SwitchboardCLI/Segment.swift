@@ -13,15 +13,15 @@ struct Segment: ParsableCommand {
             moved segment since the previous period (--moves, default <out>-moves.csv). Behaviour clusters are k-means \
             on standardised activity features, with k from 2 to --max-clusters chosen by the best mean silhouette. \
             Periods are calendar months; period 0 is --first-period, or the month of the earliest assignment in \
-            --history.
+            --outcomes.
             """)
 
     @Option(help: "The partners CSV file.") var partners: String
     @Option(help: "The partner activity CSV file (one row a partner a period); needed for lifecycle trends and moves.")
     var activity: String?
     @Option(help: "The outcomes CSV file (the assignment history); gives pipeline, leads received and win rates.")
-    var history: String?
-    @Option(help: "The leads CSV file (every lead the history names; needed with --history).") var leads: String?
+    var outcomes: String?
+    @Option(help: "The leads CSV file (every lead the outcomes name; needed with --outcomes).") var leads: String?
     @Option(help: "A churn model from `switchboard train churn`: adds churn risk (needs --activity).")
     var churnModel: String?
     @Option(help: "Where to write the partners' segments (CSV).") var out: String
@@ -29,7 +29,7 @@ struct Segment: ParsableCommand {
     @Option(help: "Where to write the partners that moved segment (default: <out>-moves.csv beside --out).")
     var moves: String?
     @Option(help: "Periods that revenue, pipeline and the KPIs count, ending at the latest.") var window: Int = 12
-    @Option(help: "The month of period 0, YYYY-MM (default: the month of the earliest assignment in --history).")
+    @Option(help: "The month of period 0, YYYY-MM (default: the month of the earliest assignment in --outcomes).")
     var firstPeriod: String?
     @Option(help: "The largest number of behaviour clusters tried (k = 2…this).") var maxClusters: Int = 8
     @Option(help: "Seed of k-means++ and of the silhouette sample.") var seed: UInt64 = 42
@@ -38,7 +38,7 @@ struct Segment: ParsableCommand {
     func validate() throws {
         if window < 1 { throw ValidationError("--window must be >= 1 (got \(window))") }
         if maxClusters < 2 { throw ValidationError("--max-clusters must be >= 2 (got \(maxClusters))") }
-        if (history == nil) != (leads == nil) { throw ValidationError("--history and --leads go together") }
+        if (outcomes == nil) != (leads == nil) { throw ValidationError("--outcomes and --leads go together") }
         if churnModel != nil && activity == nil { throw ValidationError("--churn-model needs --activity") }
         if let firstPeriod, Self.month(firstPeriod) == nil {
             throw ValidationError("--first-period must be a month, YYYY-MM (got '\(firstPeriod)')")
@@ -73,28 +73,11 @@ struct Segment: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let delimiter = try csv.parsedDelimiter()
-            var sources = EcosystemSources()
-            let partnerTable = try FileIO.readTable(partners, delimiter: delimiter).table
-            sources.partners = partnerTable.source
-            var input = SegmentInput(partners: try RecordLoader.partners(partnerTable))
-            if let activity {
-                let table = try FileIO.readTable(activity, delimiter: delimiter).table
-                sources.activity = table.source
-                input.activity = try RecordLoader.activity(table)
-                input.activityLines = table.recordLines
-            }
-            if let history, let leads {
-                let leadTable = try FileIO.readTable(leads, delimiter: delimiter).table
-                let outcomeTable = try FileIO.readTable(history, delimiter: delimiter).table
-                sources.leads = leadTable.source
-                sources.outcomes = outcomeTable.source
-                input.leads = try RecordLoader.leads(leadTable)
-                input.outcomes = try RecordLoader.outcomes(outcomeTable)
-                input.outcomeLines = outcomeTable.recordLines
-            }
-            if let churnModel { input.churnModel = try loadModel(ChurnModel.self, from: churnModel) }
-            input.sources = sources
+            let records = try EcosystemFiles.reading([
+                .partners: partners, .activity: activity, .leads: leads, .outcomes: outcomes,
+            ])
+            let ecosystem = try Ecosystem.load(records, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter()))
+            let input = SegmentInput(ecosystem, churnModel: try churnModel.map { try loadModel(ChurnModel.self, from: $0) })
             var options = SegmentOptions(windowPeriods: window, clusterCounts: 2...maxClusters)
             options.firstPeriodStart = firstPeriod.flatMap(Self.month)
             options.clustering.seed = seed

@@ -37,7 +37,10 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (ecosystem, _) = try input.load()
+            let (ecosystem, _) = try input.load(more: [
+                .truthPartners: truth.map { EcosystemFiles.path($0, "partners.csv") },
+                .truthPairs: truth.map { EcosystemFiles.path($0, "pairs.csv") },
+            ])
             let match = try loadModel(MatchModel.self, from: model)
             var settings = SimulationSettings()
             settings.days = days
@@ -47,21 +50,14 @@ struct Simulate: ParsableCommand {
                 settings.fairness = try RoutingConfig.parse(try FileIO.read(config), source: config)
                 settings.fairness.policy = .optimal
             }
-            var truthValues: EcosystemTruth?
-            if let truth {
-                let delimiter = try input.csv.parsedDelimiter()
-                truthValues = try EcosystemTruth.load(
-                    partners: try FileIO.readTable("\(truth)/partners.csv", delimiter: delimiter).table,
-                    pairs: try FileIO.readTable("\(truth)/pairs.csv", delimiter: delimiter).table)
-            }
-            let report = try PolicySimulation.run(model: match, ecosystem: ecosystem, truth: truthValues, settings: settings)
+            let report = try PolicySimulation.run(model: match, ecosystem: ecosystem, truth: ecosystem.truth, settings: settings)
             print(Self.text(report))
             if let out { try FileIO.writeAtomically(Self.csv(report), to: out) }
         }
     }
 
     static func rows(_ report: SimulationReport) -> [[String]] {
-        let historical = report.outcomes.first { $0.name == "historical" }
+        let historical = report.outcomes.first { $0.run == .historical }
         return report.outcomes.map { outcome in
             let gain = historical.map { outcome.expectedWins - $0.expectedWins } ?? 0
             return [

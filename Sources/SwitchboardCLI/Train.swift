@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Learning
+import Switchboard
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +58,7 @@ struct TrainTabular: ParsableCommand {
                 l2Strength: l2, solver: solver,
                 options: SolverOptions(gradientTolerance: tolerance, maxIterations: maxIterations),
                 crossValidationFolds: cv, seed: seed, dataChecksum: FNV1a64.digest(bytes))
-            var result = try TabularTrainer.train(table, request: request) { stage in
+            let result = try TabularTrainer.train(table, request: request) { stage in
                 switch stage {
                 case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
                 case .finalFit: FileIO.progress("fitting on all rows")
@@ -67,18 +68,8 @@ struct TrainTabular: ParsableCommand {
                 }
             }
             FileIO.endProgress()
-            result.model.training.seconds = Date().timeIntervalSince(started)
-            result.model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
             for warning in result.notes.warnings { FileIO.warn(warning) }
-            let model = result.model
-            if !model.training.converged {
-                FileIO.warn(
-                    "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
-                )
-            }
-            try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
-            print(TrainingSummary.text(model))
-            print("wrote \(out)")
+            try finishTraining(result.model, started: started, out: out, summary: TrainingSummary.text)
         }
     }
 }
@@ -107,4 +98,30 @@ enum TrainingSummary {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// A fitted model that records how it was trained.
+protocol TrainedModel: VersionedModel {
+    var training: TrainingMetadata { get set }
+}
+
+extension TabularModel: TrainedModel {}
+extension ChurnModel: TrainedModel {}
+extension MatchModel: TrainedModel {}
+
+/// The end of every `train` command: stamps the training time, warns when the solver did not converge, writes the
+/// model atomically and prints its summary.
+func finishTraining<Model: TrainedModel>(_ model: Model, started: Date, out: String, summary: (Model) -> String) throws {
+    var model = model
+    FileIO.endProgress()
+    model.training.seconds = Date().timeIntervalSince(started)
+    model.training.trainedAt = ISO8601DateFormatter().string(from: Date())
+    if !model.training.converged {
+        FileIO.warn(
+            "no convergence after \(model.training.iterations) iterations (|g|=\(String(format: "%.1e", model.training.gradientNorm)))"
+        )
+    }
+    try FileIO.writeAtomically(try ModelFile.encode(model), to: out)
+    print(summary(model))
+    print("wrote \(out)")
 }

@@ -23,7 +23,7 @@ struct MatchCLITests {
         #expect(again.status == 0)
         #expect(try workspace.read("again/outcomes.csv") == (try workspace.read("eco/outcomes.csv")))
 
-        let records = ["--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv"]
+        let records = ["--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv"]
         let trained = try workspace.run(["train", "match"] + records + ["--folds", "2", "--out", "match.json"])
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.contains("λ chosen by time-split cross-validation"))
@@ -50,7 +50,7 @@ struct MatchCLITests {
         outcomes[3] = outcomes[3].replacingOccurrences(of: ",P00", with: ",Q00")
         try workspace.write("eco/outcomes.csv", outcomes.joined(separator: "\n"))
         let result = try workspace.run([
-            "train", "match", "--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv",
+            "train", "match", "--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv",
             "--l2", "0.01", "--out", "match.json",
         ])
         #expect(result.status != 0)
@@ -58,12 +58,12 @@ struct MatchCLITests {
         #expect(result.errorLines.first?.contains("partner_id") == true)
         #expect(!workspace.exists("match.json"))
         let missing = try workspace.run([
-            "train", "match", "--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "nope.csv", "--out",
+            "train", "match", "--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "nope.csv", "--out",
             "m.json",
         ])
         #expect(missing.status != 0 && missing.errorLines.first?.contains("nope.csv") == true)
         let noL2 = try workspace.run([
-            "train", "match", "--history", "a", "--leads", "b", "--partners", "c", "--folds", "0", "--out", "m.json",
+            "train", "match", "--outcomes", "a", "--leads", "b", "--partners", "c", "--folds", "0", "--out", "m.json",
         ])
         #expect(noL2.status != 0 && noL2.stderr.contains("--folds 0 needs --l2"))
     }

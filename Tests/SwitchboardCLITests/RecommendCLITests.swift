@@ -16,7 +16,7 @@ struct RecommendCLITests {
     ) -> [String] {
         [
             "--partners", sample("partners.csv"), "--leads", sample("leads.csv"), "--outcomes", sample("outcomes.csv"),
-            "--activity", activity, "--actions", actions, "--history", sample("action_history.csv"), "--match-model",
+            "--activity", activity, "--actions", actions, "--action-history", sample("action_history.csv"), "--match-model",
             model("match.json"), "--churn-model", model("churn.json"),
         ]
     }

@@ -16,7 +16,7 @@ private struct RouteFailure: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
-private let batch = ["route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv"]
+private let batch = ["route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv"]
 
 private let failures: [RouteFailure] = [
     RouteFailure(
@@ -65,23 +65,26 @@ private let failures: [RouteFailure] = [
     RouteFailure(
         name: "output folder does not exist", files: [:],
         arguments: [
-            "route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv", "--prices-out",
+            "route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv", "--prices-out",
             "nowhere/p.csv",
         ],
         diagnostics: ["nowhere/p.csv", "does not exist"]),
     RouteFailure(
-        name: "no --out", files: [:], arguments: ["route", "--candidates", "cands.csv", "--capacities", "caps.csv"],
-        diagnostics: ["--out FILE is required"], isUsageError: true),
+        name: "no --out", files: [:], arguments: ["route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv"],
+        diagnostics: ["--out"], isUsageError: true),
     RouteFailure(
         name: "unknown policy", files: [:], arguments: batch + ["--policy", "fastest"], diagnostics: ["fastest"],
         isUsageError: true),
     RouteFailure(
-        name: "--stream without --prices", files: [:], arguments: ["route", "--stream"],
-        diagnostics: ["--stream needs --prices FILE"], isUsageError: true),
+        name: "stream without --prices", files: [:], arguments: ["route", "stream"],
+        diagnostics: ["--prices"], isUsageError: true),
     RouteFailure(
-        name: "--stream with --candidates", files: [:],
-        arguments: ["route", "--stream", "--prices", "p.csv", "--candidates", "c.csv"],
-        diagnostics: ["--candidates is for batch runs"], isUsageError: true),
+        name: "stream with --candidates", files: [:],
+        arguments: ["route", "stream", "--prices", "p.csv", "--candidates", "c.csv"],
+        diagnostics: ["--candidates"], isUsageError: true),
+    RouteFailure(
+        name: "no mode", files: [:], arguments: ["route", "--candidates", "c.csv", "--capacities", "caps.csv", "--out", "p.csv"],
+        diagnostics: ["--candidates"], isUsageError: true),
 ]
 
 /// Runs `switchboard arguments` in `workspace`'s folder with `input` on standard input.
@@ -142,7 +145,7 @@ struct RouteCLITests {
         try workspace.write("cands.csv", rows)
         try workspace.write("routing.json", #"{"maxShare": 0.3, "policy": "greedy"}"#)
         let result = try workspace.run([
-            "route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "routing.json", "--out", "-",
+            "route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "routing.json", "--out", "-",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").dropFirst()
@@ -166,7 +169,7 @@ struct RouteCLITests {
             {"lead_id": "S3", "candidates": [{"partner_id": "A", "expected_value": 30}]}
 
             """
-        let result = try runWithInput(workspace, ["route", "--stream", "--prices", "prices.csv"], input: input)
+        let result = try runWithInput(workspace, ["route", "stream", "--prices", "prices.csv"], input: input)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -178,7 +181,7 @@ struct RouteCLITests {
                 && lines[2].contains(#""reason":"all eligible partners full""#))
 
         let bad = try runWithInput(
-            workspace, ["route", "--stream", "--prices", "prices.csv"],
+            workspace, ["route", "stream", "--prices", "prices.csv"],
             input: #"{"lead_id": "S1", "candidates": []}"# + "\n"
                 + #"{"lead_id": "S2", "candidates": [{"partner_id": "Q", "expected_value": 1}]}"# + "\n")
         #expect(bad.status != 0)
@@ -193,11 +196,11 @@ struct RouteCLITests {
         let request =
             #"{"lead_id": "S1", "candidates": [{"partner_id": "A", "expected_value": 100}, {"partner_id": "B", "expected_value": 50}]}"#
         let result = try runWithInput(
-            workspace, ["route", "--stream", "--prices", "prices.csv", "--capacities", "now.csv"], input: request + "\n")
+            workspace, ["route", "stream", "--prices", "prices.csv", "--capacities", "now.csv"], input: request + "\n")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix(#"{"lead_id":"S1","partner_id":"A""#))
         #expect(result.stdout.contains(#""remaining_capacity":1"#))
-        let without = try runWithInput(workspace, ["route", "--stream", "--prices", "prices.csv"], input: request + "\n")
+        let without = try runWithInput(workspace, ["route", "stream", "--prices", "prices.csv"], input: request + "\n")
         #expect(without.stdout.hasPrefix(#"{"lead_id":"S1","partner_id":"B""#), "A has no room in the prices file")
     }
 
@@ -207,7 +210,7 @@ struct RouteCLITests {
         try workspace.write("prices.csv", "partner_id,shadow_price,remaining_capacity\nA,0,3\n")
         let process = Process()
         process.executableURL = try switchboardExecutable()
-        process.arguments = ["route", "--stream", "--prices", "prices.csv"]
+        process.arguments = ["route", "stream", "--prices", "prices.csv"]
         process.currentDirectoryURL = workspace.work
         let input = Pipe(), output = Pipe()
         process.standardInput = input

@@ -58,7 +58,7 @@ private func records(_ text: String) -> (header: [String], rows: [[String]]) {
 }
 
 private let fullArguments = [
-    "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--history", "outcomes.csv", "--leads",
+    "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--outcomes", "outcomes.csv", "--leads",
     "leads.csv", "--churn-model", "churn.json", "--out", "segments.csv",
 ]
 
@@ -109,7 +109,7 @@ struct SegmentCLITests {
         // Same input, same bytes; explicit --kpis and --moves paths.
         let again = try workspace.run(
             [
-                "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--history", "outcomes.csv",
+                "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--outcomes", "outcomes.csv",
                 "--leads", "leads.csv", "--churn-model", "churn.json", "--out", "again.csv", "--kpis", "k.csv", "--moves",
                 "m.csv",
             ])
@@ -186,7 +186,7 @@ private let segmentFailures: [SegmentFailure] = {
     // Line 12 of outcomes.csv names a lead that does not exist.
     outcomeLines[11] = "L9999999" + outcomeLines[11].drop { $0 != "," }
     let all = [
-        "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--history", "outcomes.csv", "--leads",
+        "segment", "--partners", "partners.csv", "--activity", "activity.csv", "--outcomes", "outcomes.csv", "--leads",
         "leads.csv", "--out", "segments.csv",
     ]
     return [
@@ -210,8 +210,8 @@ private let segmentFailures: [SegmentFailure] = {
             arguments: all + ["--churn-model", "bad.json"], diagnostics: ["error: bad.json"]),
         SegmentFailure(
             name: "history without leads",
-            arguments: ["segment", "--partners", "partners.csv", "--history", "outcomes.csv", "--out", "segments.csv"],
-            diagnostics: ["--history and --leads go together"], isUsageError: true),
+            arguments: ["segment", "--partners", "partners.csv", "--outcomes", "outcomes.csv", "--out", "segments.csv"],
+            diagnostics: ["--outcomes and --leads go together"], isUsageError: true),
         SegmentFailure(
             name: "churn model without activity",
             arguments: ["segment", "--partners", "partners.csv", "--churn-model", "churn.json", "--out", "segments.csv"],

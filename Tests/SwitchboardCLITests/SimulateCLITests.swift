@@ -6,14 +6,14 @@ import Testing
 struct SimulateCLITests {
     static func path(_ relative: String) -> String { ScoreCLITests.path(relative) }
     static let records = [
-        "--history", path("Data/ecosystem/outcomes.csv"), "--leads", path("Data/ecosystem/leads.csv"), "--partners",
-        path("Data/ecosystem/partners.csv"), "--actions-history", path("Data/ecosystem/action_history.csv"),
+        "--outcomes", path("Data/ecosystem/outcomes.csv"), "--leads", path("Data/ecosystem/leads.csv"), "--partners",
+        path("Data/ecosystem/partners.csv"), "--action-history", path("Data/ecosystem/action_history.csv"),
     ]
 
     @Test func routesScoredLeadsWithinCapacity() throws {
         let workspace = try Workspace()
         let result = try workspace.run([
-            "route", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
+            "route", "model", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
             "--partners", Self.path("Data/ecosystem/partners.csv"), "--out", "assignments.csv",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -39,7 +39,7 @@ struct SimulateCLITests {
             #expect(active.contains(partner), "\(partner)")
         }
         let mixed = try workspace.run([
-            "route", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
+            "route", "model", "--model", Self.path("Models/match.json"), "--leads", Self.path("Data/ecosystem/incoming.csv"),
             "--partners", Self.path("Data/ecosystem/partners.csv"), "--candidates", "c.csv", "--out", "x.csv",
         ])
         #expect(mixed.status != 0 && !workspace.exists("x.csv"))
@@ -85,7 +85,7 @@ struct SimulateCLITests {
         let model = ["--model", Self.path("Models/match.json")]
         func records(history: String) -> [String] {
             [
-                "simulate", "--history", history, "--leads", Self.path("Data/ecosystem/leads.csv"), "--partners",
+                "simulate", "--outcomes", history, "--leads", Self.path("Data/ecosystem/leads.csv"), "--partners",
                 Self.path("Data/ecosystem/partners.csv"),
             ] + model
         }

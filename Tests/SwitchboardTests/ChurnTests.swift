@@ -245,12 +245,13 @@ struct ChurnFeatureTests {
             _ = try ChurnFeatures.build(activity: history, partners: handMadePartners, sources: sources)
         }
         #expect(unknown.description == "act.csv:10: column 'partner_id': 'C' does not exist in partners.csv")
-        let lines = Array(stride(from: 5, through: 21, by: 2))
+        var numbered = sources
+        numbered.lines[.activity] = Array(stride(from: 5, through: 21, by: 2))
         #expect(
             throws: RecordError.unknownReference(
                 file: "act.csv", line: 21, column: "partner_id", id: "C", referencedFile: "partners.csv")
         ) {
-            _ = try ChurnFeatures.build(activity: history, partners: handMadePartners, sources: sources, activityLines: lines)
+            _ = try ChurnFeatures.build(activity: history, partners: handMadePartners, sources: numbered)
         }
         // Without partners every id is accepted.
         #expect(try ChurnFeatures.build(activity: history, sources: sources).rowCount == 9)

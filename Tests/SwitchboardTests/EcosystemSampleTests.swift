@@ -57,9 +57,7 @@ struct EcosystemSampleTests {
         #expect(try RecordLoader.actions(table("actions.csv")) == e.actions)
         #expect(try RecordLoader.actionHistory(table("action_history.csv")) == e.actionHistory)
         #expect(try RecordLoader.leads(table("incoming.csv")) == generated.incoming)
-        try e.validate(
-            sources: EcosystemSources(), outcomeLines: try table("outcomes.csv").recordLines,
-            activityLines: try table("activity.csv").recordLines, historyLines: try table("action_history.csv").recordLines)
+        try e.validate()
         #expect(generated.truth.pairs.count == e.outcomes.count { $0.outcome != .declined })
         #expect(generated.truth.churn.count == e.activity.count)
     }

@@ -122,26 +122,25 @@ struct RecordTests {
             ("L9,P1,2026-01-10,won,2026-01-20,100", "lead_id"), ("L1,P9,2026-01-10,won,2026-01-20,100", "partner_id"),
         ] {
             let (t, records) = try outcomes(row)
-            let ecosystem = Ecosystem(partners: partners, leads: leads, outcomes: records)
-            #expect(throws: RecordError.self) {
-                try ecosystem.validate(sources: sources, outcomeLines: t.recordLines, activityLines: [], historyLines: [])
-            }
+            var ecosystem = Ecosystem(partners: partners, leads: leads, outcomes: records, sources: sources)
+            ecosystem.sources.lines[.outcomes] = t.recordLines
+            #expect(throws: RecordError.self) { try ecosystem.validate() }
             do {
-                try ecosystem.validate(sources: sources, outcomeLines: t.recordLines, activityLines: [], historyLines: [])
+                try ecosystem.validate()
             } catch {
                 #expect(error.description.contains("outcomes.csv:2: column '\(column)'"))
             }
         }
         let (early, earlyRecords) = try outcomes("L1,P1,2026-01-01,expired,,0")
         #expect(throws: RecordError.self) {
-            try Ecosystem(partners: partners, leads: leads, outcomes: earlyRecords)
-                .validate(sources: sources, outcomeLines: early.recordLines, activityLines: [], historyLines: [])
+            _ = early
+            try Ecosystem(partners: partners, leads: leads, outcomes: earlyRecords, sources: sources).validate()
         }
         let (good, goodRecords) = try outcomes("L1,P1,2026-01-06,won,2026-02-01,18000")
-        try Ecosystem(partners: partners, leads: leads, outcomes: goodRecords)
-            .validate(sources: sources, outcomeLines: good.recordLines, activityLines: [], historyLines: [])
+        _ = good
+        try Ecosystem(partners: partners, leads: leads, outcomes: goodRecords, sources: sources).validate()
         #expect(throws: RecordError.emptySet(file: "partners.csv", what: "partners")) {
-            try Ecosystem(partners: []).validate(sources: sources, outcomeLines: [], activityLines: [], historyLines: [])
+            try Ecosystem(partners: [], sources: sources).validate()
         }
     }
 

@@ -143,13 +143,13 @@ struct ReportChartTests {
     }
 
     @Test func numbersAreWrittenPlainly() {
-        #expect(ReportNumber.coordinate(12.5) == "12.5" && ReportNumber.coordinate(40) == "40")
-        #expect(ReportNumber.coordinate(-0.001) == "0" && ReportNumber.coordinate(1.005, decimals: 1) == "1")
-        #expect(ReportNumber.coordinate(.nan) == "0")
-        #expect(ReportNumber.fixed(0.74213, 4) == "0.7421" && ReportNumber.fixed(-2.5, 0) == "-3")
-        #expect(ReportNumber.fixed(0.9999, 2) == "1.00" && ReportNumber.fixed(-0.0001, 2) == "0.00")
-        #expect(ReportNumber.grouped(70_999_729.4) == "70,999,729" && ReportNumber.grouped(-1234) == "−1,234")
-        #expect(ReportNumber.grouped(999) == "999" && ReportNumber.percent(0.0625) == "6.3%")
+        #expect(NumberFormat.coordinate(12.5) == "12.5" && NumberFormat.coordinate(40) == "40")
+        #expect(NumberFormat.coordinate(-0.001) == "0" && NumberFormat.coordinate(1.005, decimals: 1) == "1")
+        #expect(NumberFormat.coordinate(.nan) == "0")
+        #expect(NumberFormat.fixed(0.74213, 4) == "0.7421" && NumberFormat.fixed(-2.5, 0) == "-3")
+        #expect(NumberFormat.fixed(0.9999, 2) == "1.00" && NumberFormat.fixed(-0.0001, 2) == "0.00")
+        #expect(NumberFormat.grouped(70_999_729.4) == "70,999,729" && NumberFormat.grouped(-1234) == "−1,234")
+        #expect(NumberFormat.grouped(999) == "999" && NumberFormat.percent(0.0625) == "6.3%")
     }
 
     @Test func thinningKeepsTheEndsAndSpacing() {

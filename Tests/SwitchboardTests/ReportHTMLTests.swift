@@ -17,25 +17,19 @@ private struct ReportSample: Sendable {
     let html: String
 
     init() throws {
-        func table(_ name: String) throws -> CSVTable {
-            let path = Self.root.appendingPathComponent("Data/ecosystem/\(name)").path
-            return try CSVTable(parsing: Array(try #require(FileManager.default.contents(atPath: path))), source: name)
-        }
         func model<Model: VersionedModel>(_ type: Model.Type, _ name: String) throws -> Model {
             let path = Self.root.appendingPathComponent("Models/\(name)").path
             return try ModelFile.decode(type, from: Array(try #require(FileManager.default.contents(atPath: path))), file: name)
         }
-        let activity = try table("activity.csv"), outcomes = try table("outcomes.csv"), actions = try table("actions.csv")
-        let ecosystem = Ecosystem(
-            partners: try RecordLoader.partners(table("partners.csv")), leads: try RecordLoader.leads(table("leads.csv")),
-            outcomes: try RecordLoader.outcomes(outcomes), activity: try RecordLoader.activity(activity),
-            actions: try RecordLoader.actions(actions), actionHistory: try RecordLoader.actionHistory(table("action_history.csv"))
-        )
+        var files = EcosystemFiles()
+        for kind in [RecordKind.partners, .leads, .outcomes, .activity, .actions, .actionHistory, .incoming, .truthPartners, .truthPairs] {
+            let path = Self.root.appendingPathComponent("Data/ecosystem/\(kind.fileName)").path
+            files[kind] = RecordSource(
+                name: kind.fileName, bytes: Array(try #require(FileManager.default.contents(atPath: path))))
+        }
         input = ReportInput(
-            ecosystem: ecosystem, incoming: try RecordLoader.leads(table("incoming.csv")),
-            matchModel: try model(MatchModel.self, "match.json"), churnModel: try model(ChurnModel.self, "churn.json"),
-            activityLines: activity.recordLines, outcomeLines: outcomes.recordLines, actionLines: actions.recordLines,
-            truth: try EcosystemTruth.load(partners: table("truth/partners.csv"), pairs: table("truth/pairs.csv")))
+            ecosystem: try Ecosystem.load(files), matchModel: try model(MatchModel.self, "match.json"),
+            churnModel: try model(ChurnModel.self, "churn.json"))
         report = try ChannelReport(input)
         html = HTMLReport.render(report)
     }
@@ -120,15 +114,15 @@ struct ReportHTMLTests {
         #expect(
             isClose(
                 matchFigures.report.logLoss, try Metrics.logLoss(labels: match.labels, probabilities: match.probabilities)))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(matchAUC, 4))</td>"))
-        #expect(sample.html.contains("Match model (AUC \(ReportNumber.fixed(matchAUC, 3)))"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(matchAUC, 4))</td>"))
+        #expect(sample.html.contains("Match model (AUC \(NumberFormat.fixed(matchAUC, 3)))"))
 
         let features = try ChurnFeatures.build(activity: e.activity, partners: e.partners)
         let risks = try sample.input.churnModel.risk(for: features)
         let churnAUC = try Metrics.rocAUC(labels: features.labels, scores: risks)
         let churnFigures = sample.report.models[1]
         #expect(churnFigures.report.rowCount == 4882 && isClose(churnFigures.report.rocAUC, churnAUC, absolute: 1e-15))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(churnAUC, 4))</td>"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(churnAUC, 4))</td>"))
         for (figures, labels, probabilities) in [
             (matchFigures, match.labels, match.probabilities), (churnFigures, features.labels, risks),
         ] {
@@ -179,9 +173,9 @@ struct ReportHTMLTests {
         for baseline in routing.policies.dropFirst() {
             #expect(optimal.expectedValue >= baseline.expectedValue - 0.005 * 3000)
         }
-        let row = "<td>optimal</td><td class=\"num\">\(ReportNumber.grouped(Double(optimal.assigned)))</td>"
+        let row = "<td>optimal</td><td class=\"num\">\(NumberFormat.grouped(Double(optimal.assigned)))</td>"
         #expect(sample.html.contains(row))
-        #expect(sample.html.contains(">\(ReportNumber.fixed(optimal.expectedWins, 1))</td>"))
+        #expect(sample.html.contains(">\(NumberFormat.fixed(optimal.expectedWins, 1))</td>"))
     }
 
     @Test func replaysAreTheSimulationsOwn() throws {
@@ -199,7 +193,7 @@ struct ReportHTMLTests {
                     "historical", "optimal", "optimal+fairness", "greedy", "round-robin", "weighted",
                 ])
             for outcome in replay.outcomes {
-                #expect(sample.html.contains(">\(ReportNumber.fixed(outcome.expectedWins, 1))</td>"))
+                #expect(sample.html.contains(">\(NumberFormat.fixed(outcome.expectedWins, 1))</td>"))
             }
         }
         #expect(sample.html.contains("3. Replaying the history under each policy"))
@@ -209,13 +203,8 @@ struct ReportHTMLTests {
     @Test func segmentsRiskAndTodosAreTheModulesOwn() throws {
         let sample = try ReportSample.shared.get()
         let input = sample.input, e = input.ecosystem
-        var segmentInput = SegmentInput(
-            partners: e.partners, activity: e.activity, leads: e.leads, outcomes: e.outcomes, churnModel: input.churnModel)
-        segmentInput.activityLines = input.activityLines
-        segmentInput.outcomeLines = input.outcomeLines
-        #expect(sample.report.segments == (try SegmentReport(segmentInput)))
-        let plan = try ActionRecommender(matchModel: input.matchModel, churnModel: input.churnModel).recommend(
-            e, actionLines: input.actionLines)
+        #expect(sample.report.segments == (try SegmentReport(SegmentInput(e, churnModel: input.churnModel))))
+        let plan = try ActionRecommender(matchModel: input.matchModel, churnModel: input.churnModel).recommend(e)
         #expect(sample.report.actions.todos == plan.todos)
         for todo in plan.todos { #expect(sample.html.contains("\(todo.managerID) · \(todo.items.count) partners")) }
 
@@ -258,8 +247,8 @@ struct ReportHTMLTests {
             _ = try ChannelReport(input, options: options)
         }
         var empty = input
-        empty.incoming = []
-        empty.incomingSource = "incoming.csv"
+        empty.ecosystem.incoming = []
+        empty.ecosystem.sources.incoming = "incoming.csv"
         #expect(throws: RecordError.emptySet(file: "incoming.csv", what: "leads")) { _ = try ChannelReport(empty) }
     }
 }

@@ -323,7 +323,6 @@ struct SegmentRulesTests {
         var input = stageInput()
         input.activity!.append(row("NOBODY", 3))
         input.sources.activity = "act.csv"
-        input.activityLines = input.activity!.indices.map { $0 + 2 }
         #expect(
             throws: RecordError.unknownReference(
                 file: "act.csv", line: input.activity!.count + 1, column: "partner_id", id: "NOBODY",

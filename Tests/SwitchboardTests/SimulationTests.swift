@@ -17,8 +17,8 @@ struct SimulationTests {
         counts.wins = 3
         counts.trials = 10
         let a = 4.0, b = 8.0
-        #expect(abs(ModelRouting.winRateUncertainty(counts) - (a * b / ((a + b) * (a + b) * (a + b + 1))).squareRoot()) < 1e-15)
-        #expect(abs(ModelRouting.winRateUncertainty(nil) - (1.0 / 12).squareRoot()) < 1e-15)
+        #expect(abs(ModelRouter.winRateUncertainty(counts) - (a * b / ((a + b) * (a + b) * (a + b + 1))).squareRoot()) < 1e-15)
+        #expect(abs(ModelRouter.winRateUncertainty(nil) - (1.0 / 12).squareRoot()) < 1e-15)
     }
 
     @Test func replayValuesTheHistoryByTheTruthAndIsDeterministic() throws {

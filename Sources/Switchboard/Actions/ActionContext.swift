@@ -59,9 +59,8 @@ struct ActionContext {
     /// How often each action appears in the action history (catalogue order).
     let popularity: [Int]
 
-    init(_ ecosystem: Ecosystem, settings: RecommendationSettings, sources: EcosystemSources, actionLines: [Int]?)
-        throws(RecommendError)
-    {
+    init(_ ecosystem: Ecosystem, settings: RecommendationSettings) throws(RecommendError) {
+        let sources = ecosystem.sources
         self.settings = settings
         partners = ecosystem.partners.sorted { $0.id < $1.id }
         var partnerIndex: [String: Int] = [:]
@@ -71,7 +70,7 @@ struct ActionContext {
         var effects: [CatalogueEffect] = []
         for (index, action) in actions.enumerated() {
             do {
-                effects.append(try CatalogueEffect(action, file: sources.actions, line: actionLines?[index] ?? index + 2))
+                effects.append(try CatalogueEffect(action, file: sources.actions, line: sources.line(.actions, index)))
             } catch { throw .record(error) }
         }
         self.effects = effects
@@ -145,9 +144,9 @@ struct ActionContext {
     func eligibleActions(_ p: Int) -> [Int] { actions.indices.filter { actions[$0].isEligible(partners[p]) } }
 
     /// Whether the partner is still there: it has activity and its latest row does not say it churned.
-    func liveness(_ p: Int) -> String? {
-        guard let last = histories[p].last else { return "no activity rows" }
-        if last.churnedNext { return "churned after period \(last.period)" }
+    func liveness(_ p: Int) -> SkipReason? {
+        guard let last = histories[p].last else { return .noActivity }
+        if last.churnedNext { return .churned(afterPeriod: last.period) }
         return nil
     }
 

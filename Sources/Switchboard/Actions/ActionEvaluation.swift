@@ -108,7 +108,7 @@ public struct ActionEvaluation: Sendable {
     {
         var settings = plan.settings
         settings.asOf = plan.asOf
-        let context = try ActionContext(ecosystem, settings: settings, sources: EcosystemSources(), actionLines: nil)
+        let context = try ActionContext(ecosystem, settings: settings)
         var results: [PartnerResult] = []
         var estimated: [Double] = [], actual: [Double] = []
         for outlook in plan.partners {

@@ -40,18 +40,16 @@ public struct ActionRecommender: Sendable {
     /// - Parameters:
     ///   - ecosystem: partners, leads, outcomes, activity, the action catalogue and the action history (references
     ///     checked, e.g. by `Ecosystem.validate`).
-    ///   - sources: the file names errors mention.
-    ///   - actionLines: the line of each catalogue entry in its file, for errors; nil for line i + 2.
+    ///     Errors name files and lines from `ecosystem.sources`.
     /// - Throws: `RecommendError.invalidSetting` for a bad setting, `.record` for a catalogue effect on an unknown
     ///   attribute or bad activity (file, line and column), `.model` when the churn model does not fit the features.
     /// - Complexity: O(partners² · profile size) for the neighbours, plus O(leads in the window · (a·b + b·actions))
     ///   and O(actions · (history + H)²) per partner.
-    public func recommend(_ ecosystem: Ecosystem, sources: EcosystemSources = EcosystemSources(), actionLines: [Int]? = nil)
-        throws(RecommendError) -> ActionPlan
-    {
+    public func recommend(_ ecosystem: Ecosystem) throws(RecommendError) -> ActionPlan {
+        let sources = ecosystem.sources
         try settings.validate()
         if ecosystem.actions.isEmpty { throw .record(.emptySet(file: sources.actions, what: "actions")) }
-        let context = try ActionContext(ecosystem, settings: settings, sources: sources, actionLines: actionLines)
+        let context = try ActionContext(ecosystem, settings: settings)
         let profileTable: ChurnFeatureTable
         do {
             profileTable = try ChurnFeatures.build(activity: ecosystem.activity, partners: ecosystem.partners, sources: sources)
@@ -88,7 +86,7 @@ public struct ActionRecommender: Sendable {
             }
             let eligible = context.eligibleActions(p)
             if eligible.isEmpty {
-                skipped.append(SkippedPartner(partnerID: partner.id, reason: "eligible for no action in the catalogue"))
+                skipped.append(SkippedPartner(partnerID: partner.id, reason: .noEligibleAction))
                 continue
             }
             let c = currentIndex[partner.id]!

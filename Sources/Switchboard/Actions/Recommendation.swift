@@ -146,7 +146,25 @@ public struct PartnerOutlook: Sendable, Equatable {
 /// A partner left out of the recommendations, and why.
 public struct SkippedPartner: Sendable, Equatable {
     public var partnerID: String
-    public var reason: String
+    public var reason: SkipReason
+}
+
+/// Why a partner gets no recommendation.
+public enum SkipReason: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// It has no activity rows.
+    case noActivity
+    /// Its latest activity row says it churned after this period.
+    case churned(afterPeriod: Int)
+    /// No action of the catalogue applies to its type and tier.
+    case noEligibleAction
+
+    public var description: String {
+        switch self {
+        case .noActivity: "no activity rows"
+        case let .churned(period): "churned after period \(period)"
+        case .noEligibleAction: "eligible for no action in the catalogue"
+        }
+    }
 }
 
 /// One entry of a channel manager's to-do list: a partner and what to do with it.

@@ -106,19 +106,16 @@ public enum ChurnFeatures {
     /// Builds one feature row a record of `activity` (in any order), with tier and type when `partners` is given.
     ///
     /// - Parameters:
-    ///   - sources: the file names errors mention (`activity` and `partners`).
-    ///   - activityLines: the line of each activity record in its file (`CSVTable.recordLines`); when nil,
-    ///     record i is taken to be on line i + 2 (a header, then one line a record).
+    ///   - sources: the file names errors mention (`activity` and `partners`), and the line of each activity record
+    ///     (record i on line i + 2 when it has none).
     /// - Throws: `RecordError.unknownReference` for a partner id missing from `partners`,
     ///   `.duplicateID` for a second record of the same partner and period, `.impossibleValue` for a negative or
     ///   non-finite figure or a negative period, each naming the activity file, line and column.
     /// - Complexity: O(n log n + n·featureCount) for n records.
     public static func build(
-        activity: [PartnerActivity], partners: [Partner]? = nil, sources: EcosystemSources = EcosystemSources(),
-        activityLines: [Int]? = nil
+        activity: [PartnerActivity], partners: [Partner]? = nil, sources: EcosystemSources = EcosystemSources()
     ) throws(RecordError) -> ChurnFeatureTable {
-        precondition(activityLines == nil || activityLines!.count == activity.count, "one line an activity record")
-        func line(_ index: Int) -> Int { activityLines?[index] ?? index + 2 }
+        func line(_ index: Int) -> Int { sources.line(.activity, index) }
         let file = sources.activity
 
         var partnerByID: [String: Partner]?

@@ -93,9 +93,9 @@ public struct BarChart: Sendable, Equatable {
                     let value = bars.values[c]
                     let label: String
                     switch valueAxis.format {
-                    case .number: label = ReportNumber.fixed(value, valueLabelDecimals)
-                    case .percent: label = ReportNumber.percent(value, valueLabelDecimals)
-                    case .grouped: label = ReportNumber.grouped(value)
+                    case .number: label = NumberFormat.fixed(value, valueLabelDecimals)
+                    case .percent: label = NumberFormat.percent(value, valueLabelDecimals)
+                    case .grouped: label = NumberFormat.grouped(value)
                     }
                     group.append(
                         ChartDrawing.text(label, x: rect.x + rect.width / 2, y: rect.y - 3, anchor: "middle", size: 9))

@@ -53,7 +53,7 @@ extension ChannelReport {
         do {
             matchFigures = try ModelFigures(
                 name: "Match model",
-                subject: "P(win) of the \(ReportNumber.grouped(Double(evaluated.labels.count))) accepted outcomes of "
+                subject: "P(win) of the \(NumberFormat.grouped(Double(evaluated.labels.count))) accepted outcomes of "
                     + "\(sources.outcomes), each with its features as they stood when the lead was assigned",
                 positive: "won", labels: evaluated.labels, probabilities: evaluated.probabilities,
                 curveSpacing: options.curveSpacing)
@@ -64,7 +64,7 @@ extension ChannelReport {
         // The churn model on the activity history.
         let features = try ChurnFeatures.build(
             activity: ecosystem.activity, partners: churn.usesPartnerAttributes ? ecosystem.partners : nil,
-            sources: sources, activityLines: input.activityLines)
+            sources: sources)
         let risks: [Double]
         do {
             risks = try churn.risk(for: features)
@@ -75,7 +75,7 @@ extension ChannelReport {
         do {
             churnFigures = try ModelFigures(
                 name: "Churn model",
-                subject: "P(churn next period) of the \(ReportNumber.grouped(Double(features.rowCount))) partner-periods "
+                subject: "P(churn next period) of the \(NumberFormat.grouped(Double(features.rowCount))) partner-periods "
                     + "of \(sources.activity)",
                 positive: "churned next period", labels: features.labels, probabilities: risks,
                 curveSpacing: options.curveSpacing)
@@ -85,35 +85,28 @@ extension ChannelReport {
         models = [matchFigures, churnFigures]
 
         // The partners most at risk now.
-        let latest = features.latestRowPerPartner().filter { !features.labels[$0] }
-        let current = features.selectingRows(latest)
-        let currentRisk = latest.map { risks[$0] }
-        let factors: [[ChurnFactor]]
+        let ranking: ChurnRanking
         do {
-            factors = try churn.explain(current, top: min(3, churn.featureNames.count))
+            ranking = try churn.rankLatest(features, factorCount: min(3, churn.featureNames.count))
         } catch {
             throw ReportError.model(source: input.churnModelSource, reason: "\(error)")
         }
         var partnerByID: [String: Partner] = [:]
         for partner in ecosystem.partners { partnerByID[partner.id] = partner }
-        let order = current.keys.indices.sorted {
-            currentRisk[$0] != currentRisk[$1]
-                ? currentRisk[$0] > currentRisk[$1] : current.keys[$0].partnerID < current.keys[$1].partnerID
-        }
-        atRisk = order.prefix(options.atRiskCount).compactMap { row in
-            let key = current.keys[row]
+        atRisk = ranking.entries.prefix(options.atRiskCount).compactMap { entry in
+            let key = entry.key
             guard let partner = partnerByID[key.partnerID] else { return nil }
             return AtRiskPartner(
                 partnerID: partner.id, name: partner.name, managerID: partner.managerID, tier: partner.tier,
-                type: partner.type, status: partner.status, period: key.period, risk: currentRisk[row],
-                factors: factors[row],
-                factorScores: factors[row].map { factor in
+                type: partner.type, status: partner.status, period: key.period, risk: entry.risk,
+                factors: entry.factors,
+                factorScores: entry.factors.map { factor in
                     let j = churn.featureNames.firstIndex(of: factor.name)!
                     return (factor.value - churn.means[j]) / churn.scales[j]
                 })
         }
-        churnScoredCount = latest.count
-        highRiskCount = currentRisk.count { $0 >= options.recommendation.highRiskThreshold }
+        churnScoredCount = ranking.entries.count
+        highRiskCount = ranking.entries.count { $0.risk >= options.recommendation.highRiskThreshold }
 
         routing = try Self.routingFigures(input, options: options, asOf: asOf)
         replays = try options.replayCapacityScales.map { scale in
@@ -124,15 +117,13 @@ extension ChannelReport {
             return try PolicySimulation.run(model: match, ecosystem: ecosystem, truth: input.truth, settings: settings)
         }
 
-        var segmentInput = SegmentInput(
+        let segmentInput = SegmentInput(
             partners: ecosystem.partners, activity: ecosystem.activity, leads: ecosystem.leads,
             outcomes: ecosystem.outcomes, churnModel: churn, sources: sources)
-        segmentInput.activityLines = input.activityLines
-        segmentInput.outcomeLines = input.outcomeLines
         segments = try SegmentReport(segmentInput, options: options.segments)
 
         let recommender = ActionRecommender(matchModel: match, churnModel: churn, settings: options.recommendation)
-        actions = try recommender.recommend(ecosystem, sources: sources, actionLines: input.actionLines)
+        actions = try recommender.recommend(ecosystem)
     }
 
     /// Each account's owner as the history shows it: the partner that accepted the most of the account's leads
@@ -168,9 +159,9 @@ extension ChannelReport {
 
     /// Scores the incoming leads, routes them with each policy, and measures how the leads were shared out.
     ///
-    /// The routing problem is `route`'s in model mode (`ModelRouting.problem`: new and small partners flagged for the
+    /// The routing problem is `route`'s in model mode (`ModelRouter.problem`: new and small partners flagged for the
     /// minimum share, each partner's win-rate uncertainty for the exploration bonus). Partners taking leads are those
-    /// the eligibility rules let take any (status, capacity left); new and small as `ModelRouting` defines them. The
+    /// the eligibility rules let take any (status, capacity left); new and small as `ModelRouter` defines them. The
     /// policies: `optimal`, `greedy` and `round-robin` with `options.routing`, and `optimal+fairness` with
     /// `options.fairness`, all on the same candidates.
     static func routingFigures(_ input: ReportInput, options: ReportOptions, asOf: Timestamp) throws -> RoutingFigures {
@@ -180,19 +171,21 @@ extension ChannelReport {
         where rules.accountOwners[account] == nil {
             rules.accountOwners[account] = owner
         }
-        let scores: [LeadScore]
+        let router = ModelRouter(
+            model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf,
+            candidatesPerLead: options.candidatesPerLead)
+        let problem: RoutingProblem, scores: [LeadScore]
         do {
-            let scorer = try LeadScorer(model: input.matchModel, partners: ecosystem.partners, rules: rules, at: asOf)
-            scores = try scorer.score(input.incoming, top: options.candidatesPerLead)
+            (problem, scores) = try router.problem(for: input.incoming)
+        } catch let error as RoutingError {
+            throw error
         } catch {
             throw ReportError.model(source: input.matchModelSource, reason: "cannot score \(input.incomingSource): \(error)")
         }
-        let problem = try ModelRouting.problem(
-            scores: scores, leads: input.incoming, partners: ecosystem.partners, model: input.matchModel, at: asOf)
         let ownedLeads = scores.count { $0.partners.contains(where: \.isAccountOwner) }
 
-        let small = ModelRouting.smallPartners(ecosystem.partners)
-        let new = ModelRouting.newPartners(ecosystem.partners, at: asOf)
+        let small = ModelRouter.smallPartners(ecosystem.partners)
+        let new = ModelRouter.newPartners(ecosystem.partners, at: asOf)
         let taking = ecosystem.partners.filter {
             !rules.ineligibleStatuses.contains($0.status) && (!rules.requireCapacity || $0.remainingCapacity > 0)
         }.sorted { $0.id < $1.id }
@@ -206,17 +199,17 @@ extension ChannelReport {
             totalLeft > 0 ? Double(partners.filter(include).reduce(0) { $0 + $1.capacityLeft }) / totalLeft : 0
         }
 
-        var runs: [(String, RoutingConfig)] = []
-        for policy in [RoutingPolicy.optimal, .greedy, .roundRobin] {
+        var runs: [(PolicyRun, RoutingConfig)] = []
+        for run in [PolicyRun.optimal, .greedy, .roundRobin] {
             var config = options.routing
-            config.policy = policy
-            runs.append((policy.rawValue, config))
+            config.policy = run.policy!
+            runs.append((run, config))
         }
         var fairness = options.fairness
         fairness.policy = .optimal
-        runs.insert(("optimal+fairness", fairness), at: 1)
+        runs.insert((.optimalWithFairness, fairness), at: 1)
         var policies: [PolicyFigures] = []
-        for (name, config) in runs {
+        for (run, config) in runs {
             let plan = try Router.route(problem, config: config)
             var assignedTo: [String: Int] = [:]
             for outcome in plan.partners { assignedTo[outcome.partnerID] = outcome.assigned }
@@ -230,7 +223,7 @@ extension ChannelReport {
             for lead in plan.unassigned { reasons[lead.reason, default: 0] += 1 }
             policies.append(
                 PolicyFigures(
-                    name: name, config: config, assigned: assigned, unassigned: plan.unassigned.count,
+                    run: run, config: config, assigned: assigned, unassigned: plan.unassigned.count,
                     expectedValue: plan.totalExpectedValue,
                     expectedWins: plan.assignments.reduce(0) { $0 + ($1.winProbability ?? 0) },
                     ownerAssignments: plan.ownerAssignments, loads: loads, gini: Metrics.gini(loads.map(Double.init)),

@@ -1,47 +1,34 @@
 import Learning
 
-/// Everything the channel report reads: the ecosystem's records, the incoming leads to route, and the two models.
+/// Everything the channel report reads: the ecosystem's records (with its incoming leads to route, and its truth
+/// when it has one) and the two models.
 public struct ReportInput: Sendable {
-    /// Partners, historical leads, outcomes, activity, the action catalogue and the action history, with references
-    /// checked across files (`Ecosystem.validate`).
+    /// Partners, historical leads, outcomes, activity, the action catalogue, the action history and the incoming
+    /// leads (the new leads to score and route), with references checked across files (`Ecosystem.load`). With a
+    /// generated ecosystem's truth (`truth/partners.csv`, `truth/pairs.csv`) the replay values decisions with the true
+    /// win probabilities; without, with the match model.
     public var ecosystem: Ecosystem
-    /// The new leads to score and route (the leads schema).
-    public var incoming: [Lead]
     public var matchModel: MatchModel
     public var churnModel: ChurnModel
-    /// File names for error messages and for the report's text.
-    public var sources: EcosystemSources
-    public var incomingSource: String
+    /// The model files' names, for error messages and the report's text.
     public var matchModelSource: String
     public var churnModelSource: String
-    /// The line of each activity, outcome and catalogue record in its file, for error messages (nil: record i on
-    /// line i + 2).
-    public var activityLines: [Int]?
-    public var outcomeLines: [Int]?
-    public var actionLines: [Int]?
-    /// A generated ecosystem's truth (`truth/partners.csv`, `truth/pairs.csv`): the replay then values decisions
-    /// with the true win probabilities; nil to value them with the match model.
-    public var truth: EcosystemTruth?
 
     public init(
-        ecosystem: Ecosystem, incoming: [Lead], matchModel: MatchModel, churnModel: ChurnModel,
-        sources: EcosystemSources = EcosystemSources(), incomingSource: String = "incoming.csv",
-        matchModelSource: String = "match.json", churnModelSource: String = "churn.json", activityLines: [Int]? = nil,
-        outcomeLines: [Int]? = nil, actionLines: [Int]? = nil, truth: EcosystemTruth? = nil
+        ecosystem: Ecosystem, matchModel: MatchModel, churnModel: ChurnModel, matchModelSource: String = "match.json",
+        churnModelSource: String = "churn.json"
     ) {
         self.ecosystem = ecosystem
-        self.incoming = incoming
         self.matchModel = matchModel
         self.churnModel = churnModel
-        self.sources = sources
-        self.incomingSource = incomingSource
         self.matchModelSource = matchModelSource
         self.churnModelSource = churnModelSource
-        self.activityLines = activityLines
-        self.outcomeLines = outcomeLines
-        self.actionLines = actionLines
-        self.truth = truth
     }
+
+    public var incoming: [Lead] { ecosystem.incoming }
+    public var sources: EcosystemSources { ecosystem.sources }
+    public var incomingSource: String { ecosystem.sources.incoming }
+    public var truth: EcosystemTruth? { ecosystem.truth }
 }
 
 /// How the report's figures are computed.
@@ -153,7 +140,7 @@ public struct RoutedPartner: Sendable, Equatable {
     public var partnerID: String
     /// Capacity minus open leads before the batch.
     public var capacityLeft: Int
-    /// Small and new as `ModelRouting.smallPartners` and `.newPartners` define them.
+    /// Small and new as `ModelRouter.smallPartners` and `.newPartners` define them.
     public var isSmall: Bool
     public var isNew: Bool
 }
@@ -161,7 +148,8 @@ public struct RoutedPartner: Sendable, Equatable {
 /// How one routing policy shares the incoming leads out.
 public struct PolicyFigures: Sendable, Equatable {
     /// `optimal`, `optimal+fairness`, `greedy` or `round-robin`.
-    public var name: String
+    public var run: PolicyRun
+    public var name: String { run.rawValue }
     public var config: RoutingConfig
     public var assigned: Int
     public var unassigned: Int

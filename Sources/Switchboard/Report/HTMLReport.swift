@@ -73,17 +73,17 @@ public enum HTMLReport {
             ])
     }
 
-    static func fixed(_ value: Double, _ decimals: Int = 3) -> String { ReportNumber.fixed(value, decimals) }
-    static func percent(_ value: Double, _ decimals: Int = 1) -> String { ReportNumber.percent(value, decimals) }
-    static func count(_ value: Int) -> String { ReportNumber.grouped(Double(value)) }
-    static func money(_ value: Double) -> String { ReportNumber.grouped(value) }
+    static func fixed(_ value: Double, _ decimals: Int = 3) -> String { NumberFormat.fixed(value, decimals) }
+    static func percent(_ value: Double, _ decimals: Int = 1) -> String { NumberFormat.percent(value, decimals) }
+    static func count(_ value: Int) -> String { NumberFormat.grouped(Double(value)) }
+    static func money(_ value: Double) -> String { NumberFormat.grouped(value) }
 
     // MARK: - Header
 
     static func header(_ report: ChannelReport) -> Markup {
         let match = report.models[0], churn = report.models[1]
-        let optimal = report.routing.policies.first { $0.name == "optimal" }
-        let greedy = report.routing.policies.first { $0.name == "greedy" }
+        let optimal = report.routing.policies.first { $0.run == .optimal }
+        let greedy = report.routing.policies.first { $0.run == .greedy }
         var cards = [
             card(fixed(match.report.rocAUC), "match model ROC AUC", "on \(count(match.report.rowCount)) accepted outcomes"),
             card(fixed(churn.report.rocAUC), "churn model ROC AUC", "on \(count(churn.report.rowCount)) partner-periods"),
@@ -91,14 +91,14 @@ public enum HTMLReport {
         if let optimal {
             cards.append(
                 card(
-                    ReportNumber.fixed(optimal.expectedWins, 1), "expected wins, optimal routing",
+                    NumberFormat.fixed(optimal.expectedWins, 1), "expected wins, optimal routing",
                     "\(count(optimal.assigned)) of \(count(report.routing.leadCount)) incoming leads placed"))
             if let greedy, greedy.expectedWins > 0 {
                 let gain = optimal.expectedWins / greedy.expectedWins - 1
                 cards.append(
                     card(
                         (gain >= 0 ? "+" : "") + percent(gain), "over greedy routing",
-                        "greedy: \(ReportNumber.fixed(greedy.expectedWins, 1)) expected wins"))
+                        "greedy: \(NumberFormat.fixed(greedy.expectedWins, 1)) expected wins"))
             }
             cards.append(card(fixed(optimal.gini, 2), "Gini of load, optimal", "0 = every partner the same number of leads"))
         }
@@ -322,7 +322,7 @@ public enum HTMLReport {
                 note: "Over the \(count(routing.partners.count)) partners that take leads; the further below the diagonal, "
                     + "the more the leads are concentrated on a few partners."),
         ]
-        if let optimal = policies.first(where: { $0.name == "optimal" }) {
+        if let optimal = policies.first(where: { $0.run == .optimal }) {
             let order = routing.partners.indices.sorted {
                 optimal.loads[$0] != optimal.loads[$1]
                     ? optimal.loads[$0] > optimal.loads[$1] : routing.partners[$0].partnerID < routing.partners[$1].partnerID
@@ -362,7 +362,7 @@ public enum HTMLReport {
             rows: policies.map { p in
                 [
                     .text(p.name), .number(count(p.assigned)), .number(count(p.unassigned)),
-                    .number(ReportNumber.fixed(p.expectedWins, 1)), .number(money(p.expectedValue)), .number(fixed(p.gini)),
+                    .number(NumberFormat.fixed(p.expectedWins, 1)), .number(money(p.expectedValue)), .number(fixed(p.gini)),
                     .number(count(p.partnersServed)), .number(percent(p.largestShare)), .number(percent(p.smallShare)),
                     .number(percent(p.newShare)), .number(count(p.ownerAssignments)),
                 ]
@@ -388,13 +388,13 @@ public enum HTMLReport {
                         + "\(count(routing.ownedLeads)) leads belong to an account whose owner (the partner that accepted "
                         + "most of its leads in the history) is eligible; every policy gives those to the owner first. "
                         + "The optimal policy maximises the total expected value under capacity exactly; "
-                        + "optimal+fairness maximises it under the fairness controls (\(fairnessText(policies.first { $0.name == "optimal+fairness" }?.config ?? RoutingConfig()))); "
+                        + "optimal+fairness maximises it under the fairness controls (\(fairnessText(policies.first { $0.run == .optimalWithFairness }?.config ?? RoutingConfig()))); "
                         + "greedy takes the most valuable lead–partner pairs first; round-robin ignores value."),
                 table.render(),
                 paragraph(
                     "Small partners: 12-month revenue in the bottom quarter of all partners' (they hold "
                         + "\(percent(routing.smallCapacityShare)) of the capacity left); new partners: joined within "
-                        + "\(ReportNumber.fixed(ModelRouting.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
+                        + "\(NumberFormat.fixed(ModelRouter.newPartnerDays, 0)) days (\(percent(routing.newCapacityShare)) "
                         + "of the capacity left), as switchboard route and simulate define them. Unassigned "
                         + "leads: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))"
                         + ".", classes: "note"),
@@ -409,7 +409,7 @@ public enum HTMLReport {
     ) -> HorizontalBarChart {
         let bars = rows.map {
             LabelledBar(
-                label: $0.name, value: $0.wins, valueLabel: "\(ReportNumber.fixed($0.wins, 1)) wins · \($0.detail)",
+                label: $0.name, value: $0.wins, valueLabel: "\(NumberFormat.fixed($0.wins, 1)) wins · \($0.detail)",
                 colour: policyColours[$0.name] ?? ChartPalette.grey)
         }
         var frame = HorizontalBarChart.frameFitting(bars, width: halfWidth, rowHeight: rowHeight)
@@ -427,7 +427,7 @@ public enum HTMLReport {
         }
         if config.exploration > 0 {
             parts.append(
-                "an exploration bonus of \(ReportNumber.fixed(config.exploration, 2)) × the standard deviation of the "
+                "an exploration bonus of \(NumberFormat.fixed(config.exploration, 2)) × the standard deviation of the "
                     + "partner's win rate × the deal value")
         }
         if let cap = config.maxShare { parts.append("no partner above \(percent(cap, 0)) of the batch") }
@@ -455,7 +455,7 @@ public enum HTMLReport {
         var figures: [Markup] = []
         let allWins = report.replays.flatMap { $0.outcomes.map(\.expectedWins) }  // one scale for every replay's chart
         for replay in report.replays {
-            let historical = replay.outcomes.first { $0.name == "historical" }
+            let historical = replay.outcomes.first { $0.run == .historical }
             let table = HTMLTable(
                 header: [
                     "policy", "assigned", "expected wins", "vs historical", "expected revenue", "Gini of load",
@@ -464,15 +464,15 @@ public enum HTMLReport {
                 rows: replay.outcomes.map { o in
                     let gain = historical.map { o.expectedWins - $0.expectedWins } ?? 0
                     return [
-                        .text(o.name), .number(count(o.assigned)), .number(ReportNumber.fixed(o.expectedWins, 1)),
-                        .number(o.name == "historical" ? "" : (gain >= 0 ? "+" : "") + ReportNumber.fixed(gain, 1)),
+                        .text(o.name), .number(count(o.assigned)), .number(NumberFormat.fixed(o.expectedWins, 1)),
+                        .number(o.run == .historical ? "" : (gain >= 0 ? "+" : "") + NumberFormat.fixed(gain, 1)),
                         .number(money(o.expectedRevenue)), .number(fixed(o.loadGini)), .number(percent(o.newOrSmallShare)),
                     ]
                 }, numericColumns: Set(1...6))
             let title =
                 replay.capacityScale == 1
                 ? "Capacity as recorded"
-                : "Tight capacity: every partner's capacity × \(ReportNumber.fixed(replay.capacityScale, 2))"
+                : "Tight capacity: every partner's capacity × \(NumberFormat.fixed(replay.capacityScale, 2))"
             children.append(.tag("h3", text: title))
             children.append(table.render())
             let chart = winsChart(
@@ -487,14 +487,14 @@ public enum HTMLReport {
                 let robin = wins["round-robin"]
             {
                 func change(_ a: Double, _ b: Double) -> String {
-                    (a >= b ? "+" : "−") + ReportNumber.fixed(abs(a - b), 1) + " (" + percent(b > 0 ? abs(a / b - 1) : 0) + ")"
+                    (a >= b ? "+" : "−") + NumberFormat.fixed(abs(a - b), 1) + " (" + percent(b > 0 ? abs(a / b - 1) : 0) + ")"
                 }
                 children.append(
                     paragraph(
-                        "At capacity × \(ReportNumber.fixed(tight.capacityScale, 2)): the optimum against greedy "
+                        "At capacity × \(NumberFormat.fixed(tight.capacityScale, 2)): the optimum against greedy "
                             + "\(change(optimal.expectedWins, greedy.expectedWins)) expected wins, against round-robin "
                             + "\(change(optimal.expectedWins, robin.expectedWins)). The fairness controls cost "
-                            + "\(ReportNumber.fixed(optimal.expectedWins - fair.expectedWins, 1)) expected wins "
+                            + "\(NumberFormat.fixed(optimal.expectedWins - fair.expectedWins, 1)) expected wins "
                             + "(\(percent(optimal.expectedWins > 0 ? 1 - fair.expectedWins / optimal.expectedWins : 0))) and "
                             + "move the share to new and small partners from \(percent(optimal.newOrSmallShare)) to "
                             + "\(percent(fair.newOrSmallShare)) (Gini of load \(fixed(optimal.loadGini)) → "
@@ -577,11 +577,11 @@ public enum HTMLReport {
     /// `type referral −0.23`; the number is its contribution to the log-odds. Levels are low or high against the
     /// training rows' average (z), trends falling or rising by their own sign.
     static func factorText(_ factor: ChurnFactor, score z: Double) -> String {
-        let amount = (factor.contribution >= 0 ? "+" : "−") + ReportNumber.fixed(abs(factor.contribution), 2)
+        let amount = (factor.contribution >= 0 ? "+" : "−") + NumberFormat.fixed(abs(factor.contribution), 2)
         let name = factor.name
         if name.contains("=") { return name.replacingOccurrences(of: "=", with: " ") + " " + amount }
         if name == "tenure_periods" {
-            return "\(z < 0 ? "short" : "long") tenure (\(ReportNumber.grouped(factor.value)) months) \(amount)"
+            return "\(z < 0 ? "short" : "long") tenure (\(NumberFormat.grouped(factor.value)) months) \(amount)"
         }
         if name.hasSuffix("_trend") {
             let figure = String(name.dropLast("_trend".count)).replacingOccurrences(of: "_", with: " ")
@@ -590,7 +590,7 @@ public enum HTMLReport {
         }
         let figure = name.replacingOccurrences(of: "_", with: " ")
         // Levels are log1p of the month's figure.
-        let monthly = ReportNumber.grouped(expm1(factor.value))
+        let monthly = NumberFormat.grouped(expm1(factor.value))
         return "\(z < 0 ? "low" : "high") \(figure) (\(monthly) last month) \(amount)"
     }
 
@@ -601,7 +601,7 @@ public enum HTMLReport {
             [
                 .tag(
                     "span", [.init("class", "track")],
-                    [.tag("span", [.init("class", "bar"), .init("style", "width: \(ReportNumber.fixed(width, 1))%")], [])]),
+                    [.tag("span", [.init("class", "bar"), .init("style", "width: \(NumberFormat.fixed(width, 1))%")], [])]),
                 .tag("span", [.init("class", "figure")], text: percent(risk)),
             ])
     }

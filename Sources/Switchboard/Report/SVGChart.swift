@@ -102,7 +102,7 @@ public struct ChartAxis: Sendable, Equatable {
 
     /// multiple × 10^exponent, by one multiplication or one division of exact numbers.
     static func value(_ multiple: Double, _ exponent: Int) -> Double {
-        exponent >= 0 ? multiple * ReportNumber.pow10(exponent) : multiple / ReportNumber.pow10(-exponent)
+        exponent >= 0 ? multiple * NumberFormat.pow10(exponent) : multiple / NumberFormat.pow10(-exponent)
     }
 
     /// The multiples of a nice step (about (upper − lower)/count) inside [lower, upper].
@@ -126,9 +126,9 @@ public struct ChartAxis: Sendable, Equatable {
     /// A tick's label in the axis's format.
     public func label(_ value: Double) -> String {
         switch format {
-        case .number: return ReportNumber.fixed(value, Self.decimals(step))
-        case .percent: return ReportNumber.fixed(100 * value, Self.decimals(100 * step)) + "%"
-        case .grouped: return ReportNumber.grouped(value)
+        case .number: return NumberFormat.fixed(value, Self.decimals(step))
+        case .percent: return NumberFormat.fixed(100 * value, Self.decimals(100 * step)) + "%"
+        case .grouped: return NumberFormat.grouped(value)
         }
     }
 
@@ -193,7 +193,7 @@ enum ChartDrawing {
         Double(text.count) * fontSize * 0.58
     }
 
-    static func number(_ value: Double) -> String { ReportNumber.coordinate(value) }
+    static func number(_ value: Double) -> String { NumberFormat.coordinate(value) }
 
     static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dashed: Bool = false)
         -> Markup

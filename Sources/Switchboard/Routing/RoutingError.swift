@@ -7,6 +7,8 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPartner(partner: String, field: String, value: String, requirement: String)
     case emptyID(what: String)
     case duplicateLead(String)
+    /// A score or decision naming a lead that is not among the leads given.
+    case unknownLead(String)
     case unknownPartner(lead: String, partner: String)
     case duplicateCandidate(lead: String, partner: String)
     case invalidCandidate(lead: String, partner: String, field: String, value: String, requirement: String)
@@ -17,7 +19,7 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A value too large for exact arithmetic at the configured resolution.
     case valueOutOfRange(lead: String, partner: String, value: Double, resolution: Double)
     case valuesTooLarge(String)
-    /// A streamed request that is not what `route --stream` reads.
+    /// A streamed request that is not what `route stream` reads.
     case badRequest(source: String, line: Int, message: String)
 
     public var description: String {
@@ -30,6 +32,8 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) id is empty"
         case let .duplicateLead(id):
             return "lead '\(id)' is listed twice"
+        case let .unknownLead(id):
+            return "lead '\(id)' is not among the leads given"
         case let .unknownPartner(lead, partner):
             return "lead '\(lead)': partner '\(partner)' has no capacity listed"
         case let .duplicateCandidate(lead, partner):

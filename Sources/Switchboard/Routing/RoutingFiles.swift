@@ -219,10 +219,7 @@ public enum RoutingFiles {
     }
 
     /// `value` with `decimals` decimals.
-    public static func format(_ value: Double, decimals: Int) -> String {
-        let text = String(format: "%.\(decimals)f", value)
-        return text == "-0" || text.hasPrefix("-0.") && Double(text) == 0 ? String(text.dropFirst()) : text
-    }
+    public static func format(_ value: Double, decimals: Int) -> String { NumberFormat.fixed(value, decimals) }
 
     // MARK: - Streaming
 

@@ -11,16 +11,12 @@ public struct SegmentInput: Sendable {
     public var outcomes: [Outcome]?
     /// Scores each partner's churn risk at each period (needs `activity`).
     public var churnModel: ChurnModel?
-    /// File names for error messages.
+    /// File names and record lines for error messages.
     public var sources: EcosystemSources
-    /// The line of each activity and outcome record in its file, for error messages (nil: record i on line i + 2).
-    public var activityLines: [Int]?
-    public var outcomeLines: [Int]?
 
     public init(
         partners: [Partner], activity: [PartnerActivity]? = nil, leads: [Lead] = [], outcomes: [Outcome]? = nil,
-        churnModel: ChurnModel? = nil, sources: EcosystemSources = EcosystemSources(), activityLines: [Int]? = nil,
-        outcomeLines: [Int]? = nil
+        churnModel: ChurnModel? = nil, sources: EcosystemSources = EcosystemSources()
     ) {
         self.partners = partners
         self.activity = activity
@@ -28,8 +24,15 @@ public struct SegmentInput: Sendable {
         self.outcomes = outcomes
         self.churnModel = churnModel
         self.sources = sources
-        self.activityLines = activityLines
-        self.outcomeLines = outcomeLines
+    }
+
+    /// The segmentation input of a loaded ecosystem: its activity and outcomes when their files were loaded.
+    public init(_ ecosystem: Ecosystem, churnModel: ChurnModel? = nil) {
+        let loaded = ecosystem.sources.lines
+        self.init(
+            partners: ecosystem.partners, activity: loaded[.activity] == nil ? nil : ecosystem.activity,
+            leads: ecosystem.leads, outcomes: loaded[.outcomes] == nil ? nil : ecosystem.outcomes, churnModel: churnModel,
+            sources: ecosystem.sources)
     }
 }
 

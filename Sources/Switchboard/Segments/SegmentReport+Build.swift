@@ -28,11 +28,8 @@ extension SegmentReport {
         let sources = input.sources
         try Ecosystem(
             partners: partners, leads: input.outcomes == nil ? [] : input.leads, outcomes: input.outcomes ?? [],
-            activity: input.activity ?? []
-        ).validate(
-            sources: sources,
-            outcomeLines: input.outcomeLines ?? (input.outcomes ?? []).indices.map { $0 + 2 },
-            activityLines: input.activityLines ?? (input.activity ?? []).indices.map { $0 + 2 }, historyLines: [])
+            activity: input.activity ?? [], sources: sources
+        ).validate()
         if let activity = input.activity, activity.isEmpty {
             throw RecordError.emptySet(file: sources.activity, what: "activity rows")
         }
@@ -46,8 +43,7 @@ extension SegmentReport {
         if let activity = input.activity {
             let model = input.churnModel
             let table = try ChurnFeatures.build(
-                activity: activity, partners: model?.usesPartnerAttributes == true ? partners : nil, sources: sources,
-                activityLines: input.activityLines)
+                activity: activity, partners: model?.usesPartnerAttributes == true ? partners : nil, sources: sources)
             if let model {
                 let risks = try model.risk(for: table)
                 for (key, value) in zip(table.keys, risks) { risk[key.partnerID, default: [:]][key.period] = value }

@@ -2,8 +2,10 @@ import Learning
 
 /// What a replay of past leads measures for one routing policy.
 public struct PolicyOutcome: Sendable, Equatable {
+    /// The historical assignment or the policy replayed.
+    public var run: PolicyRun
     /// `historical`, or the policy's name (`optimal`, `optimal+fairness`, `greedy`, `round-robin`, `weighted`).
-    public var name: String
+    public var name: String { run.rawValue }
     public var leads: Int
     public var assigned: Int
     /// Σ P(win) of the assigned pairs: the true probability when the truth is known, the model's otherwise.
@@ -12,7 +14,7 @@ public struct PolicyOutcome: Sendable, Equatable {
     public var expectedRevenue: Double
     /// The Gini coefficient of leads received per partner, over every partner (0: all equal; near 1: a few get all).
     public var loadGini: Double
-    /// The share of assigned leads that went to new or small partners (`ModelRouting.newOrSmall`).
+    /// The share of assigned leads that went to new or small partners (`ModelRouter.newOrSmall`).
     public var newOrSmallShare: Double
     /// Leads received, per partner id.
     public var leadsPerPartner: [String: Int]
@@ -97,7 +99,7 @@ public enum PolicySimulation {
                 historicalInWindow[outcome.partnerID, default: []].append((outcome.assigned, close))
             }
         }
-        let flagged = ModelRouting.newOrSmall(partners, at: end)
+        let flagged = ModelRouter.newOrSmall(partners, at: end)
         let pairTruth: [String: Double] = Dictionary(
             (truth?.pairs ?? []).map { ("\($0.leadID)\u{1}\($0.partnerID)", $0.winProbability) }, uniquingKeysWith: { a, _ in a })
 
@@ -113,12 +115,12 @@ public enum PolicySimulation {
             }
         }
 
-        func summarise(_ name: String, _ picks: [(lead: Lead, partner: String, probability: Double)]) -> PolicyOutcome {
+        func summarise(_ run: PolicyRun, _ picks: [(lead: Lead, partner: String, probability: Double)]) -> PolicyOutcome {
             var perPartner: [String: Int] = [:]
             for pick in picks { perPartner[pick.partner, default: 0] += 1 }
             let counts = partners.map { Double(perPartner[$0.id] ?? 0) }
             return PolicyOutcome(
-                name: name, leads: windowLeads.count, assigned: picks.count,
+                run: run, leads: windowLeads.count, assigned: picks.count,
                 expectedWins: picks.reduce(0) { $0 + $1.probability },
                 expectedRevenue: picks.reduce(0) { $0 + $1.probability * $1.lead.estimatedValue },
                 loadGini: Metrics.gini(counts),
@@ -143,14 +145,14 @@ public enum PolicySimulation {
             }
             historical.append((lead, partner.id, probability))
         }
-        var outcomes = [summarise("historical", historical)]
+        var outcomes = [summarise(.historical, historical)]
 
-        let runs: [(String, RoutingConfig)] = [
-            ("optimal", RoutingConfig(policy: .optimal)), ("optimal+fairness", settings.fairness),
-            ("greedy", RoutingConfig(policy: .greedy)), ("round-robin", RoutingConfig(policy: .roundRobin)),
-            ("weighted", RoutingConfig(policy: .weighted)),
+        let runs: [(PolicyRun, RoutingConfig)] = [
+            (.optimal, RoutingConfig(policy: .optimal)), (.optimalWithFairness, settings.fairness),
+            (.greedy, RoutingConfig(policy: .greedy)), (.roundRobin, RoutingConfig(policy: .roundRobin)),
+            (.weighted, RoutingConfig(policy: .weighted)),
         ]
-        for (name, config) in runs {
+        for (run, config) in runs {
             var open: [String: [Timestamp]] = baseline
             var picks: [(lead: Lead, partner: String, probability: Double)] = []
             for batch in batches {
@@ -160,14 +162,14 @@ public enum PolicySimulation {
                     copy.openLeads = (open[partner.id] ?? []).count { $0 > now }
                     return copy
                 }
-                let scorer = try LeadScorer(model: model, partners: states, rules: settings.rules, at: now)
-                let scores = try scorer.score(batch.leads, top: settings.candidatesPerLead, workers: 1)
-                let problem = try ModelRouting.problem(
-                    scores: scores, leads: batch.leads, partners: states, model: model, at: now)
-                let plan = try Router.route(problem, config: config)
+                let router = ModelRouter(
+                    model: model, partners: states, rules: settings.rules, at: now,
+                    candidatesPerLead: settings.candidatesPerLead)
+                let plan = try Router.route(try router.problem(for: batch.leads, workers: 1).problem, config: config)
+                let leadByID = Dictionary(batch.leads.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 var added: [String: Int] = [:]
                 for assignment in plan.assignments {
-                    let lead = batch.leads[assignment.leadIndex]
+                    guard let lead = leadByID[assignment.leadID] else { throw RoutingError.unknownLead(assignment.leadID) }
                     let partner = byID[assignment.partnerID]!
                     let load = (open[partner.id] ?? []).count { $0 > now } + added[partner.id, default: 0]
                     added[partner.id, default: 0] += 1
@@ -180,7 +182,7 @@ public enum PolicySimulation {
                     open[partner.id, default: []].append(now.adding(days: duration(lead.id)))
                 }
             }
-            outcomes.append(summarise(name, picks))
+            outcomes.append(summarise(run, picks))
         }
         return SimulationReport(
             windowStart: start, windowEnd: end, batches: batches.count, capacityScale: settings.capacityScale,

@@ -1,4 +1,5 @@
 import Learning
+@testable import Switchboard
 
 /// Maps Maven Analytics' CRM sales-pipeline export (agents × accounts × products, won or lost) onto ecosystem
 /// records, so the match model can be run on it: each sales agent becomes a partner (region = regional office,

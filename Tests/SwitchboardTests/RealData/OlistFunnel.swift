@@ -1,4 +1,5 @@
 import Learning
+@testable import Switchboard
 
 /// The lead-scoring table of the Olist marketing funnel (Kaggle "Marketing Funnel by Olist"): one row per
 /// marketing qualified lead (MQL), with what is known when the lead first asks for contact and whether it became
