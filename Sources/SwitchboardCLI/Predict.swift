@@ -80,7 +80,9 @@ struct EvaluateTabular: ParsableCommand {
             let labels = try TabularEncoder.labels(in: table, target: tabular.target)
             let (probabilities, notes) = try tabular.probabilities(for: table)
             for warning in notes.warnings { FileIO.warn(warning) }
-            let report = try Metrics.report(labels: labels, probabilities: probabilities)
+            let report = try CLIMessages.naming(file: table.source) {
+                try Metrics.report(labels: labels, probabilities: probabilities)
+            }
             print(EvaluationText.text(report, source: table.source, positive: tabular.target.positive))
             if let json {
                 let encoder = JSONEncoder()

@@ -11,7 +11,7 @@ struct ModelRoutingOptions: ParsableArguments {
     @Option(help: "The partners CSV (capacity, open leads, status; model mode).") var partners: String?
     @Option(help: "Eligibility rules (JSON, as for `score`; model mode).") var rules: String?
     @Option(help: "Account owners CSV (account_id, partner_id; model mode).") var owners: String?
-    @Option(help: "Candidates per lead: its top eligible partners by P(win) (model mode).") var candidatesPerLead: Int = 20
+    @Option(parsing: .unconditional, help: "Candidates per lead: its top eligible partners by P(win) (model mode; at most 10000).") var candidatesPerLead: Int = 20
     @Option(help: "Partners' tenure is taken at this date (default: the model's history end; model mode).") var asOf: String?
 
     var isModelMode: Bool { model != nil || leads != nil || partners != nil }
@@ -20,7 +20,7 @@ struct ModelRoutingOptions: ParsableArguments {
         guard model != nil, leads != nil, partners != nil else {
             throw ValidationError("model mode needs --model, --leads and --partners together")
         }
-        if candidatesPerLead < 1 { throw ValidationError("--candidates-per-lead must be at least 1 (got \(candidatesPerLead))") }
+        try Limits.check("--candidates-per-lead", candidatesPerLead, atLeast: 1, atMost: Limits.partnersPerLead)
         if let asOf, Timestamp(iso: Substring(asOf)) == nil {
             throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
         }
@@ -39,7 +39,7 @@ struct ModelRoutingOptions: ParsableArguments {
         eligibility.requireCapacity = false
         let time = asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd
         let scorer = try LeadScorer(model: match, partners: partnerList, rules: eligibility, at: time)
-        let scores = try scorer.score(leadList, top: candidatesPerLead)
+        let scores = try scorer.score(leadList, top: min(candidatesPerLead, partnerList.count))
         return try ModelRouting.problem(scores: scores, leads: leadList, partners: partnerList, model: match, at: time)
     }
 }

@@ -37,7 +37,7 @@ struct Route: ParsableCommand {
     var policy: RoutingPolicy?
     @Option(help: "Routing configuration (JSON): policy, maxShare, minimumShare, minimumShareBonus, exploration, ….")
     var config: String?
-    @Option(help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed: UInt64?
     @Option(help: "Where to write the plan CSV (- for standard output).") var out: String?
     @Option(help: "Also write each partner's shadow price and remaining capacity (CSV), for --stream.") var pricesOut: String?
     @Flag(help: "Route leads one at a time: JSON lines from standard input to standard output, priced by --prices.")
@@ -57,7 +57,6 @@ struct Route: ParsableCommand {
             }
             guard let out else { throw ValidationError("--out FILE is required (- for standard output)") }
             if prices != nil { throw ValidationError("--prices is for --stream; a batch run writes prices with --prices-out") }
-            if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
             return
         }
         if stream {
@@ -82,7 +81,6 @@ struct Route: ParsableCommand {
             }
             guard let out else { throw ValidationError("--out FILE is required (- for standard output)") }
             if prices != nil { throw ValidationError("--prices is for --stream; a batch run writes prices with --prices-out") }
-            if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
         }
     }
 
@@ -109,15 +107,18 @@ struct Route: ParsableCommand {
                 "--prices-out needs the optimal policy (shadow prices come from the exact solve; got \(routing.policy.rawValue))")
         }
         let problem: RoutingProblem
+        var candidateTable: CSVTable?
         if modelInputs.isModelMode {
             problem = try modelInputs.problem(delimiter: delimiter)
         } else {
             let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities!, delimiter: delimiter).table)
-            problem = try RoutingFiles.problem(
-                try FileIO.readTable(candidates!, delimiter: delimiter).table, partners: partners, capacitiesSource: capacities!)
+            candidateTable = try FileIO.readTable(candidates!, delimiter: delimiter).table
+            problem = try RoutingFiles.problem(candidateTable!, partners: partners, capacitiesSource: capacities!)
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let plan = try Router.route(problem, config: routing)
+        let plan = try CLIMessages.locatingValues(candidates: candidateTable, leads: modelInputs.leads, config: config) {
+            try Router.route(problem, config: routing)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try Self.write(plan, resolution: routing.valueResolution, out: out!, pricesOut: pricesOut, seconds: seconds)
     }
