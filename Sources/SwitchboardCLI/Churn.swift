@@ -265,7 +265,9 @@ struct EvaluateChurn: ParsableCommand {
             input.csv = csv
             let features = try input.features(usePartners: churn.usesPartnerAttributes).features
             let risk = try churn.risk(for: features)
-            let report = try Metrics.report(labels: features.labels, probabilities: risk)
+            let report = try CLIMessages.naming(file: features.source) {
+                try Metrics.report(labels: features.labels, probabilities: risk)
+            }
             print(EvaluationText.text(report, source: features.source, positive: "churned_next"))
             if let json { try FileIO.writeAtomically(Array(try JSONEncoder.pretty.encode(report)) + [0x0A], to: json) }
         }

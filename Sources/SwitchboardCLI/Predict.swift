@@ -15,7 +15,9 @@ struct ModelAndData: ParsableArguments {
 
     func load() throws -> (model: TabularModel, table: CSVTable) {
         let tabular = try loadModel(TabularModel.self, from: model)
-        return (tabular, try FileIO.readTable(data, delimiter: try csv.parsedDelimiter()).table)
+        let table = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter()).table
+        if table.rowCount == 0 { throw CLIError("\(table.source): no rows (only the header)") }
+        return (tabular, table)
     }
 }
 

@@ -38,8 +38,11 @@ struct SwitchboardCommand: ParsableCommand {
             // A check made in run() on an option: no usage, the message says which option.
             fail(error.message)
         } catch {
-            if error is CleanExit { self.exit(withError: error) }
-            fail("\(error)")
+            // `help` runs a command that throws the help request: ArgumentParser prints it and exits 0.
+            if exitCode(for: error) == .success { self.exit(withError: error) }
+            // The parser's own errors (an options group parsed inside a command) in its words, without the usage.
+            let isParserError = String(describing: type(of: error)).contains("CommandError")
+            fail(isParserError ? message(for: error) : "\(error)")
         }
         Foundation.exit(0)
     }
