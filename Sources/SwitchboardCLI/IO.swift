@@ -63,7 +63,7 @@ enum FileIO {
     /// are they renamed into place, so a failure on any of them leaves none behind (and existing files untouched).
     static func writeAtomically(_ outputs: [(path: String, bytes: [UInt8])]) throws {
         var staged: [(temporary: String, target: String)] = []
-        func discardStaged() { for file in staged { unlink(file.temporary) } }
+        func discardStaged() { for file in staged { TemporaryFiles.remove(file.temporary) } }
         for (path, bytes) in outputs where path != "-" {
             let temporary: String
             do {
@@ -80,10 +80,13 @@ enum FileIO {
                 throw error
             }
         }
-        for (index, file) in staged.enumerated() where rename(file.temporary, file.target) != 0 {
-            let reason = String(cString: strerror(errno))
-            for rest in staged[index...] { unlink(rest.temporary) }
-            throw CLIError("\(file.target): cannot write: \(reason)")
+        for (index, file) in staged.enumerated() {
+            guard rename(file.temporary, file.target) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for rest in staged[index...] { TemporaryFiles.remove(rest.temporary) }
+                throw CLIError("\(file.target): cannot write: \(reason)")
+            }
+            TemporaryFiles.release(file.temporary)
         }
         for (path, bytes) in outputs where path == "-" {
             FileHandle.standardOutput.write(Data(bytes))
@@ -105,6 +108,7 @@ enum FileIO {
         guard descriptor >= 0 else {
             throw CLIError("\(path): cannot write: \(String(cString: strerror(errno)))")
         }
+        TemporaryFiles.register(temporary)
         close(descriptor)
         return temporary
     }
@@ -114,7 +118,7 @@ enum FileIO {
         let descriptor = open(temporary, O_WRONLY | O_TRUNC)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(temporary)
+            TemporaryFiles.remove(temporary)
             throw CLIError("\(target): cannot write: \(reason)")
         }
         var failure: Int32 = 0
@@ -132,7 +136,7 @@ enum FileIO {
         }
         if close(descriptor) != 0 && failure == 0 { failure = errno }
         if failure != 0 {
-            unlink(temporary)
+            TemporaryFiles.remove(temporary)
             throw CLIError("\(target): cannot write: \(String(cString: strerror(failure)))")
         }
     }
@@ -222,7 +226,7 @@ final class StreamingOutput {
         }
         let staged = try FileIO.createTemporary(for: path)
         guard let opened = FileHandle(forWritingAtPath: staged) else {
-            unlink(staged)
+            TemporaryFiles.remove(staged)
             throw CLIError("\(path): cannot write (permission denied or disk full?)")
         }
         handle = opened
@@ -255,15 +259,16 @@ final class StreamingOutput {
         try? handle.close()
         if rename(temporary, path) != 0 {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
+            TemporaryFiles.remove(temporary)
             throw CLIError("\(path): cannot write: \(reason)")
         }
+        TemporaryFiles.release(temporary)
     }
 
     func discard() {
         guard let temporary else { return }
         try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
+        TemporaryFiles.remove(temporary)
     }
 }
 

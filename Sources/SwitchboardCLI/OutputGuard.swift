@@ -64,7 +64,11 @@ enum OutputGuard {
     }
 
     static func check(_ roles: FileRoles) throws {
+        for input in roles.inputs where input.path.isEmpty {
+            throw CLIError("\(input.option): an empty path; give a file")
+        }
         for output in roles.outputs {
+            if output.path.isEmpty { throw CLIError("\(output.option): an empty path; give a file") }
             let isFolder = directoryExists(output.path)
             if output.folderFiles == nil, isFolder {
                 throw CLIError("\(output.option) \(output.path): is a folder; give a file path")

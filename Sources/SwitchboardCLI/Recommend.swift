@@ -93,10 +93,7 @@ struct RecommendSettingsOptions: ParsableArguments {
         settings.highRiskThreshold = highRisk
         settings.factorCount = factors
         if let asOf {
-            guard let time = Timestamp(iso: Substring(asOf.trimmingBlanks())) else {
-                throw ValidationError("--as-of must be a date (YYYY-MM-DD) or an ISO 8601 time (got '\(asOf)')")
-            }
-            settings.asOf = time
+            settings.asOf = try timeOption("--as-of", asOf)
         }
         return settings
     }

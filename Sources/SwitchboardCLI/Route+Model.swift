@@ -21,9 +21,7 @@ struct ModelRoutingOptions: ParsableArguments {
             throw ValidationError("model mode needs --model, --leads and --partners together")
         }
         try Limits.check("--candidates-per-lead", candidatesPerLead, atLeast: 1, atMost: Limits.partnersPerLead)
-        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
-            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
-        }
+        if let asOf { _ = try timeOption("--as-of", asOf) }
     }
 
     /// Scores the leads and builds the routing problem.

@@ -34,9 +34,7 @@ struct Score: ParsableCommand {
     func validate() throws {
         try Limits.check("--top", top, atLeast: 1, atMost: Limits.partnersPerLead)
         try Limits.check("--chunk", chunk, atLeast: 1, atMost: Limits.chunk)
-        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
-            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
-        }
+        if let asOf { _ = try timeOption("--as-of", asOf) }
     }
 
     func run() throws {

@@ -27,6 +27,7 @@ struct SwitchboardCommand: ParsableCommand {
         } catch {
             reportParseError(error)
         }
+        TemporaryFiles.removeOnInterrupt()
         do {
             if let files = command as? ReadsAndWritesFiles {
                 try OutputGuard.check(files.fileRoles)

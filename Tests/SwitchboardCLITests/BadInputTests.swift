@@ -416,6 +416,15 @@ enum BadInputTable {
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--cv", "500", "--out", "new.json"],
                 expected: ["--cv must be between 2 and", "l.csv", "(got 500)"]),
             BadCase(
+                command: "score", name: "--as-of 2024-02-30",
+                arguments: [
+                    "score", "--model", "models/match.json", "--leads", "eco/incoming.csv", "--partners", "eco/partners.csv",
+                    "--as-of", "2024-02-30", "--out", "s.csv",
+                ], expected: ["--as-of", "impossible", "February 2024 has 29 days"]),
+            BadCase(
+                command: "train tabular", name: "--out ''",
+                arguments: ["train", "--data", "l.csv", "--target", "converted", "--out", ""], expected: ["--out", "empty path"]),
+            BadCase(
                 command: "train tabular", name: "--tolerance -1",
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--tolerance", "-1", "--out", "new.json"],
                 expected: ["--tolerance", "(got -1"]),
@@ -537,6 +546,36 @@ struct BadInputTests {
         }
         let cases = BadInputTable.all
         print("bad-input table: \(cases.count) cases across \(Set(cases.map(\.command)).count) commands")
+    }
+
+    /// A run stopped (SIGTERM, SIGINT) while its output is staged leaves no temporary file and the old output.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func anInterruptedRunLeavesNoTemporaryFile(_ signalNumber: Int32) throws {
+        let space = try BadInputFixture.copy()
+        try space.write("s.csv", "existing output\n")
+        let process = Process()
+        process.executableURL = try switchboardExecutable()
+        process.arguments = [
+            "score", "--model", "models/match.json", "--leads", "-", "--partners", "eco/partners.csv", "--out", "s.csv",
+        ]
+        process.currentDirectoryURL = space.work
+        let input = Pipe()  // kept open: the run waits for leads with its output staged
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var staged = false
+        for _ in 0..<200 where !staged {
+            staged = try space.files().contains { $0.contains(".tmp-") }
+            if !staged { usleep(25_000) }
+        }
+        #expect(staged, "the run staged its output")
+        kill(process.processIdentifier, signalNumber)
+        process.waitUntilExit()
+        try input.fileHandleForWriting.close()
+        #expect(process.terminationStatus == 128 + signalNumber)
+        #expect(try !space.files().contains { $0.contains(".tmp-") }, "a temporary file was left")
+        #expect(try space.read("s.csv") == "existing output\n")
     }
 
     @Test func helpExitsZeroAndUsageErrorsExitOne() throws {
