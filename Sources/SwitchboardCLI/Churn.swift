@@ -65,7 +65,9 @@ struct TrainChurn: ParsableCommand {
 
     @OptionGroup var input: ChurnInput
     @Option(help: "Where to write the model (JSON).") var out: String
-    @Option(parsing: .unconditional, help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).") var cv: Int = 5
+    @Option(
+        parsing: .unconditional, help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).")
+    var cv: Int = 5
     @Option(parsing: .unconditional, help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
     @Flag(help: "Let the activity figures' and trends' coefficients take either sign (default: kept ≤ 0).")
     var freeSigns = false

@@ -22,10 +22,16 @@ struct GenerateEcosystem: ParsableCommand {
             quality and vertical skills). The same seed gives the same files.
             """)
 
-    @Option(parsing: .unconditional, help: "Number of partners (at most 100000; partners × periods at most 5000000).") var partners: Int = 300
-    @Option(parsing: .unconditional, help: "Number of historical leads (one outcome each, two when the first partner declines; at most 5000000).") var leads: Int = 20_000
+    @Option(parsing: .unconditional, help: "Number of partners (at most 100000; partners × periods at most 5000000).")
+    var partners: Int = 300
+    @Option(
+        parsing: .unconditional,
+        help: "Number of historical leads (one outcome each, two when the first partner declines; at most 5000000).") var leads:
+        Int = 20_000
     @Option(parsing: .unconditional, help: "Months of history (at most 600).") var periods: Int = 24
-    @Option(parsing: .unconditional, help: "Number of incoming (not yet assigned) leads, created after the history (at most 5000000).") var incoming: Int = 3000
+    @Option(
+        parsing: .unconditional, help: "Number of incoming (not yet assigned) leads, created after the history (at most 5000000)."
+    ) var incoming: Int = 3000
     @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same files.") var seed: UInt64 = 2026
     @Option(help: "The output folder (created when missing).") var out: String
 

@@ -57,9 +57,12 @@ struct TrainMatch: ParsableCommand {
     @Option(parsing: .unconditional, help: "L2 strength λ (default: chosen from 1e-4, 1e-3, 1e-2, 0.1, 1 by cross-validation).")
     var l2: Double?
     @Option(parsing: .unconditional, help: "Constrain W to this rank (W = U·Vᵀ); default full.") var rank: Int?
-    @Option(parsing: .unconditional, help: "Time-split cross-validation folds (0 for none; then --l2 is required).") var folds: Int = 4
+    @Option(parsing: .unconditional, help: "Time-split cross-validation folds (0 for none; then --l2 is required).") var folds:
+        Int = 4
     @Option(parsing: .unconditional, help: "Weight of the win rates' Beta prior, in pseudo-leads.") var priorStrength: Double = 20
-    @Option(parsing: .unconditional, help: "How much harder W's unexpected interactions are penalised than main effects (1 with --rank).")
+    @Option(
+        parsing: .unconditional,
+        help: "How much harder W's unexpected interactions are penalised than main effects (1 with --rank).")
     var interactionPenalty: Double?
     @Option(parsing: .unconditional, help: "Stop when the gradient's largest entry is below this.") var tolerance: Double = 1e-6
     @Option(parsing: .unconditional, help: "Iteration limit.") var maxIterations: Int = 2000

@@ -21,9 +21,12 @@ struct Report: ParsableCommand {
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
     @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
-    @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).") var candidates = 10
+    @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).")
+    var candidates = 10
     @Option(parsing: .unconditional, help: "Partners listed in the churn-risk table.") var atRisk = 15
-    @Option(parsing: .unconditional, help: "The replay's tight-capacity what-if: every partner's capacity times this (it also runs as recorded).")
+    @Option(
+        parsing: .unconditional,
+        help: "The replay's tight-capacity what-if: every partner's capacity times this (it also runs as recorded).")
     var tightCapacity: Double = 0.5
     @Option(help: "Where to write the HTML report.") var out: String
     @OptionGroup var csv: CSVOptions

@@ -11,7 +11,9 @@ struct ModelRoutingOptions: ParsableArguments {
     @Option(help: "The partners CSV (capacity, open leads, status; model mode).") var partners: String?
     @Option(help: "Eligibility rules (JSON, as for `score`; model mode).") var rules: String?
     @Option(help: "Account owners CSV (account_id, partner_id; model mode).") var owners: String?
-    @Option(parsing: .unconditional, help: "Candidates per lead: its top eligible partners by P(win) (model mode; at most 10000).") var candidatesPerLead: Int = 20
+    @Option(
+        parsing: .unconditional, help: "Candidates per lead: its top eligible partners by P(win) (model mode; at most 10000).")
+    var candidatesPerLead: Int = 20
     @Option(help: "Partners' tenure is taken at this date (default: the model's history end; model mode).") var asOf: String?
 
     var isModelMode: Bool { model != nil || leads != nil || partners != nil }

@@ -37,7 +37,8 @@ struct Route: ParsableCommand {
     var policy: RoutingPolicy?
     @Option(help: "Routing configuration (JSON): policy, maxShare, minimumShare, minimumShareBonus, exploration, ….")
     var config: String?
-    @Option(parsing: .unconditional, help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed:
+        UInt64?
     @Option(help: "Where to write the plan CSV (- for standard output).") var out: String?
     @Option(help: "Also write each partner's shadow price and remaining capacity (CSV), for --stream.") var pricesOut: String?
     @Flag(help: "Route leads one at a time: JSON lines from standard input to standard output, priced by --prices.")

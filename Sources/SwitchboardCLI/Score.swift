@@ -22,7 +22,9 @@ struct Score: ParsableCommand {
     @Option(help: "Eligibility rules (JSON; see README). Default: own region, certifications required, active, with capacity.")
     var rules: String?
     @Option(help: "Account owners CSV file (account_id, partner_id); adds to the rules' accountOwners.") var owners: String?
-    @Option(parsing: .unconditional, help: "How many partners to keep per lead (at most 10000; above the partner count, all of them).") var top: Int = 5
+    @Option(
+        parsing: .unconditional, help: "How many partners to keep per lead (at most 10000; above the partner count, all of them)."
+    ) var top: Int = 5
     @Option(help: "Output format: csv or jsonl (default: jsonl when --out ends in .jsonl, csv otherwise).")
     var format: ScoreFormat?
     @Option(help: "Partners' tenure is taken at this date (YYYY-MM-DD; default: the end of the model's history).")

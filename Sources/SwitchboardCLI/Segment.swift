@@ -28,10 +28,12 @@ struct Segment: ParsableCommand {
     @Option(help: "Where to write the KPIs of each segment (default: <out>-kpis.csv beside --out).") var kpis: String?
     @Option(help: "Where to write the partners that moved segment (default: <out>-moves.csv beside --out).")
     var moves: String?
-    @Option(parsing: .unconditional, help: "Periods that revenue, pipeline and the KPIs count, ending at the latest.") var window: Int = 12
+    @Option(parsing: .unconditional, help: "Periods that revenue, pipeline and the KPIs count, ending at the latest.") var window:
+        Int = 12
     @Option(help: "The month of period 0, YYYY-MM (default: the month of the earliest assignment in --history).")
     var firstPeriod: String?
-    @Option(parsing: .unconditional, help: "The largest number of behaviour clusters tried (k = 2…this; at most 1000).") var maxClusters: Int = 8
+    @Option(parsing: .unconditional, help: "The largest number of behaviour clusters tried (k = 2…this; at most 1000).")
+    var maxClusters: Int = 8
     @Option(parsing: .unconditional, help: "Seed of k-means++ and of the silhouette sample.") var seed: UInt64 = 42
     @OptionGroup var csv: CSVOptions
 

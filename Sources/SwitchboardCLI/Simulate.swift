@@ -20,7 +20,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "A generated ecosystem's truth folder (partners.csv, pairs.csv): value decisions by the truth.")
     var truth: String?
     @Option(parsing: .unconditional, help: "Replay the leads first assigned in the last this many days.") var days: Double = 30
-    @Option(parsing: .unconditional, help: "Candidates per lead (its top eligible partners by the model; at most 10000).") var candidates: Int = 20
+    @Option(parsing: .unconditional, help: "Candidates per lead (its top eligible partners by the model; at most 10000).")
+    var candidates: Int = 20
     @Option(help: "Routing configuration (JSON) for the optimal+fairness run (default: minimumShare 0.02, exploration 1).")
     var config: String?
     @Option(parsing: .unconditional, help: "Multiply every partner's capacity by this (a what-if; below 1 capacity is tight).")

@@ -12,7 +12,10 @@ struct SwitchboardCommand: ParsableCommand {
             option and its value, or the file, line and column; the exit status is 1 (0 on success and for --help). \
             An output path that is also an input, or two outputs on one path, are refused before anything is read.
             """,
-        subcommands: [Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self, Segment.self, Route.self, Report.self]
+        subcommands: [
+            Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self,
+            Segment.self, Route.self, Report.self,
+        ]
     )
 
     /// The exit status of every failure: bad options and bad input alike (see README, "Errors").

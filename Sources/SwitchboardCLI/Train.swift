@@ -57,15 +57,17 @@ struct TrainTabular: ParsableCommand {
                 l2Strength: l2, solver: solver,
                 options: SolverOptions(gradientTolerance: tolerance, maxIterations: maxIterations),
                 crossValidationFolds: cv, seed: seed, dataChecksum: FNV1a64.digest(bytes))
-            var result = try CLIMessages.namingOption("--cv", file: data) { try TabularTrainer.train(table, request: request) { stage in
-                switch stage {
-                case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
-                case .finalFit: FileIO.progress("fitting on all rows")
-                case let .iteration(k, objective, norm):
-                    FileIO.progress(
-                        "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+            var result = try CLIMessages.namingOption("--cv", file: data) {
+                try TabularTrainer.train(table, request: request) { stage in
+                    switch stage {
+                    case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
+                    case .finalFit: FileIO.progress("fitting on all rows")
+                    case let .iteration(k, objective, norm):
+                        FileIO.progress(
+                            "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+                    }
                 }
-            }}
+            }
             FileIO.endProgress()
             result.model.training.seconds = Date().timeIntervalSince(started)
             result.model.training.trainedAt = ISO8601DateFormatter().string(from: Date())

@@ -58,7 +58,8 @@ enum BadInputFixture {
             }
         }
         try run(["generate", "--partners", "12", "--leads", "400", "--periods", "6", "--incoming", "30", "--out", "eco"])
-        try FileManager.default.createDirectory(at: space.work.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: space.work.appendingPathComponent("models"), withIntermediateDirectories: true)
         try run([
             "train", "match", "--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv",
             "--folds", "0", "--l2", "0.1", "--out", "models/match.json",
@@ -266,7 +267,8 @@ enum BadInputTable {
         let path = slot.path
         let file = (path as NSString).lastPathComponent
         func make(_ name: String, _ expected: [String], _ setup: @escaping @Sendable (URL) throws -> Void) -> BadCase {
-            BadCase(command: command.name, name: "\(path): \(name)", arguments: command.arguments, setup: setup, expected: expected)
+            BadCase(
+                command: command.name, name: "\(path): \(name)", arguments: command.arguments, setup: setup, expected: expected)
         }
         var cases: [BadCase] = [
             make("missing", [file, "no such file"]) { try FileManager.default.removeItem(at: $0.appendingPathComponent(path)) },
@@ -286,56 +288,78 @@ enum BadInputTable {
         case .model, .rules, .config:
             cases.append(make("not JSON", [file], mutate(path) { "{\"a\": \n" + $0 }))
             if slot.kind != .model {
-                cases.append(make("JSON syntax error", [file, "line 2, column"], mutate(path) { _ in "{\n  \"policy\" \"optimal\"\n}\n" }))
+                cases.append(
+                    make("JSON syntax error", [file, "line 2, column"], mutate(path) { _ in "{\n  \"policy\" \"optimal\"\n}\n" }))
                 cases.append(make("NUL in the JSON", [file], bytes(path) { _ in [0x7B, 0x00, 0x7D] }))
             }
             if slot.kind == .rules {
                 cases.append(
-                    make("territory galaxy", [file, "territory", "'region'"], mutate(path) { _ in "{\"territory\": \"galaxy\"}" }))
+                    make(
+                        "territory galaxy", [file, "territory", "'region'"], mutate(path) { _ in "{\"territory\": \"galaxy\"}" }))
             }
             if slot.kind == .config {
                 cases.append(make("1e400", [file, "not a finite number"], mutate(path) { _ in "{\"maxShare\": 1e400}" }))
             }
         default:
             cases.append(
-                make("a NUL byte", [file + ":2:", "\\0"], mutate(path, settingField(slot.numericColumn ?? slot.idColumn ?? "region", to: "12\u{0}34"))))
-            cases.append(make("not UTF-8", [file + ":2:", "UTF-8"], bytes(path) { bytes in
-                var bytes = bytes
-                let newline = bytes.firstIndex(of: 0x0A)!
-                bytes.insert(0xFF, at: newline + 2)
-                return bytes
-            }))
-            cases.append(make("a ragged row", [file + ":2:", "fields"], mutate(path) { text in
-                var lines = text.components(separatedBy: "\n")
-                lines[1] += ",extra"
-                return lines.joined(separator: "\n")
-            }))
+                make(
+                    "a NUL byte", [file + ":2:", "\\0"],
+                    mutate(path, settingField(slot.numericColumn ?? slot.idColumn ?? "region", to: "12\u{0}34"))))
+            cases.append(
+                make(
+                    "not UTF-8", [file + ":2:", "UTF-8"],
+                    bytes(path) { bytes in
+                        var bytes = bytes
+                        let newline = bytes.firstIndex(of: 0x0A)!
+                        bytes.insert(0xFF, at: newline + 2)
+                        return bytes
+                    }))
+            cases.append(
+                make(
+                    "a ragged row", [file + ":2:", "fields"],
+                    mutate(path) { text in
+                        var lines = text.components(separatedBy: "\n")
+                        lines[1] += ",extra"
+                        return lines.joined(separator: "\n")
+                    }))
             if slot.kind != .actionHistory, !command.headerOnlyIsValid.contains(path) {
                 cases.append(make("header only", [file], mutate(path) { String($0.prefix { $0 != "\n" }) + "\n" }))
             }
             if let column = slot.numericColumn {
                 for value in ["NaN", "inf", "-1e400"] {
-                    cases.append(make("\(column) \(value)", [file + ":2:", column], mutate(path, settingField(column, to: value))))
+                    cases.append(
+                        make("\(column) \(value)", [file + ":2:", column], mutate(path, settingField(column, to: value))))
                 }
             }
             if let column = slot.idColumn, slot.kind != .actionHistory {
-                cases.append(make("missing column \(column)", [file, column], mutate(path) { text in
-                    var lines = text.components(separatedBy: "\n")
-                    lines[0] = lines[0].replacingOccurrences(of: column, with: "renamed_\(column)")
-                    return lines.joined(separator: "\n")
-                }))
+                cases.append(
+                    make(
+                        "missing column \(column)", [file, column],
+                        mutate(path) { text in
+                            var lines = text.components(separatedBy: "\n")
+                            lines[0] = lines[0].replacingOccurrences(of: column, with: "renamed_\(column)")
+                            return lines.joined(separator: "\n")
+                        }))
             }
             if [.partners, .leads, .actions, .capacities].contains(slot.kind) {
-                cases.append(make("duplicate id", [file, "duplicate", "'\(slot.idColumn!)'"], mutate(path) { text in
-                    let lines = text.components(separatedBy: "\n")
-                    return text + (text.hasSuffix("\n") ? "" : "\n") + lines[1] + "\n"
-                }))
+                cases.append(
+                    make(
+                        "duplicate id", [file, "duplicate", "'\(slot.idColumn!)'"],
+                        mutate(path) { text in
+                            let lines = text.components(separatedBy: "\n")
+                            return text + (text.hasSuffix("\n") ? "" : "\n") + lines[1] + "\n"
+                        }))
             }
             if slot.kind == .outcomes || slot.kind == .activity || slot.kind == .actionHistory {
-                cases.append(make("dangling partner", [file + ":2:", "partner_id", "P9999"], mutate(path, settingField("partner_id", to: "P9999"))))
+                cases.append(
+                    make(
+                        "dangling partner", [file + ":2:", "partner_id", "P9999"],
+                        mutate(path, settingField("partner_id", to: "P9999"))))
             }
             if slot.kind == .leads {
-                cases.append(make("impossible date", [file + ":2:", "impossible"], mutate(path, settingField("created", to: "2024-02-30"))))
+                cases.append(
+                    make(
+                        "impossible date", [file + ":2:", "impossible"], mutate(path, settingField("created", to: "2024-02-30"))))
             }
         }
         return cases
@@ -454,8 +478,10 @@ enum BadInputTable {
                 setup: { work in
                     try Data("partner_id,shadow_price,remaining_capacity\nP1,0,1\n".utf8)
                         .write(to: work.appendingPathComponent("prices.csv"))
-                    try Data("{\"lead_id\": \"L1\", \"candidates\": [{\"partner_id\": \"P1\", \"expected_value\": 1e400}]}\n".utf8)
-                        .write(to: work.appendingPathComponent("stdin.jsonl"))
+                    try Data(
+                        "{\"lead_id\": \"L1\", \"candidates\": [{\"partner_id\": \"P1\", \"expected_value\": 1e400}]}\n".utf8
+                    )
+                    .write(to: work.appendingPathComponent("stdin.jsonl"))
                 }, expected: ["<stdin>:1:", "not a finite number"]),
             BadCase(
                 command: "route (stream)", name: "a JSON syntax error in a request",
@@ -463,7 +489,8 @@ enum BadInputTable {
                 setup: { work in
                     try Data("partner_id,shadow_price,remaining_capacity\nP1,0,1\n".utf8)
                         .write(to: work.appendingPathComponent("prices.csv"))
-                    try Data("{\"lead_id\": \"L1\", \"candidates\": [}\n".utf8).write(to: work.appendingPathComponent("stdin.jsonl"))
+                    try Data("{\"lead_id\": \"L1\", \"candidates\": [}\n".utf8).write(
+                        to: work.appendingPathComponent("stdin.jsonl"))
                 }, expected: ["<stdin>:1:", "column 34", "expected a value"]),
         ]
         return cases

@@ -171,13 +171,15 @@ enum JSONSyntax {
                 let escape = bytes[position]
                 if escape == UInt8(ascii: "u") {
                     let digits = bytes[(position + 1)..<min(position + 5, bytes.count)]
-                    guard digits.count == 4, digits.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
+                    guard digits.count == 4,
+                        digits.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) })
                     else { throw Failure(offset: position - 1, message: "bad \\u escape: expected 4 hex digits") }
                     position += 5
                 } else if Array("\"\\/bfnrt".utf8).contains(escape) {
                     position += 1
                 } else {
-                    throw Failure(offset: position - 1, message: "unknown escape \\\(describe(bytes, position).dropFirst().dropLast())")
+                    throw Failure(
+                        offset: position - 1, message: "unknown escape \\\(describe(bytes, position).dropFirst().dropLast())")
                 }
             case 0..<0x20:
                 throw Failure(offset: position, message: "\(describe(bytes, position)) inside a string (escape it)")
@@ -197,7 +199,9 @@ enum JSONSyntax {
         }
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         let whole = position
-        guard digits() > 0 else { throw Failure(offset: position, message: "expected a digit, found \(describe(bytes, position))") }
+        guard digits() > 0 else {
+            throw Failure(offset: position, message: "expected a digit, found \(describe(bytes, position))")
+        }
         if bytes[whole] == UInt8(ascii: "0"), position - whole > 1 {
             throw Failure(offset: whole, message: "a number may not start with 0")
         }

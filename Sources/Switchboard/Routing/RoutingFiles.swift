@@ -238,7 +238,8 @@ public enum RoutingFiles {
             object = try StrictJSON.parse(Array(text.utf8))
         } catch {
             // One request is one line: its position is the column.
-            throw fail(error.message.hasPrefix("line 1, column ") ? String(error.message.dropFirst("line 1, ".count)) : error.message)
+            throw fail(
+                error.message.hasPrefix("line 1, column ") ? String(error.message.dropFirst("line 1, ".count)) : error.message)
         }
         guard let request = object as? [String: Any] else { throw fail("expected a JSON object") }
         let known: Set<String> = ["lead_id", "candidates"]
