@@ -449,6 +449,18 @@ enum BadInputTable {
                 command: "train tabular", name: "--out ''",
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--out", ""], expected: ["--out", "empty path"]),
             BadCase(
+                command: "route (batch)", name: "a value too large for the resolution",
+                arguments: ["route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv"],
+                setup: mutate("cands.csv", settingField("expected_value", to: "1e17")),
+                expected: ["cands.csv:2: column 'expected_value'", "valueResolution"]),
+            BadCase(
+                command: "score", name: "an escape sequence in a partner type",
+                arguments: [
+                    "score", "--model", "models/match.json", "--leads", "eco/incoming.csv", "--partners", "eco/partners.csv",
+                    "--out", "s.csv",
+                ], setup: mutate("eco/partners.csv", settingField("type", to: "\u{1B}[31mred")),
+                expected: ["partners.csv:2:", "'type'", "\\u{1b}[31mred"]),
+            BadCase(
                 command: "train tabular", name: "--tolerance -1",
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--tolerance", "-1", "--out", "new.json"],
                 expected: ["--tolerance", "(got -1"]),
@@ -535,7 +547,9 @@ struct BadInputTests {
             #expect(message.contains(expected), "expected '\(expected)' in: \(result.stderr)")
         }
         #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("could not be completed"))
-        #expect(!result.stderr.contains("\u{0}"), "a raw NUL in the message")
+        #expect(
+            !result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" },
+            "a raw control character in the message: \(result.stderr.debugDescription)")
         let after = try snapshot(space.work)
         #expect(after.keys.sorted() == before.keys.sorted(), "files created or removed")
         #expect(after == before, "a file changed")
