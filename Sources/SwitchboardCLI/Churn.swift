@@ -45,7 +45,9 @@ struct TrainChurn: ParsableCommand {
 
     @OptionGroup var input: ChurnInput
     @Option(help: "Where to write the model (JSON).") var out: String
-    @Option(help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).") var cv: Int = 5
+    @Option(
+        parsing: .unconditional, help: "Forward-chaining cross-validation folds K (needs K + 1 distinct periods; 0 for none).")
+    var cv: Int = 5
     @Option(parsing: .unconditional, help: "L2 strength λ (default 1/n, scikit-learn's C = 1).") var l2: Double?
     @Flag(help: "Let the activity figures' and trends' coefficients take either sign (default: kept ≤ 0).")
     var freeSigns = false
@@ -104,7 +106,7 @@ struct PredictChurn: ParsableCommand {
     @Option(help: "The churn model file written by `switchboard train churn`.") var model: String
     @OptionGroup var input: ChurnInput
     @Option(help: "The output CSV file (- for standard output).") var out: String
-    @Option(help: "Factors to list for each partner.") var top: Int = 3
+    @Option(parsing: .unconditional, help: "Factors to list for each partner.") var top: Int = 3
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be >= 0 (got \(top))") }
@@ -231,7 +233,9 @@ struct EvaluateChurn: ParsableCommand {
             input.csv = csv
             let features = try input.features(usePartners: churn.usesPartnerAttributes).features
             let risk = try churn.risk(for: features)
-            let report = try Metrics.report(labels: features.labels, probabilities: risk)
+            let report = try CLIMessages.naming(file: features.source) {
+                try Metrics.report(labels: features.labels, probabilities: risk)
+            }
             print(EvaluationText.text(report, source: features.source, positive: "churned_next"))
             if let json { try FileIO.writeAtomically(Array(try JSONEncoder.pretty.encode(report)) + [0x0A], to: json) }
         }

@@ -22,18 +22,27 @@ struct GenerateEcosystem: ParsableCommand {
             quality and vertical skills). The same seed gives the same files.
             """)
 
-    @Option(help: "Number of partners.") var partners: Int = 300
-    @Option(help: "Number of historical leads (one outcome each, two when the first partner declines).") var leads: Int = 20_000
-    @Option(help: "Months of history.") var periods: Int = 24
-    @Option(help: "Number of incoming (not yet assigned) leads, created after the history.") var incoming: Int = 3000
-    @Option(help: "Random seed; the same seed gives the same files.") var seed: UInt64 = 2026
+    @Option(parsing: .unconditional, help: "Number of partners (at most 100000; partners × periods at most 5000000).")
+    var partners: Int = 300
+    @Option(
+        parsing: .unconditional,
+        help: "Number of historical leads (one outcome each, two when the first partner declines; at most 5000000).") var leads:
+        Int = 20_000
+    @Option(parsing: .unconditional, help: "Months of history (at most 600).") var periods: Int = 24
+    @Option(
+        parsing: .unconditional, help: "Number of incoming (not yet assigned) leads, created after the history (at most 5000000)."
+    ) var incoming: Int = 3000
+    @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same files.") var seed: UInt64 = 2026
     @Option(help: "The output folder (created when missing).") var out: String
 
     func validate() throws {
-        if partners < 1 { throw ValidationError("--partners must be at least 1 (got \(partners))") }
-        if leads < 0 { throw ValidationError("--leads must be at least 0 (got \(leads))") }
-        if periods < 1 { throw ValidationError("--periods must be at least 1 (got \(periods))") }
-        if incoming < 0 { throw ValidationError("--incoming must be at least 0 (got \(incoming))") }
+        try Limits.check("--partners", partners, atLeast: 1, atMost: Limits.generatedPartners)
+        try Limits.check("--leads", leads, atLeast: 0, atMost: Limits.generatedLeads)
+        try Limits.check("--periods", periods, atLeast: 1, atMost: Limits.generatedPeriods)
+        try Limits.check("--incoming", incoming, atLeast: 0, atMost: Limits.generatedLeads)
+        try Limits.check(
+            "--partners × --periods", partners * periods, atLeast: 1, atMost: Limits.generatedActivityRows,
+            why: "the activity rows written")
     }
 
     func run() throws {
@@ -46,7 +55,7 @@ struct GenerateEcosystem: ParsableCommand {
                 try FileManager.default.createDirectory(
                     at: folder.appendingPathComponent("truth"), withIntermediateDirectories: true)
             } catch {
-                throw CLIError("\(out): cannot create the folder (\(error.localizedDescription))")
+                throw CLIError("\(out): cannot create the folder (permission denied, or a part of the path is a file)")
             }
             try FileIO.writeAtomically(
                 generated.files().map { (folder.appendingPathComponent($0.name).path, Array($0.text.utf8)) })
@@ -64,13 +73,13 @@ struct GenerateLeads: ParsableCommand {
         commandName: "leads",
         abstract: "A lead-conversion table (region, vertical, source, size, value, engagement, converted yes/no).")
 
-    @Option(help: "Number of leads.") var rows: Int = 5000
-    @Option(help: "Random seed; the same seed gives the same file.") var seed: UInt64 = 7
+    @Option(parsing: .unconditional, help: "Number of leads (at most 10000000).") var rows: Int = 5000
+    @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same file.") var seed: UInt64 = 7
     @Option(help: "The output CSV file.") var out: String
     @Option(help: "Also write each row's true conversion probability (lead_id,true_probability) here.") var truth: String?
 
     func validate() throws {
-        if rows < 1 { throw ValidationError("--rows must be at least 1 (got \(rows))") }
+        try Limits.check("--rows", rows, atLeast: 1, atMost: Limits.generatedRows)
     }
 
     func run() throws {

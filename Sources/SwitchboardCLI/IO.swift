@@ -18,13 +18,32 @@ enum FileIO {
         if path == "-" {
             return Array(FileHandle.standardInput.readDataToEndOfFile())
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CLIError("\(path): no such file")
-        }
-        if isDirectory.boolValue { throw CLIError("\(path): is a directory, not a file") }
+        try checkReadable(path)
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot be read") }
         return Array(data)
+    }
+
+    /// Throws the reason `path` cannot be read as a file: no such file, a symlink to a missing file, a symlink loop,
+    /// a folder, no permission, a path through a file.
+    static func checkReadable(_ path: String) throws {
+        if path.isEmpty { throw CLIError("an empty path was given for a file") }
+        var status = stat()
+        if stat(path, &status) != 0 {
+            let code = errno
+            var link = stat()
+            switch code {
+            case ENOENT where lstat(path, &link) == 0:
+                throw CLIError("\(path): a symbolic link to a file that does not exist")
+            case ENOENT: throw CLIError("\(path): no such file")
+            case ELOOP: throw CLIError("\(path): a loop of symbolic links (too many levels)")
+            case ENOTDIR: throw CLIError("\(path): a part of the path is a file, not a folder")
+            case EACCES: throw CLIError("\(path): permission denied")
+            case ENAMETOOLONG: throw CLIError("\(path): the path is too long")
+            default: throw CLIError("\(path): cannot be read (\(String(cString: strerror(code))))")
+            }
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw CLIError("\(path): is a directory, not a file") }
+        if access(path, R_OK) != 0 { throw CLIError("\(path): permission denied") }
     }
 
     /// Reads and parses a CSV file (or standard input for `-`).
@@ -43,31 +62,82 @@ enum FileIO {
     /// Writes several outputs as one: every file goes to a temporary file first, and only when all are written
     /// are they renamed into place, so a failure on any of them leaves none behind (and existing files untouched).
     static func writeAtomically(_ outputs: [(path: String, bytes: [UInt8])]) throws {
-        var staged: [(temporary: URL, target: URL)] = []
-        func discardStaged() { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+        var staged: [(temporary: String, target: String)] = []
+        func discardStaged() { for file in staged { TemporaryFiles.remove(file.temporary) } }
         for (path, bytes) in outputs where path != "-" {
-            let url = URL(fileURLWithPath: path)
-            let folder = url.deletingLastPathComponent()
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let temporary: String
+            do {
+                temporary = try createTemporary(for: path)
+            } catch {
                 discardStaged()
-                throw CLIError("\(path): the folder \(folder.path) does not exist")
+                throw error
             }
-            let temporary = folder.appendingPathComponent(
-                ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
+            staged.append((temporary, path))
+            do {
+                try writeAll(bytes, to: temporary, target: path)
+            } catch {
                 discardStaged()
-                throw CLIError("\(path): cannot write (permission denied or disk full?)")
+                throw error
             }
-            staged.append((temporary, url))
         }
-        for (index, file) in staged.enumerated() where rename(file.temporary.path, file.target.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            for rest in staged[index...] { try? FileManager.default.removeItem(at: rest.temporary) }
-            throw CLIError("\(file.target.path): cannot write: \(reason)")
+        for (index, file) in staged.enumerated() {
+            guard rename(file.temporary, file.target) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for rest in staged[index...] { TemporaryFiles.remove(rest.temporary) }
+                throw CLIError("\(file.target): cannot write: \(reason)")
+            }
+            TemporaryFiles.release(file.temporary)
         }
         for (path, bytes) in outputs where path == "-" {
             FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+
+    /// Creates an empty, new temporary file beside `path` (`.NAME.tmp-PID-RANDOM`) and returns its path.
+    static func createTemporary(for path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        var status = stat()
+        guard stat(folder.path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw CLIError("\(path): the folder \(folder.path) does not exist")
+        }
+        let temporary = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o666)
+        guard descriptor >= 0 else {
+            throw CLIError("\(path): cannot write: \(String(cString: strerror(errno)))")
+        }
+        TemporaryFiles.register(temporary)
+        close(descriptor)
+        return temporary
+    }
+
+    /// Writes all of `bytes` to the existing file `temporary`; on failure removes it and names `target`.
+    private static func writeAll(_ bytes: [UInt8], to temporary: String, target: String) throws {
+        let descriptor = open(temporary, O_WRONLY | O_TRUNC)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            TemporaryFiles.remove(temporary)
+            throw CLIError("\(target): cannot write: \(reason)")
+        }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(descriptor) != 0 && failure == 0 { failure = errno }
+        if failure != 0 {
+            TemporaryFiles.remove(temporary)
+            throw CLIError("\(target): cannot write: \(String(cString: strerror(failure)))")
         }
     }
 
@@ -129,17 +199,11 @@ final class StreamingOutput {
             temporary = nil
             return
         }
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("\(path): the folder \(folder.path) does not exist")
+        let staged = try FileIO.createTemporary(for: path)
+        guard let opened = FileHandle(forWritingAtPath: staged) else {
+            TemporaryFiles.remove(staged)
+            throw CLIError("\(path): cannot write (permission denied or disk full?)")
         }
-        let staged = folder.appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        ).path
-        guard FileManager.default.createFile(atPath: staged, contents: nil), let opened = FileHandle(forWritingAtPath: staged)
-        else { throw CLIError("\(path): cannot write (permission denied or disk full?)") }
         handle = opened
         temporary = staged
     }
@@ -170,15 +234,16 @@ final class StreamingOutput {
         try? handle.close()
         if rename(temporary, path) != 0 {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
+            TemporaryFiles.remove(temporary)
             throw CLIError("\(path): cannot write: \(reason)")
         }
+        TemporaryFiles.release(temporary)
     }
 
     func discard() {
         guard let temporary else { return }
         try? handle.close()
-        try? FileManager.default.removeItem(atPath: temporary)
+        TemporaryFiles.remove(temporary)
     }
 }
 
@@ -199,11 +264,7 @@ struct ChunkedCSVReader {
             handle = FileHandle.standardInput
             totalBytes = nil
         } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CLIError("\(path): no such file")
-            }
-            if isDirectory.boolValue { throw CLIError("\(path): is a directory, not a file") }
+            try FileIO.checkReadable(path)
             guard let opened = FileHandle(forReadingAtPath: path) else { throw CLIError("\(path): cannot be read") }
             source = path
             handle = opened

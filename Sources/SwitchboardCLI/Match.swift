@@ -40,13 +40,16 @@ struct TrainMatch: ParsableCommand {
     @Option(help: "Where to write the model (JSON).") var out: String
     @Option(parsing: .unconditional, help: "L2 strength λ (default: chosen from 1e-4, 1e-3, 1e-2, 0.1, 1 by cross-validation).")
     var l2: Double?
-    @Option(help: "Constrain W to this rank (W = U·Vᵀ); default full.") var rank: Int?
-    @Option(help: "Time-split cross-validation folds (0 for none; then --l2 is required).") var folds: Int = 4
-    @Option(help: "Weight of the win rates' Beta prior, in pseudo-leads.") var priorStrength: Double = 20
-    @Option(help: "How much harder W's unexpected interactions are penalised than main effects (1 with --rank).")
+    @Option(parsing: .unconditional, help: "Constrain W to this rank (W = U·Vᵀ); default full.") var rank: Int?
+    @Option(parsing: .unconditional, help: "Time-split cross-validation folds (0 for none; then --l2 is required).") var folds:
+        Int = 4
+    @Option(parsing: .unconditional, help: "Weight of the win rates' Beta prior, in pseudo-leads.") var priorStrength: Double = 20
+    @Option(
+        parsing: .unconditional,
+        help: "How much harder W's unexpected interactions are penalised than main effects (1 with --rank).")
     var interactionPenalty: Double?
-    @Option(help: "Stop when the gradient's largest entry is below this.") var tolerance: Double = 1e-6
-    @Option(help: "Iteration limit.") var maxIterations: Int = 2000
+    @Option(parsing: .unconditional, help: "Stop when the gradient's largest entry is below this.") var tolerance: Double = 1e-6
+    @Option(parsing: .unconditional, help: "Iteration limit.") var maxIterations: Int = 2000
 
     func validate() throws {
         if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be finite and >= 0 (got \(l2))") }
@@ -63,7 +66,7 @@ struct TrainMatch: ParsableCommand {
             throw ValidationError("--interaction-penalty applies to a full W only (drop it or --rank)")
         }
         if !(tolerance > 0) { throw ValidationError("--tolerance must be > 0 (got \(tolerance))") }
-        if maxIterations < 1 { throw ValidationError("--max-iterations must be >= 1 (got \(maxIterations))") }
+        try Limits.check("--max-iterations", maxIterations, atLeast: 1, atMost: Limits.iterations)
     }
 
     func run() throws {

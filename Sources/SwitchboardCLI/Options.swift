@@ -1,5 +1,17 @@
 import ArgumentParser
 import Learning
+import Switchboard
+
+/// The time an option gives (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`); an impossible date (2024-02-30) is called
+/// impossible, anything else not in the format is called so.
+func timeOption(_ option: String, _ text: String) throws -> Timestamp {
+    let trimmed = Substring(text.trimmingBlanks())
+    if let time = Timestamp(iso: trimmed) { return time }
+    if let reason = Timestamp.impossibility(trimmed) {
+        throw ValidationError("\(option) '\(text)' is an impossible date or time: \(reason)")
+    }
+    throw ValidationError("\(option) must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(text)')")
+}
 
 extension SolverKind: ExpressibleByArgument {}
 extension MissingValuePolicy: ExpressibleByArgument {}

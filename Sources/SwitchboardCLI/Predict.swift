@@ -15,7 +15,9 @@ struct ModelAndData: ParsableArguments {
 
     func load() throws -> (model: TabularModel, table: CSVTable) {
         let tabular = try loadModel(TabularModel.self, from: model)
-        return (tabular, try FileIO.readTable(data, delimiter: try csv.parsedDelimiter()).table)
+        let table = try FileIO.readTable(data, delimiter: try csv.parsedDelimiter()).table
+        if table.rowCount == 0 { throw CLIError("\(table.source): no rows (only the header)") }
+        return (tabular, table)
     }
 }
 
@@ -80,7 +82,9 @@ struct EvaluateTabular: ParsableCommand {
             let labels = try TabularEncoder.labels(in: table, target: tabular.target)
             let (probabilities, notes) = try tabular.probabilities(for: table)
             for warning in notes.warnings { FileIO.warn(warning) }
-            let report = try Metrics.report(labels: labels, probabilities: probabilities)
+            let report = try CLIMessages.naming(file: table.source) {
+                try Metrics.report(labels: labels, probabilities: probabilities)
+            }
             print(EvaluationText.text(report, source: table.source, positive: tabular.target.positive))
             if let json {
                 let encoder = JSONEncoder()

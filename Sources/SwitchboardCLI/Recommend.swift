@@ -28,16 +28,22 @@ struct RecommendRecords: ParsableArguments {
 struct RecommendSettingsOptions: ParsableArguments {
     @Option(help: "The match model file written by `switchboard train match`.") var matchModel = "Models/match.json"
     @Option(help: "The churn model file written by `switchboard train churn`.") var churnModel = "Models/churn.json"
-    @Option(help: "Actions to recommend to each partner.") var top = 3
-    @Option(help: "Periods (months) over which revenue and retention are counted.") var horizon = 12
-    @Option(help: "Days before the as-of time whose accepted leads stand for the leads a partner will be offered.")
+    @Option(parsing: .unconditional, help: "Actions to recommend to each partner.") var top = 3
+    @Option(parsing: .unconditional, help: "Periods (months) over which revenue and retention are counted (at most 600).")
+    var horizon = 12
+    @Option(
+        parsing: .unconditional,
+        help: "Days before the as-of time whose accepted leads stand for the leads a partner will be offered.")
     var leadWindow = 180.0
-    @Option(help: "Nearest partners (standardised profile) whose history is the evidence.") var neighbours = 20
-    @Option(help: "Days before and after an action over which the evidence compares win rates.") var evidenceWindow = 180.0
-    @Option(help: "Periods after an action in which the evidence counts churn.") var evidencePeriods = 6
-    @Option(help: "Churn risk (next period) from which a partner comes first in its manager's to-do list.")
+    @Option(parsing: .unconditional, help: "Nearest partners (standardised profile) whose history is the evidence.")
+    var neighbours = 20
+    @Option(parsing: .unconditional, help: "Days before and after an action over which the evidence compares win rates.")
+    var evidenceWindow = 180.0
+    @Option(parsing: .unconditional, help: "Periods after an action in which the evidence counts churn.") var evidencePeriods = 6
+    @Option(
+        parsing: .unconditional, help: "Churn risk (next period) from which a partner comes first in its manager's to-do list.")
     var highRisk = 0.05
-    @Option(help: "Churn risk factors listed for each partner.") var factors = 3
+    @Option(parsing: .unconditional, help: "Churn risk factors listed for each partner.") var factors = 3
     @Option(help: "The moment to recommend for (YYYY-MM-DD or an ISO 8601 time; default: the latest assignment).")
     var asOf: String?
 
@@ -52,15 +58,17 @@ struct RecommendSettingsOptions: ParsableArguments {
         settings.highRiskThreshold = highRisk
         settings.factorCount = factors
         if let asOf {
-            guard let time = Timestamp(iso: Substring(asOf.trimmingBlanks())) else {
-                throw ValidationError("--as-of must be a date (YYYY-MM-DD) or an ISO 8601 time (got '\(asOf)')")
-            }
-            settings.asOf = time
+            settings.asOf = try timeOption("--as-of", asOf)
         }
         return settings
     }
 
     func validate() throws {
+        try Limits.check("--top", top, atLeast: 1, atMost: 1000)
+        try Limits.check("--horizon", horizon, atLeast: 1, atMost: 600)
+        try Limits.check("--neighbours", neighbours, atLeast: 1, atMost: 100_000)
+        try Limits.check("--evidence-periods", evidencePeriods, atLeast: 1, atMost: 600)
+        try Limits.check("--factors", factors, atLeast: 0, atMost: 1000)
         do {
             try settings().validate()
         } catch let RecommendError.invalidSetting(name, value, requirement) {

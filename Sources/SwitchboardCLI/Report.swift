@@ -21,15 +21,18 @@ struct Report: ParsableCommand {
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
     @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
-    @Option(help: "Partners kept for each incoming lead (the router chooses among them).") var candidates = 10
-    @Option(help: "Partners listed in the churn-risk table.") var atRisk = 15
-    @Option(help: "The replay's tight-capacity what-if: every partner's capacity times this (it also runs as recorded).")
+    @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).")
+    var candidates = 10
+    @Option(parsing: .unconditional, help: "Partners listed in the churn-risk table.") var atRisk = 15
+    @Option(
+        parsing: .unconditional,
+        help: "The replay's tight-capacity what-if: every partner's capacity times this (it also runs as recorded).")
     var tightCapacity: Double = 0.5
     @Option(help: "Where to write the HTML report.") var out: String
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
-        if candidates < 1 { throw ValidationError("--candidates must be at least 1 (got \(candidates))") }
+        try Limits.check("--candidates", candidates, atLeast: 1, atMost: Limits.partnersPerLead)
         if atRisk < 1 { throw ValidationError("--at-risk must be at least 1 (got \(atRisk))") }
         if !(tightCapacity > 0 && tightCapacity.isFinite) {
             throw ValidationError("--tight-capacity must be > 0 (got \(tightCapacity))")
@@ -42,7 +45,7 @@ struct Report: ParsableCommand {
             let started = DispatchTime.now().uptimeNanoseconds
             let input = try Self.load(data: data, models: models, delimiter: try csv.parsedDelimiter())
             var options = ReportOptions()
-            options.candidatesPerLead = candidates
+            options.candidatesPerLead = min(candidates, max(1, input.ecosystem.partners.count))
             options.atRiskCount = atRisk
             options.replayCapacityScales = tightCapacity == 1 ? [1] : [1, tightCapacity]
             let report = try ChannelReport(input, options: options)

@@ -22,7 +22,8 @@ struct RoutingSettingsOptions: ParsableArguments {
     var policy: RoutingPolicy?
     @Option(help: "Routing configuration (JSON): policy, maxShare, minimumShare, minimumShareBonus, exploration, ….")
     var config: String?
-    @Option(help: "Seed for the weighted policy (default: the config's seed, else 42).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Seed for the weighted policy (default: the config's seed, else 42).")
+    var seed: UInt64?
 
     /// The configuration file (or the defaults), with --policy and --seed applied.
     func load() throws -> RoutingConfig {
@@ -34,24 +35,26 @@ struct RoutingSettingsOptions: ParsableArguments {
     }
 }
 
-/// Where a batch run writes its plan and prices.
+/// Where a batch run writes its plan and prices (an output that is also an input, or two outputs on one path, are
+/// refused by the output guard before anything is read).
 struct PlanOutputOptions: ParsableArguments {
     @Option(help: "Where to write the plan CSV (- for standard output).") var out: String
     @Option(help: "Also write each partner's shadow price and remaining capacity (CSV), for `route stream`.")
     var pricesOut: String?
 
-    func validate() throws {
-        if let pricesOut, pricesOut == out { throw ValidationError("--prices-out and --out must differ (got '\(out)')") }
-    }
-
     /// Routes `problem` and writes the plan (and the prices) atomically, then the summary.
-    func route(_ problem: RoutingProblem, config: RoutingConfig) throws {
+    func route(
+        _ problem: RoutingProblem, config: RoutingConfig, candidates: CSVTable? = nil, leads: String? = nil,
+        configFile: String?
+    ) throws {
         if pricesOut != nil && config.policy != .optimal {
             throw CLIError(
                 "--prices-out needs the optimal policy (shadow prices come from the exact solve; got \(config.policy.rawValue))")
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        let plan = try Router.route(problem, config: config)
+        let plan = try CLIMessages.locatingValues(candidates: candidates, leads: leads, config: configFile) {
+            try Router.route(problem, config: config)
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try RouteText.write(plan, resolution: config.valueResolution, out: out, pricesOut: pricesOut, seconds: seconds)
     }
@@ -74,17 +77,16 @@ struct RouteModel: ParsableCommand {
     @Option(help: "The partners CSV (capacity, open leads, status).") var partners: String
     @Option(help: "Eligibility rules (JSON, as for `score`).") var rules: String?
     @Option(help: "Account owners CSV (account_id, partner_id).") var owners: String?
-    @Option(help: "Candidates per lead: its top eligible partners by P(win).") var candidatesPerLead: Int = 20
+    @Option(parsing: .unconditional, help: "Candidates per lead: its top eligible partners by P(win) (at most 10000).")
+    var candidatesPerLead: Int = 20
     @Option(help: "Partners' tenure is taken at this date (default: the model's history end).") var asOf: String?
     @OptionGroup var settings: RoutingSettingsOptions
     @OptionGroup var output: PlanOutputOptions
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
-        if candidatesPerLead < 1 { throw ValidationError("--candidates-per-lead must be at least 1 (got \(candidatesPerLead))") }
-        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
-            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
-        }
+        try Limits.check("--candidates-per-lead", candidatesPerLead, atLeast: 1, atMost: Limits.partnersPerLead)
+        if let asOf { _ = try timeOption("--as-of", asOf) }
     }
 
     func run() throws {
@@ -101,8 +103,9 @@ struct RouteModel: ParsableCommand {
             eligibility.requireCapacity = false
             let router = ModelRouter(
                 model: match, partners: ecosystem.partners, rules: eligibility,
-                at: asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd, candidatesPerLead: candidatesPerLead)
-            try output.route(try router.problem(for: ecosystem.leads).problem, config: config)
+                at: asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd, candidatesPerLead: max(1, min(candidatesPerLead, ecosystem.partners.count)))
+            try output.route(
+                try router.problem(for: ecosystem.leads).problem, config: config, leads: leads, configFile: settings.config)
         }
     }
 }
@@ -132,9 +135,9 @@ struct RouteCandidates: ParsableCommand {
             let delimiter = try csv.parsedDelimiter()
             let config = try settings.load()
             let partners = try RoutingFiles.capacities(try FileIO.readTable(capacities, delimiter: delimiter).table)
-            let problem = try RoutingFiles.problem(
-                try FileIO.readTable(candidates, delimiter: delimiter).table, partners: partners, capacitiesSource: capacities)
-            try output.route(problem, config: config)
+            let table = try FileIO.readTable(candidates, delimiter: delimiter).table
+            let problem = try RoutingFiles.problem(table, partners: partners, capacitiesSource: capacities)
+            try output.route(problem, config: config, candidates: table, configFile: settings.config)
         }
     }
 }

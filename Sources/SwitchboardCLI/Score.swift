@@ -22,21 +22,21 @@ struct Score: ParsableCommand {
     @Option(help: "Eligibility rules (JSON; see README). Default: own region, certifications required, active, with capacity.")
     var rules: String?
     @Option(help: "Account owners CSV file (account_id, partner_id); adds to the rules' accountOwners.") var owners: String?
-    @Option(help: "How many partners to keep per lead.") var top: Int = 5
+    @Option(
+        parsing: .unconditional, help: "How many partners to keep per lead (at most 10000; above the partner count, all of them)."
+    ) var top: Int = 5
     @Option(help: "Output format: csv or jsonl (default: jsonl when --out ends in .jsonl, csv otherwise).")
     var format: ScoreFormat?
     @Option(help: "Partners' tenure is taken at this date (YYYY-MM-DD; default: the end of the model's history).")
     var asOf: String?
-    @Option(help: "Leads per chunk.") var chunk: Int = 8192
+    @Option(parsing: .unconditional, help: "Leads per chunk (at most 1000000).") var chunk: Int = 8192
     @Option(help: "Where to write the scores (- for standard output).") var out: String
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
-        if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
-        if chunk < 1 { throw ValidationError("--chunk must be at least 1 (got \(chunk))") }
-        if let asOf, Timestamp(iso: Substring(asOf)) == nil {
-            throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
-        }
+        try Limits.check("--top", top, atLeast: 1, atMost: Limits.partnersPerLead)
+        try Limits.check("--chunk", chunk, atLeast: 1, atMost: Limits.chunk)
+        if let asOf { _ = try timeOption("--as-of", asOf) }
     }
 
     func run() throws {
@@ -51,7 +51,7 @@ struct Score: ParsableCommand {
             let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
             let summary = try Self.stream(
                 leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format
-            ) { batch in try scorer.score(batch, top: top) }
+            ) { batch in try scorer.score(batch, top: min(top, partnerList.count)) }
             FileIO.endProgress()
             if out != "-" {
                 print(
@@ -80,7 +80,7 @@ struct Score: ParsableCommand {
                 for (row, lead) in batch.enumerated() {
                     let line = table.recordLines[row]
                     if let first = seen.updateValue(line, forKey: lead.id) {
-                        throw RecordError.duplicateID(file: table.source, line: line, id: lead.id, firstLine: first)
+                        throw RecordError.duplicateID(file: table.source, line: line, column: "id", id: lead.id, firstLine: first)
                     }
                 }
                 let scores = try score(batch)
@@ -168,7 +168,8 @@ struct Score: ParsableCommand {
                         file: table.source, line: line, column: "partner_id", id: partnerID, referencedFile: "the partners file")
                 }
                 if let first = firstLine.updateValue(line, forKey: accountID) {
-                    throw RecordError.duplicateID(file: table.source, line: line, id: accountID, firstLine: first)
+                    throw RecordError.duplicateID(
+                        file: table.source, line: line, column: "account_id", id: accountID, firstLine: first)
                 }
                 if let ruled = rules.accountOwners[accountID], ruled != partnerID {
                     throw CLIError(

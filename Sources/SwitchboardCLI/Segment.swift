@@ -28,16 +28,18 @@ struct Segment: ParsableCommand {
     @Option(help: "Where to write the KPIs of each segment (default: <out>-kpis.csv beside --out).") var kpis: String?
     @Option(help: "Where to write the partners that moved segment (default: <out>-moves.csv beside --out).")
     var moves: String?
-    @Option(help: "Periods that revenue, pipeline and the KPIs count, ending at the latest.") var window: Int = 12
+    @Option(parsing: .unconditional, help: "Periods that revenue, pipeline and the KPIs count, ending at the latest.")
+    var window: Int = 12
     @Option(help: "The month of period 0, YYYY-MM (default: the month of the earliest assignment in --outcomes).")
     var firstPeriod: String?
-    @Option(help: "The largest number of behaviour clusters tried (k = 2…this).") var maxClusters: Int = 8
-    @Option(help: "Seed of k-means++ and of the silhouette sample.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "The largest number of behaviour clusters tried (k = 2…this; at most 1000).")
+    var maxClusters: Int = 8
+    @Option(parsing: .unconditional, help: "Seed of k-means++ and of the silhouette sample.") var seed: UInt64 = 42
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
-        if window < 1 { throw ValidationError("--window must be >= 1 (got \(window))") }
-        if maxClusters < 2 { throw ValidationError("--max-clusters must be >= 2 (got \(maxClusters))") }
+        try Limits.check("--window", window, atLeast: 1, atMost: 600)
+        try Limits.check("--max-clusters", maxClusters, atLeast: 2, atMost: 1000)
         if (outcomes == nil) != (leads == nil) { throw ValidationError("--outcomes and --leads go together") }
         if churnModel != nil && activity == nil { throw ValidationError("--churn-model needs --activity") }
         if let firstPeriod, Self.month(firstPeriod) == nil {

@@ -19,11 +19,12 @@ struct Simulate: ParsableCommand {
     @Option(help: "The match model file.") var model: String = "Models/match.json"
     @Option(help: "A generated ecosystem's truth folder (partners.csv, pairs.csv): value decisions by the truth.")
     var truth: String?
-    @Option(help: "Replay the leads first assigned in the last this many days.") var days: Double = 30
-    @Option(help: "Candidates per lead (its top eligible partners by the model).") var candidates: Int = 20
+    @Option(parsing: .unconditional, help: "Replay the leads first assigned in the last this many days.") var days: Double = 30
+    @Option(parsing: .unconditional, help: "Candidates per lead (its top eligible partners by the model; at most 10000).")
+    var candidates: Int = 20
     @Option(help: "Routing configuration (JSON) for the optimal+fairness run (default: minimumShare 0.02, exploration 1).")
     var config: String?
-    @Option(help: "Multiply every partner's capacity by this (a what-if; below 1 capacity is tight).")
+    @Option(parsing: .unconditional, help: "Multiply every partner's capacity by this (a what-if; below 1 capacity is tight).")
     var capacityScale: Double = 1
     @Option(help: "Also write the table as CSV here.") var out: String?
 
@@ -32,7 +33,7 @@ struct Simulate: ParsableCommand {
         if !(capacityScale > 0 && capacityScale.isFinite) {
             throw ValidationError("--capacity-scale must be > 0 (got \(capacityScale))")
         }
-        if candidates < 1 { throw ValidationError("--candidates must be at least 1 (got \(candidates))") }
+        try Limits.check("--candidates", candidates, atLeast: 1, atMost: Limits.partnersPerLead)
     }
 
     func run() throws {
@@ -44,7 +45,7 @@ struct Simulate: ParsableCommand {
             let match = try loadModel(MatchModel.self, from: model)
             var settings = SimulationSettings()
             settings.days = days
-            settings.candidatesPerLead = candidates
+            settings.candidatesPerLead = min(candidates, max(1, ecosystem.partners.count))
             settings.capacityScale = capacityScale
             if let config {
                 settings.fairness = try RoutingConfig.parse(try FileIO.read(config), source: config)

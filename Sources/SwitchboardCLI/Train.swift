@@ -32,10 +32,10 @@ struct TrainTabular: ParsableCommand {
     @Option(help: "Solver: auto, lbfgs or newton.") var solver: SolverKind = .auto
     @Option(help: "Missing values: error (name file, line, column) or impute (mean / most frequent plus an indicator column).")
     var missing: MissingValuePolicy = .error
-    @Option(help: "Cross-validate with K stratified folds before the final fit.") var cv: Int?
-    @Option(help: "Seed for the cross-validation folds.") var seed: UInt64 = 42
-    @Option(help: "Stop when the gradient's largest entry is below this.") var tolerance: Double = 1e-8
-    @Option(help: "Iteration limit.") var maxIterations: Int = 500
+    @Option(parsing: .unconditional, help: "Cross-validate with K stratified folds before the final fit.") var cv: Int?
+    @Option(parsing: .unconditional, help: "Seed for the cross-validation folds.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Stop when the gradient's largest entry is below this.") var tolerance: Double = 1e-8
+    @Option(parsing: .unconditional, help: "Iteration limit.") var maxIterations: Int = 500
     @Option(help: "Where to write the model (JSON).") var out: String
     @OptionGroup var csv: CSVOptions
 
@@ -43,7 +43,7 @@ struct TrainTabular: ParsableCommand {
         if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 must be finite and >= 0 (got \(l2))") }
         if let cv, cv < 2 { throw ValidationError("--cv must be at least 2 (got \(cv))") }
         if !(tolerance > 0) { throw ValidationError("--tolerance must be > 0 (got \(tolerance))") }
-        if maxIterations < 1 { throw ValidationError("--max-iterations must be >= 1 (got \(maxIterations))") }
+        try Limits.check("--max-iterations", maxIterations, atLeast: 1, atMost: Limits.iterations)
     }
 
     func run() throws {
@@ -58,13 +58,15 @@ struct TrainTabular: ParsableCommand {
                 l2Strength: l2, solver: solver,
                 options: SolverOptions(gradientTolerance: tolerance, maxIterations: maxIterations),
                 crossValidationFolds: cv, seed: seed, dataChecksum: FNV1a64.digest(bytes))
-            let result = try TabularTrainer.train(table, request: request) { stage in
-                switch stage {
-                case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
-                case .finalFit: FileIO.progress("fitting on all rows")
-                case let .iteration(k, objective, norm):
-                    FileIO.progress(
-                        "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+            let result = try CLIMessages.namingOption("--cv", file: data) {
+                try TabularTrainer.train(table, request: request) { stage in
+                    switch stage {
+                    case let .fold(index, count): FileIO.progress("cross-validation fold \(index)/\(count)")
+                    case .finalFit: FileIO.progress("fitting on all rows")
+                    case let .iteration(k, objective, norm):
+                        FileIO.progress(
+                            "iteration \(k): objective \(Format.fixed(objective, 8)), |g| \(String(format: "%.2e", norm))")
+                    }
                 }
             }
             FileIO.endProgress()

@@ -551,7 +551,7 @@ struct MetricsTests {
         #expect(MetricsError.invalidTopFraction(1.5).description.contains("(got 1.5)"))
         #expect(
             MetricsError.invalidFoldCount(requested: 5, smallestClass: 3).description
-                == "foldCount must be between 2 and the size of the smaller class (3) (got 5)")
+                == "the number of cross-validation folds must be between 2 and 3 (the number of rows of the rarer class) (got 5)")
     }
 
     // MARK: Encoding and size

@@ -219,7 +219,7 @@ struct CLITests {
             "generate", "leads", "--rows", "20", "--out", "leads.csv", "--truth", "missing/truth.csv",
         ])
         #expect(failed.status == 1)
-        #expect(failed.stderr.contains("error: missing/truth.csv"))
+        #expect(failed.stderr.contains("error: --truth missing/truth.csv: the folder missing does not exist"))
         #expect(try workspace.files().isEmpty, "a failed run leaves no output and no temporary file")
         let done = try workspace.run(["generate", "leads", "--rows", "20", "--out", "leads.csv", "--truth", "truth.csv"])
         #expect(done.status == 0, "\(done.stderr)")

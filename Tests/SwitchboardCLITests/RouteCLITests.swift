@@ -37,7 +37,7 @@ private let failures: [RouteFailure] = [
         diagnostics: ["cands.csv:4: column 'partner_id': 'A' is a candidate twice for lead 'L1' (first on line 2)"]),
     RouteFailure(
         name: "duplicate partner in capacities", files: ["caps.csv": "partner_id,capacity\nA,1\nB,2\nA,3\n"],
-        arguments: batch, diagnostics: ["caps.csv:4: duplicate id 'A' (first on line 2)"]),
+        arguments: batch, diagnostics: ["caps.csv:4: column 'partner_id': duplicate id 'A' (first on line 2)"]),
     RouteFailure(
         name: "candidate partner missing from capacities",
         files: ["cands.csv": "lead_id,partner_id,expected_value\nL1,A,3\nL2,Q,1\n"], arguments: batch,

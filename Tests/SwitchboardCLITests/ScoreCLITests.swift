@@ -120,7 +120,7 @@ struct ScoreCLITests {
             ),
             (
                 "duplicate.csv", header + good + good.replacingOccurrences(of: "L1", with: "L2") + good, ["--chunk", "1"],
-                "duplicate.csv:4: duplicate id 'L1' (first on line 2)"
+                "duplicate.csv:4: column 'id': duplicate id 'L1' (first on line 2)"
             ),
             ("empty.csv", header, [], "empty.csv: no leads"),
             (

@@ -217,11 +217,11 @@ private let segmentFailures: [SegmentFailure] = {
             arguments: ["segment", "--partners", "partners.csv", "--churn-model", "churn.json", "--out", "segments.csv"],
             diagnostics: ["--churn-model needs --activity"], isUsageError: true),
         SegmentFailure(
-            name: "--window 0", arguments: all + ["--window", "0"], diagnostics: ["--window must be >= 1 (got 0)"],
+            name: "--window 0", arguments: all + ["--window", "0"], diagnostics: ["--window must be at least 1 (got 0)"],
             isUsageError: true),
         SegmentFailure(
             name: "--max-clusters 1", arguments: all + ["--max-clusters", "1"],
-            diagnostics: ["--max-clusters must be >= 2 (got 1)"], isUsageError: true),
+            diagnostics: ["--max-clusters must be at least 2 (got 1)"], isUsageError: true),
         SegmentFailure(
             name: "--first-period not a month", arguments: all + ["--first-period", "2024-13"],
             diagnostics: ["--first-period must be a month, YYYY-MM (got '2024-13')"], isUsageError: true),

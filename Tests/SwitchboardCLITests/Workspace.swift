@@ -47,19 +47,15 @@ struct RunResult {
     var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("error: ") } }
 }
 
-/// What every failed run must show: a non-zero exit; for a usage error (the argument parser's validation) its
-/// `Error: …`, otherwise exit status 1 and exactly one `error: ` line; and no output reported as written.
+/// What every failed run must show: exit status 1 and exactly one `error: ` line, first on stderr (a usage error,
+/// the argument parser's validation, adds the usage after it); and no output reported as written.
 func expectFailedRun(
     _ result: RunResult, isUsageError: Bool, sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(result.status != 0, sourceLocation: sourceLocation)
-    if isUsageError {
-        #expect(result.stderr.hasPrefix("Error: "), "\(result.stderr)", sourceLocation: sourceLocation)
-    } else {
-        #expect(result.status == 1, sourceLocation: sourceLocation)
-        #expect(
-            result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)", sourceLocation: sourceLocation)
-    }
+    #expect(result.status == 1, sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(
+        result.errorLines.count == 1, "one 'error: ' line on stderr: \(result.stderr)", sourceLocation: sourceLocation)
     #expect(!result.stdout.contains("wrote"), sourceLocation: sourceLocation)
 }
 

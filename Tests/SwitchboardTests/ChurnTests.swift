@@ -255,7 +255,10 @@ struct ChurnFeatureTests {
         }
         // Without partners every id is accepted.
         #expect(try ChurnFeatures.build(activity: history, sources: sources).rowCount == 9)
-        #expect(throws: RecordError.duplicateID(file: "act.csv", line: 10, id: "A period 4", firstLine: 5)) {
+        #expect(
+            throws: RecordError.duplicateID(
+                file: "act.csv", line: 10, column: "partner_id, period", id: "A period 4", firstLine: 5)
+        ) {
             _ = try ChurnFeatures.build(activity: handMadeHistory + [activity("A", 4, logins: 1)], sources: sources)
         }
         #expect(throws: RecordError.self) {

@@ -83,7 +83,7 @@ struct MemoryReader: RecordReader {
         let files = try EcosystemFiles(folder: "eco", required: [.partners], reader: duplicated)
         #expect(
             throws: RecordError.duplicateID(
-                file: "eco/partners.csv", line: Self.generated.ecosystem.partners.count + 2,
+                file: "eco/partners.csv", line: Self.generated.ecosystem.partners.count + 2, column: "id",
                 id: Self.generated.ecosystem.partners[0].id, firstLine: 2)
         ) { _ = try Ecosystem.load(files) }
 

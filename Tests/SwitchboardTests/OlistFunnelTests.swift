@@ -71,7 +71,7 @@ struct OlistFunnelTests {
             try OlistFunnel.leadTable(marketingQualifiedLeads: leads, closedDeals: unknown)
         }
         let twice = try Self.csv(Self.leadHeader + "a,2018-02-01,p1,social\na,2018-02-02,p1,social\n", "mql.csv")
-        #expect(throws: RecordError.duplicateID(file: "mql.csv", line: 3, id: "a", firstLine: 2)) {
+        #expect(throws: RecordError.duplicateID(file: "mql.csv", line: 3, column: "mql_id", id: "a", firstLine: 2)) {
             try OlistFunnel.leadTable(marketingQualifiedLeads: twice, closedDeals: deals)
         }
     }

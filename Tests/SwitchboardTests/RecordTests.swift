@@ -90,7 +90,7 @@ struct RecordTests {
     }
 
     @Test func rejectsDuplicatePartnerIDsAndMissingColumns() throws {
-        #expect(throws: RecordError.duplicateID(file: "records.csv", line: 3, id: "P1", firstLine: 2)) {
+        #expect(throws: RecordError.duplicateID(file: "records.csv", line: 3, column: "id", id: "P1", firstLine: 2)) {
             _ = try RecordLoader.partners(try table("\(partnerHeader)\n\(partnerRow())\n\(partnerRow())\n"))
         }
         #expect(throws: RecordError.missingColumn(file: "records.csv", column: "type")) {

@@ -467,7 +467,7 @@ struct RoutingTests {
             (#"{"honourAccountOwners": "yes"}"#, "honourAccountOwners: expected true or false"),
             (#"{"exploration": "lots"}"#, "exploration: expected a number"),
             (#"[1, 2]"#, "expected a JSON object"),
-            (#"{"maxShare": "#, "not valid JSON"),
+            (#"{"maxShare": "#, "line 1, column 14: expected a value"),
         ]
         for (text, message) in bad {
             do {
@@ -626,7 +626,7 @@ struct RoutingFilesTests {
         let capacityCases: [(String, String)] = [
             ("partner_id,capacity\nP1,-2\n", "caps.csv:2: column 'capacity': '-2' must be at least 0"),
             ("partner_id,capacity\nP1,2.5\n", "caps.csv:2: column 'capacity': '2.5' must be a whole number"),
-            ("partner_id,capacity\nP1,2\nP1,3\n", "caps.csv:3: duplicate id 'P1' (first on line 2)"),
+            ("partner_id,capacity\nP1,2\nP1,3\n", "caps.csv:3: column 'partner_id': duplicate id 'P1' (first on line 2)"),
             ("partner_id\nP1\n", "caps.csv: missing column 'capacity'"),
             ("partner_id,capacity\n", "caps.csv: no partners"),
         ]
@@ -653,7 +653,7 @@ struct RoutingFilesTests {
                 RoutingCandidate(partnerID: "B", expectedValue: 2.5, winProbability: 0.25),
             ])
         for (text, message) in [
-            ("{", "<stdin>:3: not valid JSON"),
+            ("{", "<stdin>:3: column 2: expected a key"),
             (#"{"lead_id": "L1"}"#, "<stdin>:3: candidates: expected a list"),
             (
                 #"{"lead_id": "L1", "candidates": [{"partner_id": "A", "expected_value": true}]}"#,

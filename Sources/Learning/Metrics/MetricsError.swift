@@ -54,7 +54,8 @@ public enum MetricsError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidTopFraction(fraction):
             return "topFraction must be in (0, 1] (got \(fraction))"
         case let .invalidFoldCount(requested, smallestClass):
-            return "foldCount must be between 2 and the size of the smaller class (\(smallestClass)) (got \(requested))"
+            return "the number of cross-validation folds must be between 2 and \(smallestClass) (the number of rows of the "
+                + "rarer class) (got \(requested))"
         }
     }
 }

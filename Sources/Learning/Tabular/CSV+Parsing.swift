@@ -326,6 +326,12 @@ struct CSVScanner: Sendable {
         }
     }
 
+    /// The index of the first field of the record just completed that holds a NUL byte, if any.
+    func fieldHoldingNUL() -> Int? {
+        guard let offset = bytes.firstIndex(of: 0) else { return nil }
+        return fieldEnds.firstIndex { $0 > offset }
+    }
+
     /// The physical line of the first invalid UTF-8 byte in field `index` of the record just completed.
     func lineOfInvalidUTF8(inField index: Int) -> Int {
         var line = recordLine
@@ -520,6 +526,7 @@ struct CSVParserCore: Sendable {
         }
         let line = scanner.recordLine
         let fieldCount = scanner.fieldCount
+        try rejectNUL()
         guard fieldCount == header.count else {
             throw CSVError(
                 source: source, line: line, column: fieldCount < header.count ? header[fieldCount] : nil,
@@ -544,6 +551,7 @@ struct CSVParserCore: Sendable {
     }
 
     private mutating func readHeader() throws(CSVError) {
+        try rejectNUL()
         let line = scanner.recordLine
         var names: [String] = []
         var seen: Set<String> = []
@@ -559,6 +567,15 @@ struct CSVParserCore: Sendable {
         }
         header = names
         if output == .columns { columns = Array(repeating: [], count: names.count) }
+    }
+
+    /// A NUL byte is never data: reading on would silently cut a value short (`12<NUL>34` read as 12).
+    private func rejectNUL() throws(CSVError) {
+        guard let index = scanner.fieldHoldingNUL() else { return }
+        let column = header.flatMap { index < $0.count ? $0[index] : nil }
+        let value = scanner.field(index) ?? ""
+        throw CSVError(
+            source: source, line: scanner.recordLine, column: column, kind: .nulByte(field: index + 1, value: value))
     }
 
     private func invalidUTF8(inField index: Int) -> CSVError {

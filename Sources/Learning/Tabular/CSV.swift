@@ -49,6 +49,8 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case unexpectedQuote
         /// The bytes are not valid UTF-8.
         case invalidUTF8
+        /// Field number `field` (1-based) holds a NUL byte; `value` is the field as read, NULs included.
+        case nulByte(field: Int, value: String)
     }
 
     /// The input's name as the caller gave it, e.g. `leads.csv` or `<stdin>`.
@@ -69,7 +71,7 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "\(source):\(line): "
-        if let column { text += "column '\(column)': " }
+        if let column { text += "column '\(EscapedText.value(column))': " }
         switch kind {
         case .emptyFile: text += "no header: the input is empty"
         case .emptyHeaderName: text += "empty column name in the header"
@@ -78,6 +80,9 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unterminatedQuote: text += "unterminated quoted field (opened on line \(line))"
         case .unexpectedQuote: text += "unexpected text after a closing quote"
         case .invalidUTF8: text += "invalid UTF-8"
+        case .nulByte(let field, let value):
+            if column == nil { text += "field \(field): " }
+            text += "a NUL byte (shown as \\0) in '\(EscapedText.value(value))': not allowed in a CSV file"
         }
         return text
     }

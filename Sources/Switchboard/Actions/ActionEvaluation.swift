@@ -38,7 +38,7 @@ public struct ActionTruth: Sendable {
         engagementEffect = [:]
         for row in 0..<a.rowCount {
             let id = try a.text("action_id", row)
-            try actionIDs.insert(id, row: row, in: a)
+            try actionIDs.insert(id, column: "action_id", row: row, in: a)
             winLogitEffect[id] = try a.number("win_logit_effect", row)
             engagementEffect[id] = try a.number("engagement_effect", row)
         }

@@ -149,7 +149,8 @@ public enum ChurnFeatures {
         where activity[previous].partnerID == activity[next].partnerID && activity[previous].period == activity[next].period {
             let record = activity[next]
             throw .duplicateID(
-                file: file, line: max(line(previous), line(next)), id: "\(record.partnerID) period \(record.period)",
+                file: file, line: max(line(previous), line(next)), column: "partner_id, period",
+                id: "\(record.partnerID) period \(record.period)",
                 firstLine: min(line(previous), line(next)))
         }
 

@@ -101,7 +101,7 @@ extension EcosystemTruth {
         var effects: [(actionID: String, winLogit: Double, engagement: Double)] = []
         for row in 0..<c.rowCount {
             let id = try c.text("action_id", row)
-            try ids.insert(id, row: row, in: c)
+            try ids.insert(id, column: "action_id", row: row, in: c)
             effects.append((id, try c.number("win_logit_effect", row), try c.number("engagement_effect", row)))
         }
         return effects

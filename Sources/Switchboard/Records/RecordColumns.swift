@@ -142,10 +142,13 @@ struct UniqueKeys {
     private var firstLines: [String: Int] = [:]
 
     /// Records `key` at `row`'s line; throws `duplicateID` when it was seen before. `label` is what the error shows.
-    mutating func insert(_ key: String, label: String? = nil, row: Int, in columns: RecordColumns) throws(RecordError) {
+    /// `column` names the key's column (or columns), for the error.
+    mutating func insert(_ key: String, label: String? = nil, column: String, row: Int, in columns: RecordColumns)
+        throws(RecordError)
+    {
         let line = columns.line(row)
         if let first = firstLines[key] {
-            throw .duplicateID(file: columns.file, line: line, id: label ?? key, firstLine: first)
+            throw .duplicateID(file: columns.file, line: line, column: column, id: label ?? key, firstLine: first)
         }
         firstLines[key] = line
     }

@@ -1,3 +1,5 @@
+import Learning
+
 /// Errors in ecosystem record files, each naming the file, and the line and column where there are any.
 public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingColumn(file: String, column: String)
@@ -6,12 +8,17 @@ public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
     case impossibleValue(file: String, line: Int, column: String, value: String, reason: String)
     case badEnumeration(file: String, line: Int, column: String, value: String, allowed: [String])
     case badTime(file: String, line: Int, column: String, value: String)
-    case duplicateID(file: String, line: Int, id: String, firstLine: Int)
+    /// `column` names the key's column, or columns (`lead_id, partner_id`) for a compound key.
+    case duplicateID(file: String, line: Int, column: String, id: String, firstLine: Int)
     case unknownReference(file: String, line: Int, column: String, id: String, referencedFile: String)
     case outOfOrder(file: String, line: Int, column: String, reason: String)
     case emptySet(file: String, what: String)
 
     public var description: String {
+        EscapedText.value(text)
+    }
+
+    private var text: String {
         switch self {
         case let .missingColumn(file, column):
             return "\(file): missing column '\(column)'"
@@ -25,10 +32,14 @@ public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
             return
                 "\(file):\(line): column '\(column)': '\(value)' is not one of \(allowed.map { "'\($0)'" }.joined(separator: ", "))"
         case let .badTime(file, line, column, value):
+            if let reason = Timestamp.impossibility(Substring(value.trimmingBlanks())) {
+                return "\(file):\(line): column '\(column)': '\(value)' is an impossible date or time: \(reason)"
+            }
             return
                 "\(file):\(line): column '\(column)': expected a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ), got '\(value)'"
-        case let .duplicateID(file, line, id, firstLine):
-            return "\(file):\(line): duplicate id '\(id)' (first on line \(firstLine))"
+        case let .duplicateID(file, line, column, id, firstLine):
+            let columns = column.contains(",") ? "columns" : "column"
+            return "\(file):\(line): \(columns) '\(column)': duplicate id '\(id)' (first on line \(firstLine))"
         case let .unknownReference(file, line, column, id, referencedFile):
             return "\(file):\(line): column '\(column)': '\(id)' does not exist in \(referencedFile)"
         case let .outOfOrder(file, line, column, reason):

@@ -30,7 +30,7 @@ public enum RecordLoader {
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            try ids.insert(id, row: row, in: c)
+            try ids.insert(id, column: "id", row: row, in: c)
             let capacity = try c.integer("capacity", row, minimum: 0)
             let open = try c.integer("open_leads", row, minimum: 0)
             result.append(
@@ -54,7 +54,7 @@ public enum RecordLoader {
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            try ids.insert(id, row: row, in: c)
+            try ids.insert(id, column: "id", row: row, in: c)
             result.append(
                 Lead(
                     id: id, created: try c.time("created", row), region: try c.text("region", row),
@@ -74,7 +74,9 @@ public enum RecordLoader {
         var pairs = UniqueKeys()
         for row in 0..<c.rowCount {
             let leadID = try c.text("lead_id", row), partnerID = try c.text("partner_id", row)
-            try pairs.insert(leadID + "\u{1F}" + partnerID, label: "\(leadID) → \(partnerID)", row: row, in: c)
+            try pairs.insert(
+                leadID + "\u{1F}" + partnerID, label: "\(leadID) → \(partnerID)", column: "lead_id, partner_id", row: row,
+                in: c)
             let assigned = try c.time("assigned", row)
             let kind = try c.enumeration("outcome", row, as: OutcomeKind.self)
             let closed = try c.optionalTime("closed", row)
@@ -107,7 +109,9 @@ public enum RecordLoader {
         for row in 0..<c.rowCount {
             let partnerID = try c.text("partner_id", row)
             let period = try c.integer("period", row, minimum: 0)
-            try periods.insert("\(partnerID)\u{1F}\(period)", label: "\(partnerID) period \(period)", row: row, in: c)
+            try periods.insert(
+                "\(partnerID)\u{1F}\(period)", label: "\(partnerID) period \(period)", column: "partner_id, period", row: row,
+                in: c)
             result.append(
                 PartnerActivity(
                     partnerID: partnerID, period: period,
@@ -125,7 +129,7 @@ public enum RecordLoader {
         var result: [Action] = []
         for row in 0..<c.rowCount {
             let id = try c.text("id", row)
-            try ids.insert(id, row: row, in: c)
+            try ids.insert(id, column: "id", row: row, in: c)
             let types = try c.enumerationSet("eligible_types", row, as: PartnerType.self)
             let tiers = try c.enumerationSet("eligible_tiers", row, as: PartnerTier.self)
             var effects: [ActionEffect] = []

@@ -14,6 +14,8 @@ public enum PartnerTier: String, Sendable, Codable, CaseIterable {
 public enum PartnerStatus: String, Sendable, Codable, CaseIterable {
     case active, paused
     case outOfOffice = "out of office"
+
+    public init(from decoder: any Decoder) throws { self = try Self.decodeNamedCase(from: decoder) }
 }
 
 /// How an assigned lead ended.

@@ -50,6 +50,41 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
+    /// Why text in the date format is not a date or time, when it is an impossible one: `2024-02-30` ("February
+    /// 2024 has 29 days"), month 13, hour 25; nil when the text is valid or not in the format at all.
+    public static func impossibility(_ text: Substring) -> String? {
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[from..<(from + count)] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard Timestamp(iso: text) == nil, bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+        else { return nil }
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ]
+        guard (1...12).contains(month) else { return "there is no month \(month)" }
+        let days = daysInMonth(year: year, month: month)
+        guard (1...days).contains(day) else { return "\(months[month - 1]) \(year) has \(days) days" }
+        if bytes.count >= 16, bytes[10] == 0x54 || bytes[10] == 0x20, bytes[13] == 0x3A,
+            let hour = number(11, 2), let minute = number(14, 2)
+        {
+            if hour >= 24 { return "there is no hour \(hour)" }
+            if minute >= 60 { return "there is no minute \(minute)" }
+            if bytes.count >= 19, bytes[16] == 0x3A, let second = number(17, 2), second >= 60 {
+                return "there is no second \(second)"
+            }
+        }
+        return nil
+    }
+
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     public var description: String {
         let days = Int(secondsSinceEpoch.floorDivided(by: 86_400))

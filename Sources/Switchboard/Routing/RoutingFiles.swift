@@ -25,7 +25,7 @@ public enum RoutingFiles {
         partners.reserveCapacity(columns.rowCount)
         for row in 0..<columns.rowCount {
             let id = try columns.text("partner_id", row)
-            try ids.insert(id, row: row, in: columns)
+            try ids.insert(id, column: "partner_id", row: row, in: columns)
             let weight = try columns.optionalNumber("weight", row)
             if let weight, weight <= 0 {
                 throw .impossibleValue(
@@ -156,7 +156,7 @@ public enum RoutingFiles {
         var prices: [PartnerPrice] = []
         for row in 0..<columns.rowCount {
             let id = try columns.text("partner_id", row)
-            try ids.insert(id, row: row, in: columns)
+            try ids.insert(id, column: "partner_id", row: row, in: columns)
             prices.append(
                 PartnerPrice(
                     partnerID: id, shadowPrice: try columns.number("shadow_price", row, minimum: 0),
@@ -232,9 +232,11 @@ public enum RoutingFiles {
         func fail(_ message: String) -> RoutingError { .badRequest(source: source, line: line, message: message) }
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            object = try StrictJSON.parse(Array(text.utf8))
         } catch {
-            throw fail("not valid JSON (\((error as NSError).localizedDescription))")
+            // One request is one line: its position is the column.
+            throw fail(
+                error.message.hasPrefix("line 1, column ") ? String(error.message.dropFirst("line 1, ".count)) : error.message)
         }
         guard let request = object as? [String: Any] else { throw fail("expected a JSON object") }
         let known: Set<String> = ["lead_id", "candidates"]

@@ -27,6 +27,8 @@ import Foundation
 public struct EligibilityRules: Sendable, Codable, Equatable {
     public enum Territory: String, Sendable, Codable, CaseIterable {
         case region, country, any
+
+        public init(from decoder: any Decoder) throws { self = try Self.decodeNamedCase(from: decoder) }
     }
 
     public struct Coverage: Sendable, Codable, Equatable {

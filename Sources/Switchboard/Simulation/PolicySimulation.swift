@@ -224,7 +224,7 @@ extension EcosystemTruth {
         var quality: [String: Double] = [:], skill: [String: [Double]] = [:]
         for row in 0..<c.rowCount {
             let id = try c.text("partner_id", row)
-            try ids.insert(id, row: row, in: c)
+            try ids.insert(id, column: "partner_id", row: row, in: c)
             quality[id] = try c.number("quality", row)
             var values: [Double] = []
             for name in skills { values.append(try c.number(name, row)) }

@@ -38,7 +38,7 @@ public enum CRMSalesPipeline {
         var ids = UniqueKeys()
         for row in 0..<o.rowCount {
             let id = try o.text("opportunity_id", row)
-            try ids.insert(id, row: row, in: o)
+            try ids.insert(id, column: "opportunity_id", row: row, in: o)
             let agent = try o.text("sales_agent", row)
             let stage = try o.text("deal_stage", row)
             guard stage == "Won" || stage == "Lost" else {
@@ -76,7 +76,7 @@ public enum CRMSalesPipeline {
         var agents = UniqueKeys()
         for row in 0..<t.rowCount {
             let agent = try t.text("sales_agent", row)
-            try agents.insert(agent, row: row, in: t)
+            try agents.insert(agent, column: "sales_agent", row: row, in: t)
             partners.append(
                 Partner(
                     id: agent, name: agent, type: .reseller, tier: .registered, region: try t.text("regional_office", row),

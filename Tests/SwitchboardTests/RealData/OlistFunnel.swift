@@ -41,7 +41,7 @@ public enum OlistFunnel {
         var known = Set<String>()
         for row in 0..<l.rowCount {
             let id = try l.text("mql_id", row)
-            try leadIDs.insert(id, row: row, in: l)
+            try leadIDs.insert(id, column: "mql_id", row: row, in: l)
             known.insert(id)
             let date = try l.time("first_contact_date", row)
             let day = Int(date.secondsSinceEpoch.floorDivided(by: 86_400))
@@ -57,7 +57,7 @@ public enum OlistFunnel {
         var won = Set<String>()
         for row in 0..<d.rowCount {
             let id = try d.text("mql_id", row)
-            try dealIDs.insert(id, row: row, in: d)
+            try dealIDs.insert(id, column: "mql_id", row: row, in: d)
             guard known.contains(id) else {
                 throw .unknownReference(file: d.file, line: d.line(row), column: "mql_id", id: id, referencedFile: l.file)
             }
