@@ -61,7 +61,7 @@ enum BadInputFixture {
         try FileManager.default.createDirectory(
             at: space.work.appendingPathComponent("models"), withIntermediateDirectories: true)
         try run([
-            "train", "match", "--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv",
+            "train", "match", "--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv",
             "--folds", "0", "--l2", "0.1", "--out", "models/match.json",
         ])
         try run([
@@ -110,10 +110,10 @@ enum BadInputTable {
     static let candidates = InputSlot(kind: .candidates, path: "cands.csv", numericColumn: "expected_value", idColumn: "lead_id")
     static let capacities = InputSlot(kind: .capacities, path: "caps.csv", numericColumn: "capacity", idColumn: "partner_id")
 
-    static let matchFiles = ["--history", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv"]
+    static let matchFiles = ["--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv"]
     static let recordFiles = [
         "--partners", "eco/partners.csv", "--leads", "eco/leads.csv", "--outcomes", "eco/outcomes.csv", "--activity",
-        "eco/activity.csv", "--actions", "eco/actions.csv", "--history", "eco/action_history.csv",
+        "eco/activity.csv", "--actions", "eco/actions.csv", "--action-history", "eco/action_history.csv",
     ]
     static let models = ["--match-model", "models/match.json", "--churn-model", "models/churn.json"]
 
@@ -168,17 +168,17 @@ enum BadInputTable {
             inputs: [match, incoming, partners, rules], outputs: [("--out", "s.csv")],
             counts: [("--top", "2000000000"), ("--chunk", "2000000000")]),
         CommandUnderTest(
-            name: "route (model)",
+            name: "route model",
             arguments: [
-                "route", "--model", "models/match.json", "--leads", "eco/incoming.csv", "--partners", "eco/partners.csv",
+                "route", "model", "--model", "models/match.json", "--leads", "eco/incoming.csv", "--partners", "eco/partners.csv",
                 "--rules", "rules.json", "--config", "config.json", "--out", "plan.csv", "--prices-out", "prices.csv",
             ],
             inputs: [match, incoming, partners, rules, config], outputs: [("--out", "plan.csv"), ("--prices-out", "prices.csv")],
             counts: [("--candidates-per-lead", "2000000000")]),
         CommandUnderTest(
-            name: "route (batch)",
+            name: "route candidates",
             arguments: [
-                "route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "config.json", "--out",
+                "route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "config.json", "--out",
                 "plan.csv", "--prices-out", "prices.csv",
             ],
             inputs: [candidates, capacities, config], outputs: [("--out", "plan.csv"), ("--prices-out", "prices.csv")]),
@@ -196,7 +196,7 @@ enum BadInputTable {
         CommandUnderTest(
             name: "segment",
             arguments: [
-                "segment", "--partners", "eco/partners.csv", "--activity", "eco/activity.csv", "--history",
+                "segment", "--partners", "eco/partners.csv", "--activity", "eco/activity.csv", "--outcomes",
                 "eco/outcomes.csv", "--leads", "eco/leads.csv", "--churn-model", "models/churn.json", "--out", "seg.csv",
             ],
             inputs: [partners, activity, outcomes, leads, churn], outputs: [("--out", "seg.csv")],
@@ -449,8 +449,8 @@ enum BadInputTable {
                 command: "train tabular", name: "--out ''",
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--out", ""], expected: ["--out", "empty path"]),
             BadCase(
-                command: "route (batch)", name: "a value too large for the resolution",
-                arguments: ["route", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv"],
+                command: "route candidates", name: "a value too large for the resolution",
+                arguments: ["route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--out", "plan.csv"],
                 setup: mutate("cands.csv", settingField("expected_value", to: "1e17")),
                 expected: ["cands.csv:2: column 'expected_value'", "valueResolution"]),
             BadCase(
@@ -485,8 +485,8 @@ enum BadInputTable {
                         .map(\.element).joined(separator: "\n") + "\n"
                 }, expected: ["l.csv"]),
             BadCase(
-                command: "route (stream)", name: "1e400 in a request",
-                arguments: ["route", "--stream", "--prices", "prices.csv"],
+                command: "route stream", name: "1e400 in a request",
+                arguments: ["route", "stream", "--prices", "prices.csv"],
                 setup: { work in
                     try Data("partner_id,shadow_price,remaining_capacity\nP1,0,1\n".utf8)
                         .write(to: work.appendingPathComponent("prices.csv"))
@@ -496,8 +496,8 @@ enum BadInputTable {
                     .write(to: work.appendingPathComponent("stdin.jsonl"))
                 }, expected: ["<stdin>:1:", "not a finite number"]),
             BadCase(
-                command: "route (stream)", name: "a JSON syntax error in a request",
-                arguments: ["route", "--stream", "--prices", "prices.csv"],
+                command: "route stream", name: "a JSON syntax error in a request",
+                arguments: ["route", "stream", "--prices", "prices.csv"],
                 setup: { work in
                     try Data("partner_id,shadow_price,remaining_capacity\nP1,0,1\n".utf8)
                         .write(to: work.appendingPathComponent("prices.csv"))
@@ -571,7 +571,7 @@ struct BadInputTests {
     /// Every command and subcommand `switchboard help` lists has a row in the table (a new command must get one).
     @Test func everyCommandIsInTheTable() throws {
         let space = try Workspace()
-        let tested = Set(BadInputTable.commands.map(\.name))
+        let tested = Set(BadInputTable.commands.map(\.name)).union(BadInputTable.all.map(\.command))
         let firstWords = Set(tested.map { String($0.prefix { $0 != " " }) })
         let commands = try Self.subcommands(space, [])
         #expect(commands.count >= 10)
