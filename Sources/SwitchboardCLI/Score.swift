@@ -27,13 +27,19 @@ struct Score: ParsableCommand {
     var format: ScoreFormat?
     @Option(help: "Partners' tenure is taken at this date (YYYY-MM-DD; default: the end of the model's history).")
     var asOf: String?
-    @Option(help: "Leads per chunk.") var chunk: Int = 8192
+    @Option(
+        name: [.customLong("chunk-rows"), .customLong("chunk")],
+        help: "Leads per chunk (the output does not depend on it; --chunk is the old name).")
+    var chunk: Int = 8192
+    @Option(help: "Worker threads for scoring (default: one per core; the output does not depend on it).")
+    var threads: Int?
     @Option(help: "Where to write the scores (- for standard output).") var out: String
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
-        if chunk < 1 { throw ValidationError("--chunk must be at least 1 (got \(chunk))") }
+        if chunk < 1 { throw ValidationError("--chunk-rows must be at least 1 (got \(chunk))") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let asOf, Timestamp(iso: Substring(asOf)) == nil {
             throw ValidationError("--as-of must be a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SSZ) (got '\(asOf)')")
         }
@@ -51,7 +57,7 @@ struct Score: ParsableCommand {
             let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
             let summary = try Self.stream(
                 leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format
-            ) { batch in try scorer.score(batch, top: top) }
+            ) { batch in try scorer.score(batch, top: top, workers: threads) }
             FileIO.endProgress()
             if out != "-" {
                 print(
