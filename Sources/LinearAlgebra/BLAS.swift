@@ -4,14 +4,27 @@ internal import COpenBLAS
 ///
 /// Every call checks shapes first and throws `LinearAlgebraError` with both shapes quoted, converts sizes
 /// with `Int32(exactly:)`, returns early on empty shapes, then makes one scoped BLAS call.
+///
+/// OpenBLAS runs on one thread: the first BLAS or LAPACK call of the process (every wrapper passes through
+/// `pinThreads()`) sets it to one thread, whatever `OPENBLAS_NUM_THREADS` says, and nothing changes it afterwards.
+/// All parallelism is the library's own (rows split across workers), so concurrent callers never race on a
+/// process-wide setting, and no result depends on how many threads OpenBLAS would have used.
 public enum BLAS {
-    /// The number of threads OpenBLAS uses for its level-3 (and large level-2) calls.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
-
-    /// Sets OpenBLAS's thread count; values below 1 are treated as 1.
-    public static func setThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(clamping: max(1, count)))
+    /// The number of threads OpenBLAS uses: always 1 once any wrapper has run (reading it pins it first).
+    public static var threadCount: Int {
+        pinThreads()
+        return Int(openblas_get_num_threads())
     }
+
+    /// Run once per process, before the first BLAS or LAPACK call (a Swift global is initialised exactly once, under
+    /// a lock).
+    private static let pinnedToOneThread: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// Pins OpenBLAS to one thread on first use; a no-op afterwards.
+    @inline(__always) static func pinThreads() { _ = pinnedToOneThread }
 
     // MARK: Level 3
 
@@ -25,6 +38,7 @@ public enum BLAS {
         _ b: Matrix<S>, transposeB: Bool = false,
         alpha: S = 1, beta: S = 0, into c: inout Matrix<S>
     ) throws(LinearAlgebraError) {
+        pinThreads()
         let rowsA = aRows ?? 0..<a.rowCount
         guard rowsA.lowerBound >= 0, rowsA.upperBound <= a.rowCount else {
             throw .shapeMismatch(operation: "gemm", detail: "row range \(rowsA) outside a with \(a.rowCount) rows")
@@ -77,6 +91,7 @@ public enum BLAS {
         _ a: Matrix<S>, aRows: Range<Int>? = nil, transpose: Bool = true,
         alpha: S = 1, beta: S = 0, into c: inout Matrix<S>
     ) throws(LinearAlgebraError) {
+        pinThreads()
         let rowsA = aRows ?? 0..<a.rowCount
         guard rowsA.lowerBound >= 0, rowsA.upperBound <= a.rowCount else {
             throw .shapeMismatch(operation: "syrk", detail: "row range \(rowsA) outside a with \(a.rowCount) rows")
@@ -127,6 +142,7 @@ public enum BLAS {
         _ a: Matrix<S>, aRows: Range<Int>? = nil, transpose: Bool = false,
         _ x: [S], alpha: S = 1, beta: S = 0, into y: inout [S]
     ) throws(LinearAlgebraError) {
+        pinThreads()
         let rowsA = aRows ?? 0..<a.rowCount
         guard rowsA.lowerBound >= 0, rowsA.upperBound <= a.rowCount else {
             throw .shapeMismatch(operation: "gemv", detail: "row range \(rowsA) outside a with \(a.rowCount) rows")
@@ -171,6 +187,7 @@ public enum BLAS {
     /// y ← α·x + y.
     /// - Throws: `LinearAlgebraError.shapeMismatch` when the lengths differ.
     public static func axpy<S: BLASScalar>(_ alpha: S, _ x: [S], _ y: inout [S]) throws(LinearAlgebraError) {
+        pinThreads()
         guard x.count == y.count else {
             throw .shapeMismatch(operation: "axpy", detail: "x \(x.count), y \(y.count)")
         }
@@ -191,6 +208,7 @@ public enum BLAS {
     /// xᵀ·y.
     /// - Throws: `LinearAlgebraError.shapeMismatch` when the lengths differ.
     public static func dot<S: BLASScalar>(_ x: [S], _ y: [S]) throws(LinearAlgebraError) -> S {
+        pinThreads()
         guard x.count == y.count else {
             throw .shapeMismatch(operation: "dot", detail: "x \(x.count), y \(y.count)")
         }
@@ -210,6 +228,7 @@ public enum BLAS {
 
     /// x ← α·x.
     public static func scal<S: BLASScalar>(_ alpha: S, _ x: inout [S]) throws(LinearAlgebraError) {
+        pinThreads()
         if x.isEmpty { return }
         let n = try int32(x.count, "scal")
         x.withUnsafeMutableBufferPointer { px in
@@ -222,6 +241,7 @@ public enum BLAS {
 
     /// ‖x‖₂, computed without overflow or underflow.
     public static func nrm2<S: BLASScalar>(_ x: [S]) throws(LinearAlgebraError) -> S {
+        pinThreads()
         if x.isEmpty { return 0 }
         let n = try int32(x.count, "nrm2")
         return x.withUnsafeBufferPointer { px in

@@ -15,6 +15,7 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
         guard matrix.rowCount == matrix.columnCount else {
             throw .shapeMismatch(operation: "Cholesky", detail: "matrix is \(matrix.rowCount)×\(matrix.columnCount)")
         }
+        BLAS.pinThreads()
         order = matrix.rowCount
         // The row-major upper triangle is the column-major lower triangle of the same buffer.
         factor = matrix.storage
@@ -71,6 +72,7 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
 
     private func solveColumnMajor(_ b: inout [Scalar], rightHandSides: Int) throws(LinearAlgebraError) {
         if order == 0 { return }
+        BLAS.pinThreads()
         var n = try BLAS.int32(order, "potrs")
         var nrhs = try BLAS.int32(rightHandSides, "potrs")
         var lda = n, ldb = n

@@ -29,13 +29,21 @@ struct Score: ParsableCommand {
     var format: ScoreFormat?
     @Option(help: "Partners' tenure is taken at this date (YYYY-MM-DD; default: the end of the model's history).")
     var asOf: String?
-    @Option(parsing: .unconditional, help: "Leads per chunk (at most 1000000).") var chunk: Int = 8192
+    @Option(
+        name: [.customLong("chunk-rows"), .customLong("chunk")], parsing: .unconditional,
+        help: "Leads per chunk (at most 1000000; the output does not depend on it; --chunk is the old name).")
+    var chunk: Int = 8192
+    @Option(
+        parsing: .unconditional,
+        help: "Worker threads for scoring (default: one per core, at most 256; the output does not depend on it).")
+    var threads: Int?
     @Option(help: "Where to write the scores (- for standard output).") var out: String
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
         try Limits.check("--top", top, atLeast: 1, atMost: Limits.partnersPerLead)
-        try Limits.check("--chunk", chunk, atLeast: 1, atMost: Limits.chunk)
+        try Limits.check("--chunk-rows", chunk, atLeast: 1, atMost: Limits.chunk)
+        if let threads { try Limits.check("--threads", threads, atLeast: 1, atMost: 256) }
         if let asOf { _ = try timeOption("--as-of", asOf) }
     }
 
@@ -51,7 +59,7 @@ struct Score: ParsableCommand {
             let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
             let summary = try Self.stream(
                 leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format
-            ) { batch in try scorer.score(batch, top: min(top, partnerList.count)) }
+            ) { batch in try scorer.score(batch, top: max(1, min(top, partnerList.count)), workers: threads) }
             FileIO.endProgress()
             if out != "-" {
                 print(

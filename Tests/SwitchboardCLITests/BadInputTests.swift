@@ -166,7 +166,7 @@ enum BadInputTable {
                 "--rules", "rules.json", "--out", "s.csv",
             ],
             inputs: [match, incoming, partners, rules], outputs: [("--out", "s.csv")],
-            counts: [("--top", "2000000000"), ("--chunk", "2000000000")]),
+            counts: [("--top", "2000000000"), ("--chunk-rows", "2000000000")]),
         CommandUnderTest(
             name: "route model",
             arguments: [

@@ -88,7 +88,8 @@ final class Workspace {
 
     /// Runs `switchboard arguments` in the work folder, to completion, with `input` (a file in the work folder) as
     /// standard input when given.
-    func run(_ arguments: [String], input: String? = nil) throws -> RunResult {
+    /// `environment` adds to (or overrides) this process's environment.
+    func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
         runCount += 1
         let stdoutURL = root.appendingPathComponent("stdout-\(runCount)")
         let stderrURL = root.appendingPathComponent("stderr-\(runCount)")
@@ -99,6 +100,9 @@ final class Workspace {
         process.executableURL = try switchboardExecutable()
         process.arguments = arguments
         process.currentDirectoryURL = work
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let input {
             process.standardInput = try FileHandle(forReadingFrom: work.appendingPathComponent(input))
         } else {

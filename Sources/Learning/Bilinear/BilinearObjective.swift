@@ -234,8 +234,9 @@ public final class BilinearObjective: HessianVectorObjective, @unchecked Sendabl
         return loss + 0.5 * l2Strength * penalty
     }
 
-    /// The margins φᵢᵀ·W·ψᵢ of every row, for a fitted W (a×b).
-    /// - Complexity: O(n·a·b), in row blocks.
+    /// The canonical margins φᵢᵀ·W·ψᵢ of every row (pair i), for a fitted W (a×b): the fixed-order sums of
+    /// `BilinearMargins`, so each is the same Double whatever the rows around it or the number of workers.
+    /// - Complexity: O(n·a·b), rows split across cores.
     public static func margins(left: Matrix<Double>, right: Matrix<Double>, interaction w: Matrix<Double>) throws(LearningError)
         -> [Double]
     {
@@ -245,19 +246,29 @@ public final class BilinearObjective: HessianVectorObjective, @unchecked Sendabl
         guard w.rowCount == left.columnCount, w.columnCount == right.columnCount else {
             throw .lengthMismatch(what: "interaction shape", expected: left.columnCount * right.columnCount, got: w.storage.count)
         }
-        let n = left.rowCount, b = right.columnCount
+        let n = left.rowCount, a = left.columnCount, b = right.columnCount
         var result = [Double](repeating: 0, count: n)
-        let blockRows = 2048
-        var product = Matrix<Double>(rowCount: min(blockRows, n), columnCount: b)
-        var start = 0
-        while start < n {
-            let end = min(start + blockRows, n)
-            if end - start != product.rowCount { product = Matrix(rowCount: end - start, columnCount: b) }
-            try! BLAS.gemm(left, aRows: start..<end, w, into: &product)
-            for i in start..<end {
-                result[i] = rowDot(product.storage, (i - start) * b, right.storage, i * b, b)
+        if n == 0 || a == 0 || b == 0 { return result }
+        // Each pair's canonical margin (`BilinearMargins`): v = W·ψᵢ, then Σ_p φᵢ[p]·v[p], both in fixed order.
+        let threads = ParallelRows.workerCount(rows: n, columns: a * b)
+        result.withUnsafeMutableBufferPointer { out in
+            let target = SendableBuffer(out)
+            left.storage.withUnsafeBufferPointer { phi in
+                right.storage.withUnsafeBufferPointer { psi in
+                    w.storage.withUnsafeBufferPointer { wp in
+                        let phiBase = SendablePointer(phi.baseAddress), psiBase = SendablePointer(psi.baseAddress)
+                        let wBase = SendablePointer(wp.baseAddress)
+                        ParallelRows.run(workers: threads) { worker in
+                            let v = UnsafeMutablePointer<Double>.allocate(capacity: a)
+                            defer { v.deallocate() }
+                            for i in ParallelRows.range(worker: worker, of: threads, rows: n) {
+                                canonicalProject(wBase.pointer!, a, b, psiBase.pointer! + i * b, into: v)
+                                target.buffer[i] = canonicalMargin(phiBase.pointer! + i * a, v, a)
+                            }
+                        }
+                    }
+                }
             }
-            start = end
         }
         return result
     }

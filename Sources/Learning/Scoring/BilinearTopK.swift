@@ -2,21 +2,44 @@ import Dispatch
 import LinearAlgebra
 
 /// The best `k` columns of every row of a bilinear score matrix S = L·W·Rᵀ (S[i][j] = lᵢᵀ·W·rⱼ), each row restricted
-/// to a mask of eligible columns, without ever holding S.
+/// to a mask of eligible columns, without ever holding S; ranked by the canonical margin (`BilinearMargins`), ties to
+/// the lower column.
 ///
-/// Rows of L are taken in tiles of `rowsPerTile`. For a tile, U = L_tile·W (Float32 GEMM) is formed once; then for
-/// each block of `blockSize` right rows the score tile U·R_blockᵀ (Float32 GEMM, tile × block, a few hundred KiB)
-/// is scanned while it is in cache: a 64-column group is skipped with one vector compare when the mask excludes it or
-/// nothing in it beats the row's current k-th best, and only the rare winners go through an insertion into the row's
-/// sorted top k. The selected pairs' margins are then recomputed in Double (U_d = L_tile·W in Double, and one dot
-/// product with rⱼ per selected pair), so the reported margins carry no Float32 error; Float32 only decides which
-/// columns are selected, and a column whose margin is within Float32 rounding (about 1e-6 relative) of the k-th
-/// best may be swapped with it.
+/// **What is selected is defined exactly**: row i's selection is the first k eligible columns in the order (canonical
+/// margin descending, column ascending), and the margins returned are those canonical Doubles. Neither depends on the
+/// tile size, the number of rows per call, the number of workers, BLAS's thread count or the CPU's kernels. Float32
+/// GEMM only screens candidates, under a certificate:
 ///
-/// Ties (equal Float32 scores) go to the lower column index; with columns ordered by id that is "ties broken by id".
-/// Tiles are split across workers (OpenBLAS pinned to one thread meanwhile) and each row's result depends only on
-/// its own tile's arithmetic, which does not depend on the worker count: the output is the same whatever the number
-/// of threads.
+/// 1. **Screen.** Rows of L are taken in tiles of `rowsPerTile`. For a tile, U = L_tile·W (Float32 GEMM) is formed
+///    once; then for each block of `blockSize` right rows the score tile U·R_blockᵀ (Float32 GEMM) is scanned while
+///    it is in cache: a 64-column group is skipped with one vector compare when the mask excludes it or nothing in it
+///    beats the row's current K′-th best, and the rare winners go through an insertion into the row's top K′, with
+///    K′ = k + max(8, k/2) ("k plus extra"). Every eligible column left out has a Float32 score s̃ ≤ t, the K′-th kept
+///    score (skips and evictions only drop scores at or below the running K′-th, which only rises).
+/// 2. **Exact.** The kept columns' canonical margins are computed (O(K′·nnz(lᵢ)) per row, from the precomputed
+///    vⱼ = W·rⱼ) and sorted by (margin descending, column ascending).
+/// 3. **Certify.** With δᵢ a bound on |s̃ᵢⱼ − mᵢⱼ| valid for every column j (below), every column left out has
+///    mᵢⱼ ≤ s̃ᵢⱼ + δᵢ ≤ t + δᵢ. If the k-th kept margin exceeds t + δᵢ, no column left out can enter the top k, so the
+///    top k of the kept columns is the exact selection. Otherwise (near-ties at the boundary, or a row whose Float32
+///    arithmetic could overflow) the row is ranked by the canonical margins of all its eligible columns. A row with
+///    at most K′ eligible columns keeps them all and needs no certificate.
+///
+/// **The bound δᵢ.** Let u = 2⁻²⁴ (Float32 unit roundoff) and γₙ = n·u/(1 − n·u). Rounding φ, W and ψ to Float32
+/// multiplies each by (1 + ε), |ε| ≤ u. A computed inner product of length n, in any order, blocked or not, with or
+/// without fused multiply-adds, equals Σ xₚyₚ(1 + θₚ) with |θₚ| ≤ γₙ (Higham, *Accuracy and Stability of Numerical
+/// Algorithms*, §3.1; an FMA only removes roundings). So the screened score is
+/// s̃ = Σ_q Σ_p φₚWₚqψ_q·(1 + θₚq) with 1 + θₚq a product of three conversions, one γₐ and one γ_b factor, hence
+/// |θₚq| ≤ γ_{a+b+3} (Higham's Lemma 3.3), and |s̃ − s| ≤ γ_{a+b+3}·Tᵢⱼ with s the real φᵀWψ and
+/// Tᵢⱼ = Σ_q (Σ_p |φₚ||Wₚq|)·|ψ_q| = rᵢ·|ψⱼ|, rᵢ = |φᵢ|ᵀ|W|. The canonical Double margin m obeys the same bound with
+/// 2⁻⁵³ in place of u, |m − s| ≤ γ⁽⁶⁴⁾_{a+b}·Tᵢⱼ, far below one more Float32 unit, so |s̃ − m| ≤ γ_{a+b+4}·Tᵢⱼ.
+/// Cauchy–Schwarz gives Tᵢⱼ ≤ ‖rᵢ‖₂·P with P = maxⱼ ‖ψⱼ‖₂. We take δᵢ = 2·γ_{a+b+4}·‖rᵢ‖₂·P + ηᵢ: the factor 2
+/// covers the rounding of δᵢ's own Double computation, and ηᵢ = 2⁻¹⁴⁸·((a·(max|W| + 1) + ‖φᵢ‖₁)·P₁ + 2‖rᵢ‖₁ + b),
+/// P₁ = maxⱼ ‖ψⱼ‖₁, bounds four times over the absolute errors of Float32 results that underflow to subnormals
+/// (at most 2⁻¹⁵⁰ each, propagated through both products). The screen is used only where no Float32 value can
+/// overflow (max|W|, max|ψ| and each row's max|φ| below 10³⁰ and 4·‖rᵢ‖₂·P below 10³⁷); other rows are ranked
+/// exactly. The test suite checks the bound against exact scores on random instances, including adversarial ones.
+///
+/// Tiles are split across workers; each row's result depends only on its own row.
 public struct BilinearTopK: Sendable {
     /// a, the width of L.
     public let leftCount: Int
@@ -27,9 +50,15 @@ public struct BilinearTopK: Sendable {
     /// Columns per score tile (a multiple of 64).
     public let blockSize: Int
     let interaction32: Matrix<Float>
-    let interaction64: Matrix<Double>
     let blocks32: [Matrix<Float>]
-    let right64: Matrix<Double>
+    /// vⱼ = W·rⱼ for every column: the canonical margins.
+    public let exact: BilinearMargins
+    /// |W|, a × b.
+    let absoluteInteraction: [Double]
+    /// P = maxⱼ ‖rⱼ‖₂ and P₁ = maxⱼ ‖rⱼ‖₁ (for the screening bound), max|W|.
+    let rightNormMax: Double, rightL1Max: Double, interactionMax: Double
+    /// Whether Float32 screening is safe from overflow for W and R (rows are checked too).
+    let screens: Bool
 
     /// - Parameters:
     ///   - interaction: W, a × b.
@@ -54,10 +83,26 @@ public struct BilinearTopK: Sendable {
         columnCount = right.rowCount
         let size = (blockSize + 63) / 64 * 64
         self.blockSize = size
-        interaction64 = interaction
+        exact = try BilinearMargins(interaction: interaction, right: right)
+        absoluteInteraction = interaction.storage.map { abs($0) }
+        interactionMax = absoluteInteraction.max() ?? 0
+        var norm2 = 0.0, norm1 = 0.0, rightMax = 0.0
+        for j in 0..<right.rowCount {
+            var squares = 0.0, sum = 0.0
+            for q in 0..<right.columnCount {
+                let x = abs(right.storage[j * right.columnCount + q])
+                squares += x * x
+                sum += x
+                rightMax = max(rightMax, x)
+            }
+            norm2 = max(norm2, squares.squareRoot())
+            norm1 = max(norm1, sum)
+        }
+        rightNormMax = norm2
+        rightL1Max = norm1
+        screens = interactionMax < 1e30 && rightMax < 1e30 && norm2 < 1e30
         interaction32 = try! Matrix(
             rowCount: interaction.rowCount, columnCount: interaction.columnCount, storage: interaction.storage.map(Float.init))
-        right64 = right
         let b = right.columnCount
         // Every block holds `blockSize` rows; the last is padded with zero rows, never selected.
         blocks32 = stride(from: 0, to: right.rowCount, by: size).map { start in
@@ -68,22 +113,17 @@ public struct BilinearTopK: Sendable {
         }
     }
 
-    /// The exact margin lᵀ·W·rⱼ of one left row with one column, by direct sums.
-    /// - Complexity: O(a·b).
+    /// The canonical margin lᵀ·W·rⱼ of one left row with one column (`BilinearMargins`).
+    /// - Complexity: O(a).
     public func margin(left: ArraySlice<Double>, column: Int) -> Double {
-        precondition(left.count == leftCount && (0..<columnCount).contains(column), "margin: bad row length or column")
-        let b = rightCount
-        var total = 0.0
-        for (p, value) in left.enumerated() where value != 0 {
-            var row = 0.0
-            for q in 0..<b { row += interaction64.storage[p * b + q] * right64.storage[column * b + q] }
-            total += value * row
-        }
-        return total
+        exact.margin(left: left, column: column)
     }
 
+    /// How many columns per row the Float32 screen keeps for a selection of `k`: k plus extra.
+    public static func screenedCount(k: Int) -> Int { k + max(8, k / 2) }
+
     /// The selection for every row of L: `counts[i]` columns, best first, in `columns[i*k..<i*k+counts[i]]` with
-    /// their exact (Double) margins in `margins`; `eligibleCounts[i]` is the size of row i's mask.
+    /// their canonical (Double) margins in `margins`; `eligibleCounts[i]` is the size of row i's mask.
     public struct Selection: Sendable, Equatable {
         public let rowCount: Int
         public let k: Int
@@ -98,7 +138,8 @@ public struct BilinearTopK: Sendable {
         }
     }
 
-    /// Selects the best `k` eligible columns of every row of L.
+    /// Selects the best `k` eligible columns of every row of L: by canonical margin descending, then column
+    /// ascending. The result is the same for any `rowsPerTile`, `workers` and any split of L into calls.
     ///
     /// - Parameters:
     ///   - left: L, n × a.
@@ -107,7 +148,8 @@ public struct BilinearTopK: Sendable {
     ///   - rowMasks: for each row, the index of its mask in `masks`, or -1 for every column.
     ///   - rowsPerTile: rows of L per tile.
     ///   - workers: threads to use (default: one per core when the work is large enough).
-    /// - Complexity: O(n·a·b + n·m·b) arithmetic, O(rowsPerTile·(b + blockSize)) memory per worker besides the output.
+    /// - Complexity: O(n·a·b + n·m·b) arithmetic in Float32 plus O(n·K′·a) in Double (more for rows whose
+    ///   certificate fails: O(m·a) each); O(rowsPerTile·(b + blockSize)) memory per worker besides the output.
     public func select(
         left: Matrix<Double>, k: Int, masks: [ColumnMask], rowMasks: [Int32], rowsPerTile: Int = 256, workers: Int? = nil
     ) throws(LearningError) -> Selection {
@@ -134,7 +176,8 @@ public struct BilinearTopK: Sendable {
         let maskCounts = masks.map { Int32($0.count) }
         ParallelRows.run(workers: threads) { worker in
             let space = TopKWorkspace(
-                rowsPerTile: rowsPerTile, k: k, leftCount: leftCount, rightCount: rightCount, blockSize: blockSize)
+                rowsPerTile: min(rowsPerTile, n), k: k, kept: Self.screenedCount(k: k), leftCount: leftCount,
+                rightCount: rightCount, blockSize: blockSize)
             var tile = worker
             while tile < tileCount {
                 let rows = (tile * rowsPerTile)..<min(n, (tile + 1) * rowsPerTile)
@@ -185,25 +228,32 @@ final class SelectionBuffers: @unchecked Sendable {
 
 /// One worker's buffers, reused for every tile it takes.
 final class TopKWorkspace {
-    let k: Int
+    /// The selection size and the screened count K′ ≥ k.
+    let k: Int, kept: Int
     var left32: Matrix<Float>
     var projected32: Matrix<Float>
-    var projected64: Matrix<Double>
     var scores: Matrix<Float>
-    /// Per row of the tile: the selected columns and Float32 scores so far, best first.
+    /// Per row of the tile: the kept columns and Float32 scores so far, best first (K′ slots per row).
     var bestColumns: [Int32]
     var bestScores: [Float]
     var bestCounts: [Int]
+    /// The current row's nonzero entries of l, and a bound's scratch (b entries).
+    var nonzeroIndices: [Int32]
+    var nonzeroValues: [Double]
+    var bound: [Double]
 
-    init(rowsPerTile: Int, k: Int, leftCount: Int, rightCount: Int, blockSize: Int) {
+    init(rowsPerTile: Int, k: Int, kept: Int, leftCount: Int, rightCount: Int, blockSize: Int) {
         self.k = k
+        self.kept = kept
         left32 = Matrix(rowCount: rowsPerTile, columnCount: leftCount)
         projected32 = Matrix(rowCount: rowsPerTile, columnCount: rightCount)
-        projected64 = Matrix(rowCount: rowsPerTile, columnCount: rightCount)
         scores = Matrix(rowCount: rowsPerTile, columnCount: blockSize)
-        bestColumns = [Int32](repeating: -1, count: rowsPerTile * k)
-        bestScores = [Float](repeating: -.infinity, count: rowsPerTile * k)
+        bestColumns = [Int32](repeating: -1, count: rowsPerTile * kept)
+        bestScores = [Float](repeating: -.infinity, count: rowsPerTile * kept)
         bestCounts = [Int](repeating: 0, count: rowsPerTile)
+        nonzeroIndices = [Int32](repeating: 0, count: leftCount)
+        nonzeroValues = [Double](repeating: 0, count: leftCount)
+        bound = [Double](repeating: 0, count: rightCount)
     }
 
     func run(
@@ -214,48 +264,117 @@ final class TopKWorkspace {
         if count != left32.rowCount {
             left32 = Matrix(rowCount: count, columnCount: a)
             projected32 = Matrix(rowCount: count, columnCount: scorer.rightCount)
-            projected64 = Matrix(rowCount: count, columnCount: scorer.rightCount)
         }
-        for t in 0..<(count * a) { left32.storage[t] = Float(left.storage[rows.lowerBound * a + t]) }
-        try! BLAS.gemm(left32, scorer.interaction32, into: &projected32)
-        try! BLAS.gemm(left, aRows: rows, scorer.interaction64, into: &projected64)
+        if bestCounts.count < count {
+            bestColumns = [Int32](repeating: -1, count: count * kept)
+            bestScores = [Float](repeating: -.infinity, count: count * kept)
+            bestCounts = [Int](repeating: 0, count: count)
+        }
         for r in 0..<count {
             bestCounts[r] = 0
-            for s in 0..<k { bestScores[r * k + s] = -.infinity }
+            for s in 0..<kept { bestScores[r * kept + s] = -.infinity }
         }
-        if scores.rowCount != count { scores = Matrix(rowCount: count, columnCount: scorer.blockSize) }
-        for (index, block) in scorer.blocks32.enumerated() {
-            let start = index * scorer.blockSize
-            try! BLAS.gemm(projected32, block, transposeB: true, into: &scores)
-            scan(
-                block: start, width: min(scorer.blockSize, scorer.columnCount - start), rows: rows, masks: masks,
-                rowMasks: rowMasks)
+        if scorer.screens {
+            for t in 0..<(count * a) { left32.storage[t] = Float(left.storage[rows.lowerBound * a + t]) }
+            try! BLAS.gemm(left32, scorer.interaction32, into: &projected32)
+            if scores.rowCount != count { scores = Matrix(rowCount: count, columnCount: scorer.blockSize) }
+            for (index, block) in scorer.blocks32.enumerated() {
+                let start = index * scorer.blockSize
+                try! BLAS.gemm(projected32, block, transposeB: true, into: &scores)
+                scan(
+                    block: start, width: min(scorer.blockSize, scorer.columnCount - start), rows: rows, masks: masks,
+                    rowMasks: rowMasks)
+            }
         }
-        // Exact margins of the selected columns, then best first by them (ties: lower column).
-        let b = scorer.rightCount
         for r in 0..<count {
             let i = rows.lowerBound + r
-            var picked: [(column: Int32, margin: Double)] = []
-            picked.reserveCapacity(bestCounts[r])
-            for s in 0..<bestCounts[r] {
-                let column = Int(bestColumns[r * k + s])
-                let margin = rowDot(projected64.storage, r * b, scorer.right64.storage, column * b, b)
-                picked.append((Int32(column), margin))
-            }
-            picked.sort { $0.margin != $1.margin ? $0.margin > $1.margin : $0.column < $1.column }
+            let maskIndex = Int(rowMasks[i])
+            let eligible = maskIndex < 0 ? scorer.columnCount : Int(maskCounts[maskIndex])
+            let picked = select(scorer, left: left, row: i, slot: r, eligible: eligible, mask: maskIndex < 0 ? nil : masks[maskIndex])
             for (s, pick) in picked.enumerated() {
                 output.columns[i * k + s] = pick.column
                 output.margins[i * k + s] = pick.margin
             }
             output.counts[i] = Int32(picked.count)
-            let maskIndex = Int(rowMasks[i])
-            output.eligible[i] = maskIndex < 0 ? Int32(scorer.columnCount) : maskCounts[maskIndex]
+            output.eligible[i] = Int32(eligible)
         }
+    }
+
+    /// Row i's exact selection: the certified top k of its screened columns, or the top k of all its eligible
+    /// columns by canonical margin when the certificate fails.
+    private func select(
+        _ scorer: BilinearTopK, left: Matrix<Double>, row i: Int, slot r: Int, eligible: Int, mask: ColumnMask?
+    ) -> [(column: Int32, margin: Double)] {
+        let a = scorer.leftCount, b = scorer.rightCount
+        // The row's nonzero entries, in ascending index (the canonical sum skips the zeros).
+        var nonzeros = 0, leftL1 = 0.0, leftMax = 0.0
+        for p in 0..<a {
+            let value = left.storage[i * a + p]
+            if value != 0 {
+                nonzeroIndices[nonzeros] = Int32(p)
+                nonzeroValues[nonzeros] = value
+                nonzeros += 1
+                leftL1 += abs(value)
+                leftMax = max(leftMax, abs(value))
+            }
+        }
+        func canonical(_ column: Int) -> Double {
+            nonzeroIndices.withUnsafeBufferPointer { indices in
+                nonzeroValues.withUnsafeBufferPointer { values in
+                    scorer.exact.projected.storage.withUnsafeBufferPointer { v in
+                        canonicalMargin(
+                            nonzeroIndices: indices.baseAddress!, values: values.baseAddress!, count: nonzeros,
+                            v.baseAddress! + column * a)
+                    }
+                }
+            }
+        }
+        func ranked(_ columns: some Sequence<Int>) -> [(column: Int32, margin: Double)] {
+            var all = columns.map { (column: Int32($0), margin: canonical($0)) }
+            all.sort { $0.margin != $1.margin ? $0.margin > $1.margin : $0.column < $1.column }
+            return Array(all.prefix(k))
+        }
+        let filled = bestCounts[r]
+        let screened = scorer.screens && leftMax < 1e30
+        if screened && eligible <= filled {
+            // Every eligible column was kept.
+            return ranked((0..<filled).map { Int(bestColumns[r * kept + $0]) })
+        }
+        if screened && filled == kept {
+            // rᵢ = |φᵢ|ᵀ|W|, its norms, and the certificate t + δᵢ < k-th kept margin.
+            for q in 0..<b { bound[q] = 0 }
+            for t in 0..<nonzeros {
+                let p = Int(nonzeroIndices[t]), weight = abs(nonzeroValues[t])
+                for q in 0..<b { bound[q] += weight * scorer.absoluteInteraction[p * b + q] }
+            }
+            var squares = 0.0, sum = 0.0
+            for q in 0..<b {
+                squares += bound[q] * bound[q]
+                sum += bound[q]
+            }
+            let norm = squares.squareRoot()
+            if 4 * norm * scorer.rightNormMax < 1e37 {
+                let unit = 0x1p-24 * Double(a + b + 4)
+                let gamma = unit / (1 - unit)
+                let tiny =
+                    0x1p-148
+                    * ((Double(a) * (scorer.interactionMax + 1) + leftL1) * scorer.rightL1Max + 2 * sum + Double(b))
+                let delta = 2 * gamma * norm * scorer.rightNormMax + tiny
+                let threshold = Double(bestScores[r * kept + kept - 1])
+                let candidates = ranked((0..<filled).map { Int(bestColumns[r * kept + $0]) })
+                if unit < 0.5 && candidates.count == k && candidates[k - 1].margin > threshold + delta {
+                    return candidates
+                }
+            }
+        }
+        // No certificate: every eligible column, exactly.
+        if let mask { return ranked(mask.columns) }
+        return ranked(0..<scorer.columnCount)
     }
 
     /// Folds the first `width` columns of the score tile (columns `start..<start+width` of S) into the rows' top k.
     private func scan(block start: Int, width: Int, rows: Range<Int>, masks: [ColumnMask], rowMasks: [Int32]) {
-        let k = self.k, stride = scores.columnCount
+        let k = self.kept, stride = scores.columnCount
         scores.storage.withUnsafeBufferPointer { tile in
             bestScores.withUnsafeMutableBufferPointer { bestScores in
                 bestColumns.withUnsafeMutableBufferPointer { bestColumns in

@@ -93,45 +93,44 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         return (model, report)
     }
 
-    /// The margins x·w + b for every row of `design`.
+    /// The margins x·w + b for every row of `design`, each in one fixed order: Σ_p x[p]·w[p] summed in ascending p
+    /// (terms with x[p] = 0 skipped, which never changes the sum), then + b. A plain loop, so each row's margin is the
+    /// same Double on every CPU, whatever rows it is scored with and however many workers share them.
     /// - Throws: `LearningError.lengthMismatch` when the design has the wrong number of columns.
+    /// - Complexity: O(n·d), rows split across cores.
     public func margins(for design: Matrix<Double>) throws(LearningError) -> [Double] {
         guard design.columnCount == coefficients.count else {
             throw .lengthMismatch(what: "design columns", expected: coefficients.count, got: design.columnCount)
         }
-        var z = [Double](repeating: intercept, count: design.rowCount)
-        if !coefficients.isEmpty {
-            do { try BLAS.gemv(design, coefficients, beta: 1, into: &z) } catch { throw .numerical("\(error)") }
-        }
-        return z
+        return rowwise(design) { $0 }
     }
 
-    /// P(y = 1 | x) for every row of `design`.
-    ///
-    /// Rows are split across cores; each worker forms its margins block by block (gemv) and applies σ while the
-    /// block is still in cache, so the design is read once.
+    /// P(y = 1 | x) = σ(margin) for every row of `design`, with the fixed-order margins of `margins(for:)`.
+    /// - Throws: `LearningError.lengthMismatch` when the design has the wrong number of columns.
     public func probabilities(for design: Matrix<Double>) throws(LearningError) -> [Double] {
         guard design.columnCount == coefficients.count else {
             throw .lengthMismatch(what: "design columns", expected: coefficients.count, got: design.columnCount)
         }
-        let rows = design.rowCount
+        return rowwise(design) { Kernels.sigmoid($0) }
+    }
+
+    /// transform(x·w + b) for every row, rows split across cores (each row's value does not depend on the split).
+    private func rowwise(_ design: Matrix<Double>, _ transform: @Sendable @escaping (Double) -> Double) -> [Double] {
+        let rows = design.rowCount, d = design.columnCount
         var output = [Double](repeating: 0, count: rows)
-        let workers = ParallelRows.workerCount(rows: rows, columns: design.columnCount)
-        let blockRows = LogisticObjective.blockRows(columns: design.columnCount)
+        if rows == 0 { return output }
+        let workers = ParallelRows.workerCount(rows: rows, columns: d)
         let coefficients = self.coefficients, intercept = self.intercept
         output.withUnsafeMutableBufferPointer { out in
             let target = SendableBuffer(out)
-            ParallelRows.run(workers: workers) { w in
-                let range = ParallelRows.range(worker: w, of: workers, rows: rows)
-                var block = [Double](repeating: 0, count: min(blockRows, range.count))
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let end = min(start + blockRows, range.upperBound)
-                    if end - start != block.count { block = [Double](repeating: 0, count: end - start) }
-                    for i in block.indices { block[i] = intercept }
-                    if !coefficients.isEmpty { try! BLAS.gemv(design, aRows: start..<end, coefficients, beta: 1, into: &block) }
-                    for i in block.indices { target.buffer[start + i] = Kernels.sigmoid(block[i]) }
-                    start = end
+            design.storage.withUnsafeBufferPointer { x in
+                let base = SendablePointer(x.baseAddress)
+                ParallelRows.run(workers: workers) { w in
+                    for i in ParallelRows.range(worker: w, of: workers, rows: rows) {
+                        var sum = 0.0
+                        for p in 0..<d where base.pointer![i * d + p] != 0 { sum += base.pointer![i * d + p] * coefficients[p] }
+                        target.buffer[i] = transform(sum + intercept)
+                    }
                 }
             }
         }

@@ -69,20 +69,19 @@ public struct MatchModel: VersionedModel, Sendable, Equatable {
         }
     }
 
-    /// P(win) of each (leads[i], states[i]) pair.
+    /// P(win) of each (leads[i], states[i]) pair, from the pair's canonical margin (`BilinearMargins`): the same
+    /// Double as `LeadScorer` writes for that pair.
     public func probabilities(leads: [Lead], states: [PartnerState]) throws(LearningError) -> [Double] {
         try regression.probabilities(left: encoding.leftDesign(leads), right: encoding.rightDesign(states))
     }
 
-    /// The margin φ̃ᵢᵀ·W·ψ̃ⱼ of every lead i with every partner j (leads × partners), by two GEMMs.
-    /// - Complexity: O(leads·a·b + leads·partners·b).
+    /// The canonical margin φ̃ᵢᵀ·W·ψ̃ⱼ (`BilinearMargins`) of every lead i with every partner j (leads × partners):
+    /// each entry the same Double as `LeadScorer` and `probabilities(leads:states:)` give for that pair.
+    /// - Complexity: O(partners·a·b + leads·partners·a).
     public func marginMatrix(leads: [Lead], states: [PartnerState]) -> Matrix<Double> {
         let phi = encoding.leftDesign(leads), psi = encoding.rightDesign(states)
-        var projected = Matrix<Double>(rowCount: leads.count, columnCount: psi.columnCount)
-        try! BLAS.gemm(phi, regression.matrix, into: &projected)
-        var margins = Matrix<Double>(rowCount: leads.count, columnCount: states.count)
-        try! BLAS.gemm(projected, psi, transposeB: true, into: &margins)
-        return margins
+        // The shapes come from one encoding, so they always agree.
+        return try! BilinearMargins(interaction: regression.matrix, right: psi).margins(left: phi)
     }
 }
 

@@ -33,11 +33,15 @@ public struct LeadScore: Sendable, Equatable {
 /// The partners are fixed when the scorer is built (their states as of `time`: track records from the model, open
 /// leads and capacity as given); leads are scored in chunks by `score(_:top:)`, so memory is bounded by a chunk and
 /// the partner side. Partners that no lead can get (an ineligible status, or no capacity left when capacity is
-/// required) are dropped up front; the rest form the columns of a `BilinearTopK` (Float32 GEMM tiles, masked top-K
-/// reduction, exact Double margins for the selected), ordered by partner id so ties go to the lower id.
-/// Per-lead eligibility (territory, certifications, blocked accounts) is a column mask, built once per distinct
-/// (region, country, required certifications, blocked account) and cached.
-public final class LeadScorer {
+/// required) are dropped up front; the rest form the columns of a `BilinearTopK` (Float32 GEMM screening under a
+/// certificate, then the canonical Double margins of `BilinearMargins`), ordered by partner id so ties go to the
+/// lower id. Per-lead eligibility (territory, certifications, blocked accounts) is a column mask, built once per
+/// distinct (region, country, required certifications, blocked account) within a call.
+///
+/// Every figure of a lead's score depends only on that lead, the partners, the rules and the model: not on the other
+/// leads of the call, on how leads are split into calls, on `workers`, BLAS's thread count or the CPU. The scorer
+/// holds no mutable state, so one scorer can serve concurrent calls.
+public final class LeadScorer: Sendable {
     public let model: MatchModel
     public let rules: EligibilityRules
     /// All partners, by id.
@@ -48,9 +52,6 @@ public final class LeadScorer {
     let coverage: [Coverage]
     let excluded: [String: [Int]]
     let poolColumn: [String: Int]
-    private var masks: [ColumnMask] = []
-    private var maskIndex: [String: Int32] = [:]
-    private var baseMasks: [String: ColumnMask] = [:]
 
     /// - Throws: `LearningError` when the model's W or the partners' encoding holds a non-finite value.
     public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 512)
@@ -108,12 +109,9 @@ public final class LeadScorer {
     public func score(_ leads: [Lead], top k: Int, workers: Int? = nil) throws(LearningError) -> [LeadScore] {
         guard k >= 1 else { throw .invalidParameter(name: "top", value: "\(k)", requirement: "must be at least 1") }
         if leads.isEmpty { return [] }
-        if masks.count > 4096 {
-            masks.removeAll()
-            maskIndex.removeAll()
-        }
-        if baseMasks.count > 4096 { baseMasks.removeAll() }
-        let rowMasks = leads.map { rowMask(for: $0) }
+        var cache = MaskCache()
+        let rowMasks = leads.map { rowMask(for: $0, in: &cache) }
+        let masks = cache.masks
         let design = model.encoding.leftDesign(leads)
         // One more than k, so that an owner at the head of the list still leaves k others to choose from.
         let selection = try topK.select(left: design, k: k + 1, masks: masks, rowMasks: rowMasks, workers: workers)
@@ -148,43 +146,50 @@ public final class LeadScorer {
         }
     }
 
+    /// The column masks of one call, each built once.
+    struct MaskCache {
+        var masks: [ColumnMask] = []
+        var maskIndex: [String: Int32] = [:]
+        var baseMasks: [String: ColumnMask] = [:]
+    }
+
     /// The index of the lead's column mask (-1 when every column is eligible), built and cached on first use.
-    private func rowMask(for lead: Lead) -> Int32 {
+    private func rowMask(for lead: Lead, in cache: inout MaskCache) -> Int32 {
         let required = rules.requireCertifications ? Array(Set(lead.requiredCertifications)).sorted() : []
         let blocked = lead.accountID.flatMap { excluded[$0] } ?? []
         let key =
             lead.region + "\u{1}" + lead.country + "\u{1}" + required.joined(separator: "\u{2}") + "\u{1}"
             + (blocked.isEmpty ? "" : lead.accountID!)
-        if let index = maskIndex[key] { return index }
-        var mask = territoryMask(lead)
-        if !required.isEmpty { mask = mask.intersection(certificationMask(required)) }
+        if let index = cache.maskIndex[key] { return index }
+        var mask = territoryMask(lead, &cache)
+        if !required.isEmpty { mask = mask.intersection(certificationMask(required, &cache)) }
         for column in blocked { mask.remove(column) }
         let index: Int32
         if mask.count == pool.count {
             index = -1
         } else {
-            index = Int32(masks.count)
-            masks.append(mask)
+            index = Int32(cache.masks.count)
+            cache.masks.append(mask)
         }
-        maskIndex[key] = index
+        cache.maskIndex[key] = index
         return index
     }
 
-    private func territoryMask(_ lead: Lead) -> ColumnMask {
+    private func territoryMask(_ lead: Lead, _ cache: inout MaskCache) -> ColumnMask {
         let key = "t\u{1}" + lead.region + "\u{1}" + lead.country
-        if let mask = baseMasks[key] { return mask }
+        if let mask = cache.baseMasks[key] { return mask }
         let mask = ColumnMask(columnCount: pool.count, columns: pool.indices.filter { coverage[pool[$0]].covers(lead) })
-        baseMasks[key] = mask
+        cache.baseMasks[key] = mask
         return mask
     }
 
-    private func certificationMask(_ required: [String]) -> ColumnMask {
+    private func certificationMask(_ required: [String], _ cache: inout MaskCache) -> ColumnMask {
         let key = "c\u{1}" + required.joined(separator: "\u{2}")
-        if let mask = baseMasks[key] { return mask }
+        if let mask = cache.baseMasks[key] { return mask }
         let mask = ColumnMask(
             columnCount: pool.count,
             columns: pool.indices.filter { Set(partners[pool[$0]].certifications).isSuperset(of: required) })
-        baseMasks[key] = mask
+        cache.baseMasks[key] = mask
         return mask
     }
 
