@@ -11,18 +11,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         secondsSinceEpoch = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
     }
 
+    /// The decimal number in `bytes[from..<from+count]`; nil when it runs past the end or holds a non-digit.
+    static func digits(_ bytes: [UInt8], _ from: Int, _ count: Int) -> Int? {
+        guard from + count <= bytes.count else { return nil }
+        var value = 0
+        for byte in bytes[from..<(from + count)] {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
+    }
+
     /// Parses ISO 8601 text; nil when it is not a valid date or time.
     public init?(iso text: Substring) {
         let bytes = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[from..<(from + count)] {
-                guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
+        func number(_ from: Int, _ count: Int) -> Int? { Timestamp.digits(bytes, from, count) }
         guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
             (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month)
@@ -54,15 +57,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// 2024 has 29 days"), month 13, hour 25; nil when the text is valid or not in the format at all.
     public static func impossibility(_ text: Substring) -> String? {
         let bytes = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= bytes.count else { return nil }
-            var value = 0
-            for byte in bytes[from..<(from + count)] {
-                guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
+        func number(_ from: Int, _ count: Int) -> Int? { Timestamp.digits(bytes, from, count) }
         guard Timestamp(iso: text) == nil, bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
         else { return nil }
