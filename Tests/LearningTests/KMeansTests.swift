@@ -108,9 +108,29 @@ struct KMeansTests {
         #expect(fast.rowCount == rows && fast.columnCount == centres)
         #expect(maxAbsDifference(fast.storage, slow.storage) < 1e-10)
         #expect(fast.storage.allSatisfy { $0 >= 0 })
-        // A point against itself is 0, never negative from rounding.
+        // A point against itself is exactly 0.
         let own = try Clustering.squaredDistances(x, x)
-        for i in 0..<rows { #expect(own[i, i] >= 0 && own[i, i] < 1e-10) }
+        for i in 0..<rows { #expect(own[i, i] == 0) }
+        // Each entry is the documented fixed-order sum, bit for bit, whatever the matrix it is computed in: the same
+        // pair gives the same Double alone (1×1) as inside the whole block.
+        for i in 0..<rows {
+            for j in 0..<centres {
+                let a = (0..<features).map { x[i, $0] }, b = (0..<features).map { c[j, $0] }
+                #expect(fast[i, j] == fixedOrderSquaredDistance(a, b), "pair (\(i), \(j))")
+                let alone = try Clustering.squaredDistances(x.gatheringRows([i]), c.gatheringRows([j]))
+                #expect(alone[0, 0] == fast[i, j])
+            }
+        }
+    }
+
+    /// ‖a − b‖² summed as documented: four running sums by index modulo 4, (s₀ + s₁) + (s₂ + s₃), then the tail.
+    func fixedOrderSquaredDistance(_ a: [Double], _ b: [Double]) -> Double {
+        var partial = [0.0, 0.0, 0.0, 0.0]
+        let whole = a.count / 4 * 4
+        for j in 0..<whole { partial[j % 4] += (a[j] - b[j]) * (a[j] - b[j]) }
+        var total = (partial[0] + partial[1]) + (partial[2] + partial[3])
+        for j in whole..<a.count { total += (a[j] - b[j]) * (a[j] - b[j]) }
+        return total
     }
 
     @Test func squaredDistancesRejectDifferentWidths() {

@@ -4,11 +4,11 @@ extension KMeans {
     /// Greedy k-means++ seeds (k×d): the first centre is a point drawn uniformly; each next one is the best of
     /// 2 + ⌊ln k⌋ points drawn with probability proportional to D(x)², the squared distance to the nearest centre so
     /// far, where best means the lowest resulting Σ D². When every D is 0 (fewer distinct points than centres), the
-    /// draw is uniform. Distances to the candidates come from one GEMM a step.
-    /// - Precondition: 1 ≤ clusterCount ≤ points.rowCount, and `norms` are the points' squared row norms.
+    /// draw is uniform. Distances are `Clustering`'s fixed-order ones, so the seeds do not depend on the CPU.
+    /// - Precondition: 1 ≤ clusterCount ≤ points.rowCount.
     /// - Complexity: O(k · (2 + ln k) · n·d).
     static func plusPlusSeeds(
-        _ points: Matrix<Double>, norms: [Double], clusterCount: Int, rng: inout SeededGenerator
+        _ points: Matrix<Double>, clusterCount: Int, rng: inout SeededGenerator
     ) -> Matrix<Double> {
         let n = points.rowCount, d = points.columnCount
         precondition(clusterCount >= 1 && clusterCount <= n, "1 ≤ k ≤ n")
@@ -19,8 +19,7 @@ extension KMeans {
         var closest = [Double](repeating: 0, count: n)
         var firstDistances = Matrix<Double>(rowCount: n, columnCount: 1)
         Clustering.squaredDistances(
-            points, rows: 0..<n, pointNorms: norms, points.gatheringRows([first]), centreNorms: [norms[first]],
-            into: &firstDistances)
+            points, rows: 0..<n, points.gatheringRows([first]), into: &firstDistances)
         for i in 0..<n { closest[i] = i == first ? 0 : firstDistances.storage[i] }
 
         let trials = 2 + Int(Kernels.logarithm(Double(clusterCount)))
@@ -44,8 +43,7 @@ extension KMeans {
                 return low
             }
             Clustering.squaredDistances(
-                points, rows: 0..<n, pointNorms: norms, points.gatheringRows(candidates),
-                centreNorms: candidates.map { norms[$0] }, into: &distances)
+                points, rows: 0..<n, points.gatheringRows(candidates), into: &distances)
             var bestTrial = 0, bestPotential = Double.infinity
             for t in 0..<trials {
                 var sum = 0.0

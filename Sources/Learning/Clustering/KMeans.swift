@@ -94,7 +94,7 @@ public struct KMeans: Sendable, Equatable {
         var best: KMeans?
         for _ in 0..<options.initialisations {
             var runRNG = rng.split()
-            let seeds = KMeans.plusPlusSeeds(points, norms: work.pointNorms, clusterCount: clusterCount, rng: &runRNG)
+            let seeds = KMeans.plusPlusSeeds(points, clusterCount: clusterCount, rng: &runRNG)
             let run = work.run(from: seeds, maxIterations: options.maxIterations)
             if best == nil || run.inertia < best!.inertia { best = run }
         }
@@ -126,7 +126,6 @@ public struct KMeans: Sendable, Equatable {
 /// The buffers of Lloyd's algorithm, allocated once a fit and reused by every run.
 struct LloydWork {
     let points: Matrix<Double>
-    let pointNorms: [Double]
     let clusterCount: Int
     var distances: Matrix<Double>
     var sums: Matrix<Double>
@@ -134,7 +133,6 @@ struct LloydWork {
     init(points: Matrix<Double>, clusterCount: Int) {
         self.points = points
         self.clusterCount = clusterCount
-        pointNorms = Clustering.rowSquaredNorms(points)
         distances = Matrix(rowCount: points.rowCount, columnCount: clusterCount)
         sums = Matrix(rowCount: clusterCount, columnCount: points.columnCount)
     }
@@ -150,8 +148,7 @@ struct LloydWork {
         for iteration in 1...maxIterations {
             iterations = iteration
             Clustering.squaredDistances(
-                points, rows: 0..<n, pointNorms: pointNorms, centroids, centreNorms: Clustering.rowSquaredNorms(centroids),
-                into: &distances)
+                points, rows: 0..<n, centroids, into: &distances)
             var changed = false, inertia = 0.0
             for i in 0..<n {
                 let (j, distance) = KMeans.nearest(distances, row: i)

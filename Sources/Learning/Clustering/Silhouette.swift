@@ -20,8 +20,8 @@ extension Clustering {
     ///
     /// where a(i) is the mean distance from point i to the other points of its cluster and b(i) the smallest mean
     /// distance from i to the points of another cluster; s(i) = 0 when i is alone in its cluster (scikit-learn's
-    /// convention) or when a(i) = b(i) = 0. Distances come from GEMM over blocks of rows, ‖x‖² + ‖y‖² − 2·x·y
-    /// (clamped at 0, and exactly 0 from a point to itself), so memory stays O(block · n).
+    /// convention) or when a(i) = b(i) = 0. Distances are `Clustering`'s fixed-order ones, over blocks of rows so
+    /// that memory stays O(block · n); the result does not depend on the block size or the CPU.
     /// - Parameter assignments: one cluster label (≥ 0) a row; labels need not be contiguous.
     /// - Throws: `LearningError.lengthMismatch` when there is not one label a row; `.invalidParameter` for a
     ///   negative label, fewer than 2 or more than n − 1 distinct labels, or a value that is not finite.
@@ -44,7 +44,6 @@ extension Clustering {
                 name: "assignments", value: "\(distinct) distinct labels for \(n) points",
                 requirement: "must hold between 2 and n − 1 distinct labels")
         }
-        let norms = rowSquaredNorms(points)
         let blockRows = max(1, min(n, (1 << 20) / n))
         var block = Matrix<Double>(rowCount: blockRows, columnCount: n)
         var values = [Double](repeating: 0, count: n)
@@ -53,7 +52,7 @@ extension Clustering {
         while start < n {
             let end = min(n, start + blockRows)
             if end - start != block.rowCount { block = Matrix(rowCount: end - start, columnCount: n) }
-            squaredDistances(points, rows: start..<end, pointNorms: norms, points, centreNorms: norms, into: &block)
+            squaredDistances(points, rows: start..<end, points, into: &block)
             for i in start..<end {
                 for c in 0..<labelCount { sums[c] = 0 }
                 let offset = (i - start) * n

@@ -1,3 +1,4 @@
+import Learning
 import LinearAlgebra
 
 /// Nearest neighbours among rows of a profile matrix (one row a partner), by Euclidean distance after
@@ -26,35 +27,22 @@ public enum PartnerNeighbours {
     }
 
     /// For each row i of `points`, the `count` nearest other rows, nearest first (ties by lower index), and their
-    /// squared distances ‖zᵢ‖² + ‖zⱼ‖² − 2·zᵢ·zⱼ (clamped at 0), the inner products by GEMM over blocks of
-    /// `blockRows` rows so that memory stays O(blockRows · rows).
-    /// - Complexity: O(rows² · columns) for the products, O(rows² · count) at worst for the selection.
-    public static func nearest(_ points: Matrix<Double>, count: Int, blockRows: Int = 256) -> [[(
-        index: Int, squaredDistance: Double
-    )]] {
+    /// squared distances ‖zᵢ − zⱼ‖², each from `Clustering.squaredDistance`'s fixed-order sum, so neighbours and
+    /// distances are the same on every CPU (recommend's evidence cites them).
+    /// - Complexity: O(rows² · columns) for the distances, O(rows² · count) at worst for the selection.
+    public static func nearest(_ points: Matrix<Double>, count: Int) -> [[(index: Int, squaredDistance: Double)]] {
         let n = points.rowCount, d = points.columnCount
         let k = min(max(count, 0), max(n - 1, 0))
         guard n > 0 else { return [] }
-        var norms = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var sum = 0.0
-            for j in 0..<d { sum += points.storage[i * d + j] * points.storage[i * d + j] }
-            norms[i] = sum
-        }
-        var result: [[(index: Int, squaredDistance: Double)]] = []
-        result.reserveCapacity(n)
-        let block = max(1, blockRows)
-        var start = 0
-        while start < n {
-            let end = min(n, start + block)
-            var products = Matrix<Double>(rowCount: end - start, columnCount: n)
-            // products = points[start..<end] · pointsᵀ; the shapes agree by construction.
-            try! BLAS.gemm(points, aRows: start..<end, points, transposeB: true, into: &products)
-            for i in start..<end {
+        return points.storage.withUnsafeBufferPointer { buffer in
+            (0..<n).map { i in
                 var best: [(index: Int, squaredDistance: Double)] = []
                 best.reserveCapacity(k + 1)
                 for j in 0..<n where j != i {
-                    let distance = max(0, norms[i] + norms[j] - 2 * products.storage[(i - start) * n + j])
+                    let distance =
+                        if let z = buffer.baseAddress {
+                            Clustering.squaredDistance(z + i * d, z + j * d, count: d)
+                        } else { 0.0 }
                     if best.count == k, let last = best.last, !(distance < last.squaredDistance) { continue }
                     // Insert after every entry at the same or a smaller distance, so earlier indices win ties.
                     var position = best.count
@@ -62,10 +50,8 @@ public enum PartnerNeighbours {
                     best.insert((j, distance), at: position)
                     if best.count > k { best.removeLast() }
                 }
-                result.append(best)
+                return best
             }
-            start = end
         }
-        return result
     }
 }
