@@ -46,6 +46,13 @@ struct DeterminismCLITests {
         }
         #expect(outputs[0] == outputs[1])
     }
+}
+
+/// Every command that writes model figures, under other CPU kernels and BLAS thread counts. About 20 s in release and
+/// several minutes in a debug build (eight commands, four runs each), so `scripts/test --fast` skips it.
+@Suite("CLI: the same bytes under other kernels")
+struct KernelDeterminismCLITests {
+    static func path(_ relative: String) -> String { ScoreCLITests.path(relative) }
 
     /// Every command that writes figures from a model or a fit, with its outputs named after `tag`.
     static func commands(tag: String) -> [String: (arguments: [String], outputs: [String])] {
