@@ -7,10 +7,14 @@ public struct LogisticRegressionConfiguration: Sendable, Equatable, Codable {
     public var solver: SolverKind
     public var options: SolverOptions
     public var fitsIntercept: Bool
+    /// Difference penalties on blocks of coefficients (P-splines), beside the ridge; empty for a plain fit.
+    public var penalties: [DifferencePenalty]
 
     public init(
-        l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true
+        l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true,
+        penalties: [DifferencePenalty] = []
     ) {
+        self.penalties = penalties
         self.l2Strength = l2Strength
         self.solver = solver
         self.options = options
@@ -62,7 +66,7 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         if !hasPositive || !hasNegative { throw .singleClass(label: hasPositive) }
         let objective = try LogisticObjective(
             design: design, labels: labels, sampleWeights: sampleWeights, l2Strength: configuration.l2Strength,
-            fitsIntercept: configuration.fitsIntercept, workerCount: workerCount)
+            fitsIntercept: configuration.fitsIntercept, penalties: configuration.penalties, workerCount: workerCount)
         var report: SolverReport
         switch configuration.solver {
         case .newton:
