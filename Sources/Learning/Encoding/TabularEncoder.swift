@@ -26,7 +26,7 @@ public struct ColumnOptions: Sendable, Equatable {
 public struct EncodingNotes: Sendable, Equatable {
     /// Columns left out as identifiers (a distinct value on every row).
     public var identifierColumns: [String] = []
-    /// Numeric columns left out as identifiers (a distinct number on every row).
+    /// Numeric columns left out as identifiers (a distinct whole number on every row).
     public var numericIdentifierColumns: [String] = []
     /// Columns read as dates (month, weekday, day of month and age).
     public var dateColumns: [String] = []
@@ -45,6 +45,11 @@ public struct EncodingNotes: Sendable, Equatable {
         for column in identifierColumns {
             lines.append(
                 "column '\(column)' holds a distinct value on every row; left out as an identifier (name it in --categorical to keep it)"
+            )
+        }
+        for column in numericIdentifierColumns {
+            lines.append(
+                "column '\(column)' holds a distinct whole number on every row; left out as an identifier (name it in --numeric to keep it)"
             )
         }
         for column in emptyColumns { lines.append("column '\(column)' is empty on every row; left out") }
@@ -213,7 +218,9 @@ public enum TabularEncoder {
                     present.append(value)
                 }
                 let presentMean = meanAndScale(present).0
-                if !forcedNumeric && cells.count > 20 && Set(present).count == cells.count {
+                if !forcedNumeric && cells.count > 20 && present.allSatisfy({ $0 == $0.rounded() })
+                    && Set(present).count == cells.count
+                {
                     notes.numericIdentifierColumns.append(name)
                     continue
                 }

@@ -121,7 +121,8 @@ public struct TabularSchema: Sendable, Codable, Equatable {
                     offset += width
                 }
             } else {
-                terms.append(DesignTerm(name: column.name, source: .column(index, .whole), columns: offset..<(offset + column.width)))
+                terms.append(
+                    DesignTerm(name: column.name, source: .column(index, .whole), columns: offset..<(offset + column.width)))
                 offset += column.width
             }
         }
@@ -137,7 +138,9 @@ public struct TabularSchema: Sendable, Codable, Equatable {
 /// One additive term of a model: the design columns it owns and where they come from.
 public struct DesignTerm: Sendable, Equatable {
     public enum Part: String, Sendable, Equatable {
-        case whole, month, weekday, dayOfMonth = "day of month", age
+        case whole, month, weekday
+        case dayOfMonth = "day of month"
+        case age
     }
     public enum Source: Sendable, Equatable {
         /// Schema column index, and which part of it (a date column has four).

@@ -172,7 +172,9 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
             }
             for j in 0..<d { h.storage[j * p + j] += l2Strength }
             if let blockHessian {
-                for i in 0..<d { for j in 0..<d where blockHessian[i * d + j] != 0 { h.storage[i * p + j] += blockHessian[i * d + j] } }
+                for i in 0..<d {
+                    for j in 0..<d where blockHessian[i * d + j] != 0 { h.storage[i * p + j] += blockHessian[i * d + j] }
+                }
             }
             hessian.pointee = h
         }

@@ -1,0 +1,277 @@
+import LinearAlgebra
+
+/// Which model `TabularTrainer` fits.
+public enum ModelShape: String, Sendable, Codable, CaseIterable {
+    /// The additive model (splines, and interactions when they help) when it beats the plain logistic regression in
+    /// inner cross-validation, else the plain one.
+    case auto
+    /// The plain logistic regression: standardised numeric columns, one-hot categories.
+    case linear
+    /// The additive model, whatever inner cross-validation says of the plain one.
+    case additive
+}
+
+/// The settings of one additive model: splines of numeric columns, their penalty, and interactions.
+public struct AdditiveSettings: Sendable, Codable, Equatable {
+    /// Interior knots per numeric column's cubic B-spline; nil for linear terms (the plain model).
+    public var splineKnots: Int?
+    /// μ·n, the second-difference penalty on each spline's coefficients times the number of training rows.
+    public var splineStrength: Double
+    /// The interactions, each a block of cell indicators.
+    public var interactions: [InteractionEncoding]
+    /// ρ·n, the ridge on each interaction's cells times the number of training rows.
+    public var interactionStrength: Double
+
+    public init(
+        splineKnots: Int? = nil, splineStrength: Double = 10, interactions: [InteractionEncoding] = [],
+        interactionStrength: Double = 5
+    ) {
+        self.splineKnots = splineKnots
+        self.splineStrength = splineStrength
+        self.interactions = interactions
+        self.interactionStrength = interactionStrength
+    }
+
+    /// The plain logistic regression.
+    public static let linear = AdditiveSettings()
+
+    /// A short description: `linear`, `splines (8 knots, μ·n 10)`, `… + 2 interactions (month × day, …)`.
+    public var summary: String {
+        guard let splineKnots else { return interactions.isEmpty ? "linear" : "linear + \(interactionSummary)" }
+        let splines = "splines (\(splineKnots) knots, μ·n \(shortNumber(splineStrength)))"
+        return interactions.isEmpty ? splines : "\(splines) + \(interactionSummary)"
+    }
+
+    var interactionSummary: String {
+        "\(interactions.count) interaction\(interactions.count == 1 ? "" : "s") (\(interactions.map(\.name).joined(separator: ", ")))"
+    }
+}
+
+/// One candidate scored by inner cross-validation.
+public struct ShapeCandidate: Sendable, Codable, Equatable {
+    public var settings: AdditiveSettings
+    /// Mean held-out log loss over the inner folds.
+    public var heldOutLogLoss: Double
+    /// Mean held-out ROC AUC over the inner folds.
+    public var heldOutAUC: Double
+}
+
+/// A screened pair and its held-out gain.
+public struct PairGain: Sendable, Codable, Equatable {
+    public var first: String
+    public var second: String
+    /// Mean decrease of held-out log loss over the inner folds.
+    public var meanGain: Double
+    /// Whether it lowered held-out log loss on every inner fold.
+    public var helpsOnEveryFold: Bool
+}
+
+/// How the model's shape was chosen: every candidate's inner-CV score, the pairs screened, and the winner.
+public struct ShapeSelection: Sendable, Codable, Equatable {
+    public var innerFolds: Int
+    public var candidates: [ShapeCandidate]
+    /// The best screened pairs (at most 10), best first.
+    public var pairs: [PairGain]
+    public var chosen: AdditiveSettings
+}
+
+extension TabularSchema {
+    /// The difference penalties of the additive terms, on the mean scale: order 2 on each spline's (and each date's day
+    /// and age) coefficients with strength `splineStrength`, a ridge of strength `interactionStrength` on each
+    /// interaction's cells. Linear and categorical terms get none (only the global ridge).
+    public func penalties(splineStrength: Double, interactionStrength: Double) -> [DifferencePenalty] {
+        var penalties: [DifferencePenalty] = []
+        var offset = 0
+        for column in columns {
+            switch column {
+            case let .spline(encoding):
+                penalties.append(
+                    DifferencePenalty(offset: offset, width: encoding.basis.count, order: 2, strength: splineStrength))
+            case let .date(encoding):
+                let day = offset + 19
+                penalties.append(
+                    DifferencePenalty(offset: day, width: encoding.dayOfMonthBasis.count, order: 2, strength: splineStrength))
+                penalties.append(
+                    DifferencePenalty(
+                        offset: day + encoding.dayOfMonthBasis.count, width: encoding.ageBasis.count, order: 2,
+                        strength: splineStrength))
+            case .numeric, .categorical: break
+            }
+            offset += column.width
+        }
+        for interaction in interactions ?? [] {
+            penalties.append(DifferencePenalty(offset: offset, width: interaction.width, order: 0, strength: interactionStrength))
+            offset += interaction.width
+        }
+        return penalties
+    }
+
+    /// Blocks of design columns of which exactly one is 1 on every row, or whose values sum to 1 on every row (a
+    /// spline basis, a date's month and weekday, an interaction's cells): adding c to each of their coefficients
+    /// adds c to every row's term, so a term can be centred exactly by moving its mean into the intercept.
+    var partitionOfUnityBlocks: [Range<Int>] {
+        var blocks: [Range<Int>] = []
+        var offset = 0
+        for column in columns {
+            switch column {
+            case let .spline(encoding): blocks.append(offset..<(offset + encoding.basis.count))
+            case let .date(encoding):
+                let day = offset + 19, age = day + encoding.dayOfMonthBasis.count
+                blocks += [
+                    offset..<(offset + 12), (offset + 12)..<(offset + 19), day..<age, age..<(age + encoding.ageBasis.count),
+                ]
+            case .numeric, .categorical: break
+            }
+            offset += column.width
+        }
+        for interaction in interactions ?? [] {
+            blocks.append(offset..<(offset + interaction.width))
+            offset += interaction.width
+        }
+        return blocks
+    }
+}
+
+/// Fitting one additive model, and choosing among them.
+enum AdditiveFit {
+    struct Fitted {
+        var schema: TabularSchema
+        var notes: EncodingNotes
+        var design: Matrix<Double>
+        var model: LogisticRegression
+        var report: SolverReport
+        var l2Strength: Double
+    }
+
+    /// Encodes `table` under `settings` and fits the penalised logistic regression; spline, date and interaction
+    /// terms are then centred on the training rows (their means moved into the intercept, which changes no
+    /// prediction).
+    static func fit(
+        _ table: CSVTable, labels: [Bool], target: String, settings: AdditiveSettings, request: TabularTrainingRequest,
+        progress: SolverProgress? = nil
+    ) throws -> Fitted {
+        var columns = request.columns
+        columns.splineKnots = settings.splineKnots
+        var (schema, notes) = try TabularEncoder.fit(table: table, excluding: target, options: columns)
+        if !settings.interactions.isEmpty { schema.interactions = settings.interactions }
+        let (design, _) = try TabularEncoder.encode(table, schema: schema)
+        let n = Double(table.rowCount)
+        let l2 = request.l2Strength ?? 1 / n
+        let configuration = LogisticRegressionConfiguration(
+            l2Strength: l2, solver: request.solver, options: request.options,
+            penalties: schema.penalties(
+                splineStrength: settings.splineStrength / n, interactionStrength: settings.interactionStrength / n))
+        var (model, report) = try LogisticRegression.fit(
+            design: design, labels: labels, configuration: configuration, progress: progress)
+        if schema.isAdditive { centre(&model, blocks: schema.partitionOfUnityBlocks, design: design) }
+        return Fitted(schema: schema, notes: notes, design: design, model: model, report: report, l2Strength: l2)
+    }
+
+    /// Moves each block's mean contribution over the rows of `design` into the intercept.
+    static func centre(_ model: inout LogisticRegression, blocks: [Range<Int>], design: Matrix<Double>) {
+        let d = design.columnCount, rows = design.rowCount
+        guard rows > 0 else { return }
+        for block in blocks {
+            var total = 0.0
+            for i in 0..<rows {
+                for j in block where design.storage[i * d + j] != 0 { total += design.storage[i * d + j] * model.coefficients[j] }
+            }
+            let mean = total / Double(rows)
+            for j in block { model.coefficients[j] -= mean }
+            model.intercept += mean
+        }
+    }
+
+    /// The smallest data set on which `auto` tries the additive model: below it, the plain one.
+    static let minimumRows = 200, minimumClassRows = 30
+    static let splineStrengths: [Double] = [1, 10, 100]
+    static let knots = 8
+    static let innerFolds = 3
+    /// The most interactions `auto` adds.
+    static let maximumInteractions = 8
+
+    /// Chooses the model's settings by inner cross-validation on `table` (nil when the data is too small to try, in
+    /// which case the plain model is fitted).
+    static func select(_ table: CSVTable, labels: [Bool], target: String, request: TabularTrainingRequest) throws
+        -> ShapeSelection?
+    {
+        let positives = labels.filter { $0 }.count
+        guard request.shape != .linear, labels.count >= minimumRows,
+            min(positives, labels.count - positives) >= minimumClassRows
+        else { return nil }
+        let splits = try StratifiedKFold(labels: labels, foldCount: innerFolds, seed: request.seed &+ 1)
+        let folds = splits.folds
+        /// Held-out log loss and AUC of `settings` on each fold, and the fitted fold models' margins on every row.
+        func score(_ settings: AdditiveSettings, keepMargins: Bool = false) throws -> (ShapeCandidate, [[Double]]) {
+            var losses: [Double] = [], aucs: [Double] = [], margins: [[Double]] = []
+            for fold in folds {
+                let train = table.selectingRows(fold.trainIndices)
+                let fitted = try fit(
+                    train, labels: fold.trainIndices.map { labels[$0] }, target: target, settings: settings, request: request)
+                let test = table.selectingRows(fold.testIndices)
+                let (testDesign, _) = try TabularEncoder.encode(test, schema: fitted.schema)
+                let p = try fitted.model.probabilities(for: testDesign)
+                let testLabels = fold.testIndices.map { labels[$0] }
+                losses.append(try Metrics.logLoss(labels: testLabels, probabilities: p))
+                aucs.append(try Metrics.rocAUC(labels: testLabels, scores: p))
+                if keepMargins {
+                    let (all, _) = try TabularEncoder.encode(table, schema: fitted.schema)
+                    margins.append(try fitted.model.margins(for: all))
+                }
+            }
+            let candidate = ShapeCandidate(
+                settings: settings, heldOutLogLoss: losses.reduce(0, +) / Double(losses.count),
+                heldOutAUC: aucs.reduce(0, +) / Double(aucs.count))
+            return (candidate, margins)
+        }
+        var candidates: [ShapeCandidate] = []
+        if request.shape == .auto { candidates.append(try score(.linear).0) }
+        let knots = request.splineKnots ?? knots
+        var best: (ShapeCandidate, [[Double]])?
+        for strength in request.splineStrength.map({ [$0] }) ?? splineStrengths {
+            let scored = try score(AdditiveSettings(splineKnots: knots, splineStrength: strength), keepMargins: true)
+            candidates.append(scored.0)
+            if best == nil || scored.0.heldOutLogLoss < best!.0.heldOutLogLoss { best = scored }
+        }
+        var pairs: [PairGain] = []
+        if let best, request.interactions != 0 {
+            let (schema, _) = try TabularEncoder.fit(table: table, excluding: target, options: request.columns)
+            let sides = schema.columns.compactMap { InteractionScreening.side(for: $0, in: table) }
+            let levels = sides.map { InteractionScreening.levels($0, in: table) }
+            let ridge = best.0.settings.interactionStrength
+            var perFold: [[Double]] = []
+            for (index, fold) in folds.enumerated() {
+                perFold.append(
+                    InteractionScreening.gains(
+                        sides: sides, levels: levels, margins: best.1[index], labels: labels, train: fold.trainIndices,
+                        test: fold.testIndices, ridge: ridge / Double(fold.trainIndices.count)))
+            }
+            let indexPairs = InteractionScreening.pairs(count: sides.count)
+            var ranked: [(PairGain, InteractionEncoding)] = indexPairs.indices.map { k in
+                let gains = perFold.map { $0[k] }
+                let (a, b) = indexPairs[k]
+                return (
+                    PairGain(
+                        first: sides[a].name, second: sides[b].name, meanGain: gains.reduce(0, +) / Double(gains.count),
+                        helpsOnEveryFold: gains.allSatisfy { $0 > 0 }),
+                    InteractionEncoding(first: sides[a], second: sides[b])
+                )
+            }
+            ranked.sort { $0.0.meanGain > $1.0.meanGain }
+            pairs = ranked.prefix(10).map(\.0)
+            let chosen: [InteractionEncoding]
+            if let count = request.interactions {
+                chosen = ranked.prefix(count).filter { $0.0.meanGain > 0 }.map(\.1)
+            } else {
+                chosen = ranked.filter { $0.0.helpsOnEveryFold }.prefix(maximumInteractions).map(\.1)
+            }
+            if !chosen.isEmpty {
+                var settings = best.0.settings
+                settings.interactions = chosen
+                candidates.append(try score(settings).0)
+            }
+        }
+        let winner = candidates.min { $0.heldOutLogLoss < $1.heldOutLogLoss }!
+        return ShapeSelection(innerFolds: innerFolds, candidates: candidates, pairs: pairs, chosen: winner.settings)
+    }
+}
