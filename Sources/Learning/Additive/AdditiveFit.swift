@@ -187,6 +187,8 @@ enum AdditiveFit {
     static let splineStrengths: [Double] = [1, 10, 100]
     static let knots = 8
     static let innerFolds = 3
+    /// The gradient tolerance of the inner-CV fits.
+    static let selectionTolerance = 1e-6
     /// The most interactions `auto` adds.
     static let maximumInteractions = 8
 
@@ -201,6 +203,9 @@ enum AdditiveFit {
         else { return nil }
         let splits = try StratifiedKFold(labels: labels, foldCount: innerFolds, seed: request.seed &+ 1)
         let folds = splits.folds
+        // Candidates are compared on held-out log loss to about 1e-4; a gradient of 1e-6 is far tighter than that.
+        var request = request
+        request.options.gradientTolerance = max(request.options.gradientTolerance, selectionTolerance)
         /// Held-out log loss and AUC of `settings` on each fold, and the fitted fold models' margins on every row.
         func score(_ settings: AdditiveSettings, keepMargins: Bool = false) throws -> (ShapeCandidate, [[Double]]) {
             var losses: [Double] = [], aucs: [Double] = [], margins: [[Double]] = []
