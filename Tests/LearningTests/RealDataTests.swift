@@ -52,13 +52,16 @@ struct RealDataTests {
         func fit(_ shape: ModelShape) throws -> (TabularModel, ClassificationReport) {
             let request = TabularTrainingRequest(target: "y", columns: ColumnOptions(drop: ["duration"]), shape: shape)
             let model = try TabularTrainer.train(train, request: request).model
-            return (model, try Metrics.report(labels: testLabels, probabilities: try model.probabilities(for: test).probabilities))
+            return (
+                model, try Metrics.report(labels: testLabels, probabilities: try model.probabilities(for: test).probabilities)
+            )
         }
         let (additive, additiveReport) = try fit(.auto)
         let (_, plainReport) = try fit(.linear)
         let names = (additive.schema.interactions ?? []).map { Set([$0.first.name, $0.second.name]) }
         #expect(names.contains(["month", "day"]), "\(additive.training.settings?.summary ?? "plain")")
-        #expect(additiveReport.rocAUC > plainReport.rocAUC + 0.02, "additive \(additiveReport.rocAUC), plain \(plainReport.rocAUC)")
+        #expect(
+            additiveReport.rocAUC > plainReport.rocAUC + 0.02, "additive \(additiveReport.rocAUC), plain \(plainReport.rocAUC)")
         #expect(additiveReport.expectedCalibrationError <= 0.03)
         // Explanations add up on real rows too.
         let (rows, _) = try additive.explanations(for: test.selectingRows(Array(0..<200)))

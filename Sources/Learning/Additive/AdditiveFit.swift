@@ -150,21 +150,41 @@ enum AdditiveFit {
         _ table: CSVTable, labels: [Bool], target: String, settings: AdditiveSettings, request: TabularTrainingRequest,
         progress: SolverProgress? = nil
     ) throws -> Fitted {
+        let (schema, notes, design) = try encode(table, target: target, settings: settings, request: request)
+        var fitted = try fit(
+            design: design, schema: schema, labels: labels, settings: settings, request: request, progress: progress)
+        fitted.notes = notes
+        return fitted
+    }
+
+    /// The schema and design of `table` under `settings`.
+    static func encode(
+        _ table: CSVTable, target: String, settings: AdditiveSettings, request: TabularTrainingRequest
+    ) throws -> (TabularSchema, EncodingNotes, Matrix<Double>) {
         var columns = request.columns
         columns.splineKnots = settings.splineKnots
         var (schema, notes) = try TabularEncoder.fit(table: table, excluding: target, options: columns)
         if !settings.interactions.isEmpty { schema.interactions = settings.interactions }
         let (design, _) = try TabularEncoder.encode(table, schema: schema)
-        let n = Double(table.rowCount)
+        return (schema, notes, design)
+    }
+
+    /// Fits an encoded design, from `start` when given (θ: coefficients, then the intercept), and centres the terms.
+    static func fit(
+        design: Matrix<Double>, schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
+        request: TabularTrainingRequest, start: [Double]? = nil, progress: SolverProgress? = nil
+    ) throws -> Fitted {
+        let n = Double(design.rowCount)
         let l2 = request.l2Strength ?? 1 / n
         let configuration = LogisticRegressionConfiguration(
             l2Strength: l2, solver: request.solver, options: request.options,
             penalties: schema.penalties(
                 splineStrength: settings.splineStrength / n, interactionStrength: settings.interactionStrength / n))
         var (model, report) = try LogisticRegression.fit(
-            design: design, labels: labels, configuration: configuration, progress: progress)
+            design: design, labels: labels, configuration: configuration, start: start, progress: progress)
         if schema.isAdditive { centre(&model, blocks: schema.partitionOfUnityBlocks, design: design) }
-        return Fitted(schema: schema, notes: notes, design: design, model: model, report: report, l2Strength: l2)
+        return Fitted(
+            schema: schema, notes: EncodingNotes(), design: design, model: model, report: report, l2Strength: l2)
     }
 
     /// Moves each block's mean contribution over the rows of `design` into the intercept.
@@ -206,50 +226,81 @@ enum AdditiveFit {
         // Candidates are compared on held-out log loss to about 1e-4; a gradient of 1e-6 is far tighter than that.
         var request = request
         request.options.gradientTolerance = max(request.options.gradientTolerance, selectionTolerance)
-        /// Held-out log loss and AUC of `settings` on each fold, and the fitted fold models' margins on every row.
-        func score(_ settings: AdditiveSettings, keepMargins: Bool = false) throws -> (ShapeCandidate, [[Double]]) {
-            var losses: [Double] = [], aucs: [Double] = [], margins: [[Double]] = []
-            for fold in folds {
-                let train = table.selectingRows(fold.trainIndices)
-                let fitted = try fit(
-                    train, labels: fold.trainIndices.map { labels[$0] }, target: target, settings: settings, request: request)
-                let test = table.selectingRows(fold.testIndices)
-                let (testDesign, _) = try TabularEncoder.encode(test, schema: fitted.schema)
-                let p = try fitted.model.probabilities(for: testDesign)
-                let testLabels = fold.testIndices.map { labels[$0] }
-                losses.append(try Metrics.logLoss(labels: testLabels, probabilities: p))
-                aucs.append(try Metrics.rocAUC(labels: testLabels, scores: p))
-                if keepMargins {
-                    let (all, _) = try TabularEncoder.encode(table, schema: fitted.schema)
-                    margins.append(try fitted.model.margins(for: all))
-                }
-            }
-            let candidate = ShapeCandidate(
-                settings: settings, heldOutLogLoss: losses.reduce(0, +) / Double(losses.count),
-                heldOutAUC: aucs.reduce(0, +) / Double(aucs.count))
-            return (candidate, margins)
+        struct FoldData {
+            var train: CSVTable, test: CSVTable, trainLabels: [Bool], testLabels: [Bool]
+        }
+        let data = folds.map { fold in
+            FoldData(
+                train: table.selectingRows(fold.trainIndices), test: table.selectingRows(fold.testIndices),
+                trainLabels: fold.trainIndices.map { labels[$0] }, testLabels: fold.testIndices.map { labels[$0] })
+        }
+        /// Held-out log loss and AUC of a fitted fold model.
+        func heldOut(_ fitted: Fitted, _ fold: FoldData) throws -> (Double, Double) {
+            let (testDesign, _) = try TabularEncoder.encode(fold.test, schema: fitted.schema)
+            let p = try fitted.model.probabilities(for: testDesign)
+            return (
+                try Metrics.logLoss(labels: fold.testLabels, probabilities: p),
+                try Metrics.rocAUC(labels: fold.testLabels, scores: p)
+            )
+        }
+        func candidate(_ settings: AdditiveSettings, _ scores: [(Double, Double)]) -> ShapeCandidate {
+            ShapeCandidate(
+                settings: settings, heldOutLogLoss: scores.map(\.0).reduce(0, +) / Double(scores.count),
+                heldOutAUC: scores.map(\.1).reduce(0, +) / Double(scores.count))
         }
         var candidates: [ShapeCandidate] = []
-        if request.shape == .auto { candidates.append(try score(.linear).0) }
-        let knots = request.splineKnots ?? knots
-        var best: (ShapeCandidate, [[Double]])?
-        for strength in request.splineStrength.map({ [$0] }) ?? splineStrengths {
-            let scored = try score(AdditiveSettings(splineKnots: knots, splineStrength: strength), keepMargins: true)
-            candidates.append(scored.0)
-            if best == nil || scored.0.heldOutLogLoss < best!.0.heldOutLogLoss { best = scored }
+        if request.shape == .auto {
+            candidates.append(
+                candidate(
+                    .linear,
+                    try data.map { fold in
+                        try heldOut(
+                            fit(fold.train, labels: fold.trainLabels, target: target, settings: .linear, request: request), fold)
+                    }))
         }
+        // Splines: one design a fold, the strengths from the smoothest down, each fit starting from the last.
+        let knots = request.splineKnots ?? knots
+        let strengths = request.splineStrength.map { [$0] } ?? splineStrengths.sorted(by: >)
+        var splineScores = [[(Double, Double)]](repeating: [], count: strengths.count)
+        var splineFits = [[Fitted]](repeating: [], count: strengths.count)
+        for fold in data {
+            let settings = AdditiveSettings(splineKnots: knots)
+            let (schema, _, design) = try encode(fold.train, target: target, settings: settings, request: request)
+            var start: [Double]?
+            for (index, strength) in strengths.enumerated() {
+                var current = settings
+                current.splineStrength = strength
+                let fitted = try fit(
+                    design: design, schema: schema, labels: fold.trainLabels, settings: current, request: request, start: start)
+                start = fitted.model.coefficients + [fitted.model.intercept]
+                splineScores[index].append(try heldOut(fitted, fold))
+                splineFits[index].append(fitted)
+            }
+        }
+        var bestIndex = 0
+        let splineCandidates = strengths.indices.map { index in
+            candidate(AdditiveSettings(splineKnots: knots, splineStrength: strengths[index]), splineScores[index])
+        }
+        for index in splineCandidates.indices
+        where splineCandidates[index].heldOutLogLoss < splineCandidates[bestIndex].heldOutLogLoss {
+            bestIndex = index
+        }
+        candidates += splineCandidates
+        let bestSettings = AdditiveSettings(splineKnots: knots, splineStrength: strengths[bestIndex])
         var pairs: [PairGain] = []
-        if let best, request.interactions != 0 {
+        if request.interactions != 0 {
             let (schema, _) = try TabularEncoder.fit(table: table, excluding: target, options: request.columns)
             let sides = schema.columns.compactMap { InteractionScreening.side(for: $0, in: table) }
             let levels = sides.map { InteractionScreening.levels($0, in: table) }
-            let ridge = best.0.settings.interactionStrength
+            let ridge = bestSettings.interactionStrength
             var perFold: [[Double]] = []
             for (index, fold) in folds.enumerated() {
+                let fitted = splineFits[bestIndex][index]
+                let (all, _) = try TabularEncoder.encode(table, schema: fitted.schema)
                 perFold.append(
                     InteractionScreening.gains(
-                        sides: sides, levels: levels, margins: best.1[index], labels: labels, train: fold.trainIndices,
-                        test: fold.testIndices, ridge: ridge / Double(fold.trainIndices.count)))
+                        sides: sides, levels: levels, margins: try fitted.model.margins(for: all), labels: labels,
+                        train: fold.trainIndices, test: fold.testIndices, ridge: ridge / Double(fold.trainIndices.count)))
             }
             let indexPairs = InteractionScreening.pairs(count: sides.count)
             var ranked: [(PairGain, InteractionEncoding)] = indexPairs.indices.map { k in
@@ -271,9 +322,23 @@ enum AdditiveFit {
                 chosen = ranked.filter { $0.0.helpsOnEveryFold }.prefix(maximumInteractions).map(\.1)
             }
             if !chosen.isEmpty {
-                var settings = best.0.settings
+                var settings = bestSettings
                 settings.interactions = chosen
-                candidates.append(try score(settings).0)
+                var scores: [(Double, Double)] = []
+                for (index, fold) in data.enumerated() {
+                    // Start from the splines' fit: its coefficients, zeros for the cells (appended last), its intercept.
+                    let previous = splineFits[bestIndex][index].model
+                    let (schema, _, design) = try encode(fold.train, target: target, settings: settings, request: request)
+                    let start =
+                        previous.coefficients
+                        + [Double](repeating: 0, count: design.columnCount - previous.coefficients.count) + [previous.intercept]
+                    scores.append(
+                        try heldOut(
+                            fit(
+                                design: design, schema: schema, labels: fold.trainLabels, settings: settings, request: request,
+                                start: start), fold))
+                }
+                candidates.append(candidate(settings, scores))
             }
         }
         let winner = candidates.min { $0.heldOutLogLoss < $1.heldOutLogLoss }!

@@ -55,8 +55,13 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
     /// - Complexity: Newton O(iterations·n·d²); L-BFGS O(iterations·n·d).
     public static func fit(
         design: Matrix<Double>, labels: [Bool], sampleWeights: [Double]? = nil,
-        configuration: LogisticRegressionConfiguration, workerCount: Int? = nil, progress: SolverProgress? = nil
+        configuration: LogisticRegressionConfiguration, workerCount: Int? = nil, start: [Double]? = nil,
+        progress: SolverProgress? = nil
     ) throws(LearningError) -> (model: LogisticRegression, report: SolverReport) {
+        if let start, start.count != design.columnCount + (configuration.fitsIntercept ? 1 : 0) {
+            throw .lengthMismatch(
+                what: "starting point", expected: design.columnCount + (configuration.fitsIntercept ? 1 : 0), got: start.count)
+        }
         try configuration.validate()
         guard !labels.isEmpty else { throw .emptyData }
         var hasPositive = false, hasNegative = false
@@ -70,13 +75,13 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         var report: SolverReport
         switch configuration.solver {
         case .newton:
-            report = try NewtonSolver.minimize(objective, options: configuration.options, progress: progress)
+            report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
-            report = try LBFGSSolver.minimize(objective, options: configuration.options, progress: progress)
+            report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options
             first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: design.columnCount))
-            report = try LBFGSSolver.minimize(objective, options: first, progress: progress)
+            report = try LBFGSSolver.minimize(objective, start: start, options: first, progress: progress)
             if !report.converged && report.iterations < configuration.options.maxIterations {
                 var rest = configuration.options
                 rest.maxIterations -= report.iterations
