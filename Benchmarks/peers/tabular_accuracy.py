@@ -45,6 +45,7 @@ def load(name, data):
     if name == "telco":
         df = pd.read_csv(f"{data}/telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv").drop(columns=["customerID"])
         df["TotalCharges"] = pd.to_numeric(df["TotalCharges"].str.strip().replace("", np.nan))
+        df["Churn"] = np.where(df["Churn"] == "Yes", "yes", "no")
         return df, "Churn", [], ["--missing", "impute"]
     if name == "olist":
         leads = pd.read_csv(f"{data}/olist-funnel/olist_marketing_qualified_leads_dataset.csv")
@@ -116,12 +117,14 @@ def fit_switchboard(binary, train, test, target, options, shape, folder):
     train.to_csv(train_path, index=False)
     test.drop(columns=[target]).to_csv(test_path, index=False)
     started = time.perf_counter()
-    subprocess.run(
+    trained = subprocess.run(
         [binary, "train", "--data", train_path, "--target", target, "--positive", "yes", "--shape", shape,
-         "--out", model_path] + options, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         "--out", model_path] + options, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if trained.returncode != 0:
+        raise SystemExit(f"switchboard train failed: {trained.stderr}")
     seconds = time.perf_counter() - started
     subprocess.run([binary, "predict", "--model", model_path, "--data", test_path, "--out", out_path], check=True,
-                   stdout=subprocess.PIPE)
+                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     return pd.read_csv(out_path)["probability"].to_numpy(), seconds
 
 
@@ -143,7 +146,7 @@ def main():
     print("| data set | rows | switchboard AUC | LightGBM AUC | sklearn LR AUC | switchboard − LightGBM | "
           "switchboard − LR | switchboard log loss | LightGBM log loss | switchboard ECE | LightGBM ECE | "
           "switchboard s/fold | LightGBM s/fold |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):
         df, target, dates, options = load(name, args.data)
         y = (df[target] == "yes").to_numpy().astype(int)
@@ -151,7 +154,7 @@ def main():
         folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
         scores = {"sb": [], "lgb": [], "lr": []}
         losses = {"sb": [], "lgb": []}
-        eces = {"sb": [], "lgb": []}
+        eces = {"sb": [], "lgb": [], "lr": []}
         seconds = {"sb": [], "lgb": []}
         with tempfile.TemporaryDirectory() as folder:
             for train_index, test_index in folds.split(X, y):
@@ -167,11 +170,13 @@ def main():
                     scores[key].append(roc_auc_score(yt, probabilities))
                 for key, probabilities in (("sb", p), ("lgb", q)):
                     losses[key].append(log_loss(yt, np.clip(probabilities, 1e-15, 1 - 1e-15)))
+                for key, probabilities in (("sb", p), ("lgb", q), ("lr", r)):
                     eces[key].append(ece(yt, probabilities))
         m = {k: float(np.mean(v)) for k, v in scores.items()}
         print(f"| {name} | {len(df)} | {m['sb']:.4f} | {m['lgb']:.4f} | {m['lr']:.4f} | {m['sb'] - m['lgb']:+.4f} | "
               f"{m['sb'] - m['lr']:+.4f} | {np.mean(losses['sb']):.4f} | {np.mean(losses['lgb']):.4f} | "
-              f"{np.mean(eces['sb']):.4f} | {np.mean(eces['lgb']):.4f} | {np.mean(seconds['sb']):.1f} | "
+              f"{np.mean(eces['sb']):.4f} | {np.mean(eces['lgb']):.4f} | {np.mean(eces['lr']):.4f} | "
+              f"{np.mean(seconds['sb']):.1f} | "
               f"{np.mean(seconds['lgb']):.1f} |", flush=True)
 
 
