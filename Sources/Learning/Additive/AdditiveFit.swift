@@ -207,6 +207,8 @@ enum AdditiveFit {
     static let splineStrengths: [Double] = [1, 10, 100]
     static let knots = 8
     static let innerFolds = 3
+    /// How much lower (relatively) a richer model's held-out log loss must be for `auto` to prefer it.
+    static let minimumRelativeGain = 0.001
     /// The gradient tolerance of the inner-CV fits.
     static let selectionTolerance = 1e-6
     /// The most interactions `auto` adds.
@@ -341,7 +343,13 @@ enum AdditiveFit {
                 candidates.append(candidate(settings, scores))
             }
         }
-        let winner = candidates.min { $0.heldOutLogLoss < $1.heldOutLogLoss }!
+        var winner = candidates.min { $0.heldOutLogLoss < $1.heldOutLogLoss }!
+        // A richer model must win by more than noise: 0.1% of the plain model's held-out log loss.
+        if let plain = candidates.first(where: { $0.settings == .linear }),
+            winner.heldOutLogLoss > plain.heldOutLogLoss * (1 - minimumRelativeGain)
+        {
+            winner = plain
+        }
         return ShapeSelection(innerFolds: innerFolds, candidates: candidates, pairs: pairs, chosen: winner.settings)
     }
 }
