@@ -215,6 +215,26 @@ struct AdditiveModelTests {
         #expect(selection.chosen.splineKnots != nil)
     }
 
+    @Test(arguments: [61 as UInt64, 62])
+    func autoKeepsThePlainModelOnLinearData(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        var columns: [[String]] = [[], [], [], []]
+        for _ in 0..<3000 {
+            let x = rng.uniform(-2, 2), z = rng.uniform(0, 5), group = Int(rng.uniform(0, 3))
+            let logOdds = 0.8 * x - 0.3 * z + [0.0, 0.4, -0.4][group]
+            columns[0].append(Self.shortText(x))
+            columns[1].append(Self.shortText(z))
+            columns[2].append(["a", "b", "c"][group])
+            columns[3].append(rng.uniform(0, 1) < 1 / (1 + exp(-logOdds)) ? "yes" : "no")
+        }
+        let data = CSVTable(
+            source: "linear.csv", header: ["x", "z", "group", "y"], columns: columns, recordLines: (0..<3000).map { $0 + 2 })
+        let model = try TabularTrainer.train(data, request: TabularTrainingRequest(target: "y", shape: .auto)).model
+        let selection = try #require(model.training.shapeSelection)
+        #expect(selection.chosen == .linear, "\(selection.candidates.map { ($0.settings.summary, $0.heldOutLogLoss) })")
+        #expect(!model.schema.isAdditive && model.header.version == 2)
+    }
+
     @Test func theAdditiveModelBeatsThePlainOneOnHeldOutRowsOfCurvedData() throws {
         let train = Self.generated(rows: 4000, planted: true, seed: 31),
             test = Self.generated(rows: 4000, planted: true, seed: 32)
