@@ -28,6 +28,7 @@ extension TrainTabular: ReadsAndWritesFiles {
         var roles = FileRoles()
         roles.read("--data", data)
         roles.write("--out", out)
+        roles.write("--shapes", shapes)
         return roles
     }
 }

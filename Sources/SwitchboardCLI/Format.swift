@@ -5,6 +5,12 @@ import Switchboard
 enum Format {
     static func fixed(_ value: Double, _ decimals: Int = 4) -> String { NumberFormat.fixed(value, decimals) }
 
+    /// A log-odds contribution with its sign, two decimals: `+0.31`, `−0.41` (a true minus sign).
+    static func signed(_ value: Double) -> String {
+        let text = fixed(abs(value), 2)
+        return (value < 0 && text != "0.00" ? "−" : "+") + text
+    }
+
     static func meanAndDeviation(_ value: MeanAndDeviation, _ decimals: Int = 4) -> String {
         "\(fixed(value.mean, decimals)) ± \(fixed(value.standardDeviation, decimals))"
     }

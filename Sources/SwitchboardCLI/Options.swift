@@ -15,6 +15,7 @@ func timeOption(_ option: String, _ text: String) throws -> Timestamp {
 
 extension SolverKind: ExpressibleByArgument {}
 extension MissingValuePolicy: ExpressibleByArgument {}
+extension ModelShape: ExpressibleByArgument {}
 
 /// A comma-separated list of column names (the option may also be repeated).
 func columnList(_ values: [String]) -> [String] {

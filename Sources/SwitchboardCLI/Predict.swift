@@ -36,11 +36,25 @@ struct PredictTabular: ParsableCommand {
 
     @OptionGroup var input: ModelAndData
     @Option(help: "A column to copy into the output beside each probability.") var id: String?
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Also write each row's K largest contributions to the log-odds, in words (columns reason_1 … reason_K: 'month=may, day 15–20: -0.41')."
+    )
+    var explain: Int?
     @Option(help: "The output CSV file (- for standard output).") var out: String
+
+    func validate() throws {
+        if let explain { try Limits.check("--explain", explain, atLeast: 1, atMost: 1000) }
+    }
 
     func run() throws {
         try reportingErrors {
             let (tabular, table) = try input.load()
+            if let explain {
+                try writeExplanations(tabular, table, count: explain)
+                return
+            }
             var ids: [String]?
             if let id {
                 guard let index = table.columnIndex(named: id) else {
@@ -59,6 +73,31 @@ struct PredictTabular: ParsableCommand {
             try FileIO.writeAtomically(text, to: out)
             if out != "-" { print("wrote \(probabilities.count) probabilities to \(out)") }
         }
+    }
+}
+
+extension PredictTabular {
+    /// The explain path: probabilities from the same fixed-order margins, then each row's top terms in words.
+    func writeExplanations(_ tabular: TabularModel, _ table: CSVTable, count: Int) throws {
+        var ids: [String]?
+        if let id {
+            guard let index = table.columnIndex(named: id) else {
+                throw TabularError.missingColumn(file: table.source, column: id)
+            }
+            ids = table.columns[index]
+        }
+        let (probabilities, notes) = try tabular.probabilities(for: table)
+        for warning in notes.warnings { FileIO.warn(warning) }
+        let (rows, _) = try tabular.explanations(for: table)
+        let width = min(count, rows.first?.terms.count ?? 0)
+        var text = CSVWriter.line((id.map { [$0] } ?? []) + ["probability"] + (0..<width).map { "reason_\($0 + 1)" })
+        for (row, explanation) in rows.enumerated() {
+            var fields = (ids.map { [$0[row]] } ?? []) + ["\(probabilities[row])"]
+            fields += explanation.top(width).map { "\($0.description): \(Format.signed($0.value))" }
+            text += CSVWriter.line(fields)
+        }
+        try FileIO.writeAtomically(text, to: out)
+        if out != "-" { print("wrote \(rows.count) probabilities with \(width) reasons each to \(out)") }
     }
 }
 

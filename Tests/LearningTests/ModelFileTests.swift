@@ -140,10 +140,10 @@ struct ModelFileTests {
 
     @Test func anotherVersionIsUnsupported() throws {
         let (_, _, bytes) = try trainedModel()
-        let edited = replacingOnce("\"version\" : 1", with: "\"version\" : 2", in: bytes)
-        expectDecodingError(edited, .unsupportedVersion(file: modelFileName, found: 2, supported: 1))
+        let edited = replacingOnce("\"version\" : 1", with: "\"version\" : 3", in: bytes)
+        expectDecodingError(edited, .unsupportedVersion(file: modelFileName, found: 3, supported: 2))
         let error = #expect(throws: ModelFileError.self) { try decode(edited) }
-        #expect(error?.description.contains("version 2") == true)
+        #expect(error?.description.contains("version 3") == true)
     }
 
     @Test func anotherKindIsRejected() throws {
@@ -251,7 +251,7 @@ struct ModelFileTests {
     @Test func everyErrorDescriptionNamesTheFile() {
         let errors: [ModelFileError] = [
             .notJSON(file: "m.json", reason: "r"), .wrongFormat(file: "m.json", found: "x"),
-            .unsupportedVersion(file: "m.json", found: 2, supported: 1),
+            .unsupportedVersion(file: "m.json", found: 3, supported: 2),
             .wrongKind(file: "m.json", found: "a", expected: "b"), .corrupted(file: "m.json", reason: "r"),
             .checksumMismatch(file: "m.json"),
         ]

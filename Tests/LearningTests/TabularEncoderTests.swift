@@ -384,7 +384,11 @@ struct TabularEncoderTests {
             ], source: "customers.csv")
         let (schema, notes) = try TabularEncoder.fit(table: data, excluding: nil, options: ColumnOptions())
         #expect(notes.identifierColumns == ["customer"])
-        #expect(schema.columns.map(\.name) == ["plan", "number"])
+        // A whole number distinct on every row is an identifier too (issue 17); a continuous measure is not.
+        #expect(notes.numericIdentifierColumns == ["number"])
+        #expect(schema.columns.map(\.name) == ["plan"])
+        let measured = table(["plan": data.columns[1], "weight": (0..<rows).map { "\(Double($0) + 0.5)" }])
+        #expect(try TabularEncoder.fit(table: measured, excluding: nil, options: ColumnOptions()).schema.columns.count == 2)
         #expect(notes.warnings.contains { $0.contains("'customer'") && $0.contains("--categorical") })
 
         let (kept, keptNotes) = try TabularEncoder.fit(

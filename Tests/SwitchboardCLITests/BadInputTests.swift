@@ -119,11 +119,17 @@ enum BadInputTable {
 
     static let commands: [CommandUnderTest] = [
         CommandUnderTest(
-            name: "train tabular", arguments: ["train", "--data", "l.csv", "--target", "converted", "--out", "new.json"],
-            inputs: [tabular], outputs: [("--out", "new.json")]),
+            name: "train tabular",
+            arguments: ["train", "--data", "l.csv", "--target", "converted", "--out", "new.json", "--shapes", "shapes.csv"],
+            inputs: [tabular], outputs: [("--out", "new.json"), ("--shapes", "shapes.csv")],
+            counts: [("--interactions", "101"), ("--knots", "51")]),
         CommandUnderTest(
             name: "predict tabular", arguments: ["predict", "--model", "m.json", "--data", "l.csv", "--out", "p.csv"],
             inputs: [tabularModel, tabular], outputs: [("--out", "p.csv")]),
+        CommandUnderTest(
+            name: "predict tabular --explain",
+            arguments: ["predict", "--model", "m.json", "--data", "l.csv", "--explain", "3", "--out", "p.csv"],
+            inputs: [tabularModel, tabular], outputs: [("--out", "p.csv")], counts: [("--explain", "1001")]),
         CommandUnderTest(
             name: "evaluate tabular", arguments: ["evaluate", "--model", "m.json", "--data", "l.csv", "--json", "e.json"],
             inputs: [tabularModel, tabular], outputs: [("--json", "e.json")]),
@@ -178,7 +184,8 @@ enum BadInputTable {
         CommandUnderTest(
             name: "route candidates",
             arguments: [
-                "route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "config.json", "--out",
+                "route", "candidates", "--candidates", "cands.csv", "--capacities", "caps.csv", "--config", "config.json",
+                "--out",
                 "plan.csv", "--prices-out", "prices.csv",
             ],
             inputs: [candidates, capacities, config], outputs: [("--out", "plan.csv"), ("--prices-out", "prices.csv")]),
@@ -460,6 +467,27 @@ enum BadInputTable {
                     "--out", "s.csv",
                 ], setup: mutate("eco/partners.csv", settingField("type", to: "\u{1B}[31mred")),
                 expected: ["partners.csv:2:", "'type'", "\\u{1b}[31mred"]),
+            BadCase(
+                command: "train tabular", name: "--shape curved",
+                arguments: ["train", "--data", "l.csv", "--target", "converted", "--shape", "curved", "--out", "new.json"],
+                expected: ["--shape", "curved"]),
+            BadCase(
+                command: "train tabular", name: "--smoothing -1",
+                arguments: ["train", "--data", "l.csv", "--target", "converted", "--smoothing", "-1", "--out", "new.json"],
+                expected: ["--smoothing", "(got -1"]),
+            BadCase(
+                command: "train tabular", name: "--smoothing nan",
+                arguments: ["train", "--data", "l.csv", "--target", "converted", "--smoothing", "nan", "--out", "new.json"],
+                expected: ["--smoothing", "finite"]),
+            BadCase(
+                command: "train tabular", name: "--knots with --shape linear",
+                arguments: [
+                    "train", "--data", "l.csv", "--target", "converted", "--shape", "linear", "--knots", "5", "--out", "new.json",
+                ], expected: ["--knots", "--shape linear"]),
+            BadCase(
+                command: "predict tabular", name: "--explain 0",
+                arguments: ["predict", "--model", "m.json", "--data", "l.csv", "--explain", "0", "--out", "p.csv"],
+                expected: ["--explain", "(got 0)"]),
             BadCase(
                 command: "train tabular", name: "--tolerance -1",
                 arguments: ["train", "--data", "l.csv", "--target", "converted", "--tolerance", "-1", "--out", "new.json"],

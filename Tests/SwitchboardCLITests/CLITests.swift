@@ -257,6 +257,42 @@ struct CLITests {
         #expect(auc > 0.7, "there is signal in the data")
     }
 
+    @Test func anAdditiveModelExplainsEachRowAndPrintsItsShapes() throws {
+        let workspace = try Workspace()
+        try workspace.write("train.csv", csv(customerRows(seed: 1, count: 300)))
+        let trained = try workspace.run([
+            "train", "--data", "train.csv", "--target", "churned", "--shape", "additive", "--interactions", "1",
+            "--out", "model.json", "--shapes", "shapes.csv",
+        ])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("chosen by inner 3-fold cross-validation"))
+        #expect(trained.stdout.contains("wrote shapes.csv"))
+        let shapes = try CSVText(try workspace.read("shapes.csv"))
+        #expect(shapes.header == ["term", "input", "log_odds"])
+        #expect(Set(shapes.rows.map { $0[0] }).isSuperset(of: ["age", "monthly_spend", "plan", "region"]))
+        let svg = try workspace.run([
+            "train", "--data", "train.csv", "--target", "churned", "--shape", "additive", "--out", "model2.json",
+            "--shapes", "shapes.svg",
+        ])
+        #expect(svg.status == 0, "\(svg.stderr)")
+        #expect(try workspace.read("shapes.svg").hasPrefix("<svg "))
+
+        try workspace.write("score.csv", csv(customerRows(seed: 5, count: 12)))
+        let plain = try workspace.run(["predict", "--model", "model.json", "--data", "score.csv", "--out", "p.csv"])
+        let explained = try workspace.run([
+            "predict", "--model", "model.json", "--data", "score.csv", "--id", "id", "--explain", "2", "--out", "e.csv",
+        ])
+        #expect(plain.status == 0 && explained.status == 0, "\(explained.stderr)")
+        let output = try CSVText(try workspace.read("e.csv"))
+        #expect(output.header == ["id", "probability", "reason_1", "reason_2"])
+        #expect(output.rows.map { $0[1] } == (try CSVText(try workspace.read("p.csv"))).rows.map { $0[0] })
+        for row in output.rows {
+            for reason in row[2...] {
+                #expect(reason.range(of: #": [+−][0-9]+\.[0-9]{2}$"#, options: .regularExpression) != nil, "\(reason)")
+            }
+        }
+    }
+
     @Test func predictWritesOneProbabilityPerRowInInputOrder() throws {
         let workspace = try Workspace()
         try workspace.trainModel()

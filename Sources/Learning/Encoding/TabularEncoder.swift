@@ -6,10 +6,15 @@ public struct ColumnOptions: Sendable, Equatable {
     public var categorical: [String] = []
     public var numeric: [String] = []
     public var missingPolicy: MissingValuePolicy = .error
+    /// Interior knots of each numeric column's cubic B-spline (at quantiles); nil for a linear term. Columns with
+    /// fewer than five distinct values stay linear.
+    public var splineKnots: Int?
 
     public init(
-        drop: [String] = [], categorical: [String] = [], numeric: [String] = [], missingPolicy: MissingValuePolicy = .error
+        drop: [String] = [], categorical: [String] = [], numeric: [String] = [], missingPolicy: MissingValuePolicy = .error,
+        splineKnots: Int? = nil
     ) {
+        self.splineKnots = splineKnots
         self.drop = drop
         self.categorical = categorical
         self.numeric = numeric
@@ -21,6 +26,10 @@ public struct ColumnOptions: Sendable, Equatable {
 public struct EncodingNotes: Sendable, Equatable {
     /// Columns left out as identifiers (a distinct value on every row).
     public var identifierColumns: [String] = []
+    /// Numeric columns left out as identifiers (a distinct whole number on every row).
+    public var numericIdentifierColumns: [String] = []
+    /// Columns read as dates (month, weekday, day of month and age).
+    public var dateColumns: [String] = []
     /// Columns left out because every value was missing.
     public var emptyColumns: [String] = []
     /// Per column, how many cells held a category not seen in training (encoded as all zeros).
@@ -36,6 +45,11 @@ public struct EncodingNotes: Sendable, Equatable {
         for column in identifierColumns {
             lines.append(
                 "column '\(column)' holds a distinct value on every row; left out as an identifier (name it in --categorical to keep it)"
+            )
+        }
+        for column in numericIdentifierColumns {
+            lines.append(
+                "column '\(column)' holds a distinct whole number on every row; left out as an identifier (name it in --numeric to keep it)"
             )
         }
         for column in emptyColumns { lines.append("column '\(column)' is empty on every row; left out") }
@@ -152,9 +166,13 @@ public enum TabularEncoder {
             let forcedCategorical = options.categorical.contains(name), forcedNumeric = options.numeric.contains(name)
             var missingRows: [Int] = []
             var numericCount = 0, firstNonNumeric: Int?
+            var days: [Int]? = forcedCategorical || forcedNumeric ? nil : []
             for (row, cell) in cells.enumerated() {
                 if isMissing(cell) { missingRows.append(row); continue }
                 if forcedCategorical { continue }
+                if days != nil {
+                    if let day = CalendarDay.parse(trimmed(cell)) { days!.append(day) } else { days = nil }
+                }
                 if number(cell) != nil { numericCount += 1 } else if firstNonNumeric == nil { firstNonNumeric = row }
             }
             let presentCount = cells.count - missingRows.count
@@ -179,6 +197,14 @@ public enum TabularEncoder {
                 isNumeric = false
             }
             let hasIndicator = !missingRows.isEmpty
+            if let days, !days.isEmpty, numericCount == 0 {
+                if let first = missingRows.first, options.missingPolicy == .error {
+                    throw .missingValue(file: table.source, line: table.recordLines[first], column: name)
+                }
+                notes.dateColumns.append(name)
+                columns.append(.date(dateEncoding(name: name, days: days, options: options, hasIndicator: hasIndicator)))
+                continue
+            }
             if isNumeric {
                 var values = [Double](repeating: 0, count: cells.count)
                 var present: [Double] = []
@@ -192,7 +218,24 @@ public enum TabularEncoder {
                     present.append(value)
                 }
                 let presentMean = meanAndScale(present).0
+                if !forcedNumeric && cells.count > 20 && present.allSatisfy({ $0 == $0.rounded() })
+                    && Set(present).count == cells.count
+                {
+                    notes.numericIdentifierColumns.append(name)
+                    continue
+                }
                 for row in missingRows { values[row] = presentMean }
+                if let knots = options.splineKnots, Set(present).count >= 5,
+                    let basis = BSplineBasis.quantiles(of: present, interiorCount: knots, degree: 3)
+                {
+                    columns.append(
+                        .spline(
+                            SplineEncoding(
+                                name: name, basis: basis,
+                                imputedValue: options.missingPolicy == .impute ? presentMean : nil,
+                                hasMissingIndicator: hasIndicator)))
+                    continue
+                }
                 let (mean, scale) = meanAndScale(values)
                 columns.append(
                     .numeric(
@@ -218,6 +261,24 @@ public enum TabularEncoder {
         }
         if columns.isEmpty { throw .noFeatures(file: table.source) }
         return (TabularSchema(columns: columns, missingPolicy: options.missingPolicy), notes)
+    }
+
+    /// A date column's encoding: splines of day of month and age (linear ones when `options.splineKnots` is nil).
+    static func dateEncoding(name: String, days: [Int], options: ColumnOptions, hasIndicator: Bool) -> DateEncoding {
+        let reference = days.max()!
+        let sortedDays = days.sorted()
+        let knots = options.splineKnots
+        func basis(_ values: [Double], lower: Double, upper: Double) -> BSplineBasis {
+            if let knots, let fitted = BSplineBasis.quantiles(of: values, interiorCount: knots, degree: 3) { return fitted }
+            return BSplineBasis(lower: lower, upper: upper, interior: [], degree: 1)
+        }
+        let ages = days.map { Double(reference - $0) }
+        return DateEncoding(
+            name: name, referenceDay: reference,
+            dayOfMonthBasis: basis(days.map { Double(CalendarDay.civil($0).day) }, lower: 1, upper: 31),
+            ageBasis: basis(ages, lower: 0, upper: max(1, Double(reference - sortedDays[0]))),
+            imputedDay: options.missingPolicy == .impute ? sortedDays[sortedDays.count / 2] : nil,
+            hasMissingIndicator: hasIndicator)
     }
 
     /// The mean and population standard deviation (1 when the column is constant), by two passes; values above
@@ -305,8 +366,64 @@ public enum TabularEncoder {
                         design.storage[row * width + offset + encoding.categories.count] = missing ? 1 : 0
                     }
                 }
+            case let .spline(encoding):
+                var values = [Double](repeating: 0, count: rows)
+                for row in 0..<rows {
+                    let cell = cells[row]
+                    if isMissing(cell) {
+                        values[row] = try imputed(encoding.imputedValue, row: row, column: column.name)
+                        if encoding.hasMissingIndicator { design.storage[row * width + offset + encoding.basis.count] = 1 }
+                        continue
+                    }
+                    guard let parsed = number(cell) else {
+                        throw .notANumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                    }
+                    guard parsed.isFinite else {
+                        throw .nonFiniteNumber(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                    }
+                    values[row] = parsed
+                }
+                encoding.basis.write(values, into: &design.storage, stride: width, offset: offset)
+            case let .date(encoding):
+                var dayOfMonth = [Double](repeating: 0, count: rows), age = dayOfMonth
+                let dayOffset = offset + 19, ageOffset = dayOffset + encoding.dayOfMonthBasis.count
+                for row in 0..<rows {
+                    let cell = cells[row]
+                    let day: Int
+                    if isMissing(cell) {
+                        day = try imputed(encoding.imputedDay, row: row, column: column.name)
+                        if encoding.hasMissingIndicator {
+                            design.storage[row * width + ageOffset + encoding.ageBasis.count] = 1
+                        }
+                    } else {
+                        guard let parsed = CalendarDay.parse(trimmed(cell)) else {
+                            throw .notADate(file: table.source, line: table.recordLines[row], column: column.name, value: cell)
+                        }
+                        day = parsed
+                    }
+                    let civil = CalendarDay.civil(day)
+                    design.storage[row * width + offset + civil.month - 1] = 1
+                    design.storage[row * width + offset + 12 + CalendarDay.weekday(day)] = 1
+                    dayOfMonth[row] = Double(civil.day)
+                    age[row] = Double(encoding.referenceDay - day)
+                }
+                encoding.dayOfMonthBasis.write(dayOfMonth, into: &design.storage, stride: width, offset: dayOffset)
+                encoding.ageBasis.write(age, into: &design.storage, stride: width, offset: ageOffset)
             }
             offset += column.width
+        }
+        for interaction in schema.interactions ?? [] {
+            for side in [interaction.first, interaction.second] where table.columnIndex(named: side.name) == nil {
+                throw .missingColumn(file: table.source, column: side.name)
+            }
+            let first = table.columns[table.columnIndex(named: interaction.first.name)!]
+            let second = table.columns[table.columnIndex(named: interaction.second.name)!]
+            let secondLevels = interaction.second.levelCount
+            for row in 0..<rows {
+                let cell = interaction.first.level(of: first[row]) * secondLevels + interaction.second.level(of: second[row])
+                design.storage[row * width + offset + cell] = 1
+            }
+            offset += interaction.width
         }
         return (design, notes)
     }

@@ -13,6 +13,7 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible {
     case noFeatures(file: String)
     case unknownColumn(file: String, option: String, column: String)
     case conflictingColumnOptions(column: String)
+    case notADate(file: String, line: Int, column: String, value: String)
 
     public var description: String {
         switch self {
@@ -46,6 +47,9 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): no feature columns left to learn from"
         case let .unknownColumn(file, option, column):
             return "\(file): \(option) names column '\(column)', which the file does not have"
+        case let .notADate(file, line, column, value):
+            return "\(file):\(line): column '\(column)': expected a date (YYYY-MM-DD), got '\(value)' "
+                + "(fix the value, or pass --categorical \(column) to treat the column as categories)"
         case let .conflictingColumnOptions(column):
             return "column '\(column)' is named in both --categorical and --numeric"
         }

@@ -17,7 +17,7 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(file): not a Switchboard model file (format '\(found)')"
         case let .unsupportedVersion(file, found, supported):
             return
-                "\(file): model format version \(found) is not supported; this build reads version \(supported) (retrain the model)"
+                "\(file): model format version \(found) is not supported; this build reads versions 1 to \(supported) (retrain the model)"
         case let .wrongKind(file, found, expected):
             return "\(file): holds a '\(found)' model; this command needs a '\(expected)' model"
         case let .corrupted(file, reason):
@@ -40,7 +40,12 @@ public protocol VersionedModel: Codable {
 /// The fields that say what a model file is.
 public struct ModelHeader: Codable, Sendable, Equatable {
     public static let formatName = "switchboard-model"
-    public static let currentVersion = 1
+    /// The newest version this build reads and writes. Version 2 added spline and date encodings and pairwise
+    /// interactions to tabular models; a model that uses none of them is still written as version 1, so older builds
+    /// read it, and every version-1 file still loads.
+    public static let currentVersion = 2
+    /// Every version this build reads.
+    public static let readableVersions = 1...currentVersion
 
     public var format: String
     public var version: Int
@@ -48,9 +53,9 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     /// FNV-1a 64 of the file's canonical JSON with this field empty.
     public var checksum: String
 
-    public init(kind: String) {
+    public init(kind: String, version: Int = 1) {
         self.format = Self.formatName
-        self.version = Self.currentVersion
+        self.version = version
         self.kind = kind
         self.checksum = ""
     }
@@ -92,7 +97,7 @@ public enum ModelFile {
             throw .corrupted(file: file, reason: (error as? DecodingError).map(describe) ?? "malformed header")
         }
         guard header.format == ModelHeader.formatName else { throw .wrongFormat(file: file, found: header.format) }
-        guard header.version == ModelHeader.currentVersion else {
+        guard ModelHeader.readableVersions.contains(header.version) else {
             throw .unsupportedVersion(file: file, found: header.version, supported: ModelHeader.currentVersion)
         }
         guard header.kind == Model.kind else { throw .wrongKind(file: file, found: header.kind, expected: Model.kind) }

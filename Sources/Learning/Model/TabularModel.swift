@@ -16,6 +16,10 @@ public struct TrainingMetadata: Sendable, Codable, Equatable {
     /// When training finished (ISO 8601), and how long it took.
     public var trainedAt: String
     public var seconds: Double
+    /// The additive model's settings (splines, penalties, interactions); nil for a plain model from before version 2.
+    public var settings: AdditiveSettings?
+    /// How inner cross-validation chose the model's shape; nil when it was not run.
+    public var shapeSelection: ShapeSelection?
 
     public init(
         source: String, rowCount: Int, positiveCount: Int, l2Strength: Double, report: SolverReport,
@@ -92,7 +96,7 @@ public struct TabularModel: VersionedModel, Sendable, Equatable {
         target: TargetSpecification, schema: TabularSchema, model: LogisticRegression,
         training: TrainingMetadata, metrics: ModelMetrics
     ) {
-        header = ModelHeader(kind: Self.kind)
+        header = ModelHeader(kind: Self.kind, version: schema.isAdditive || training.settings != nil ? 2 : 1)
         self.target = target
         self.schema = schema
         featureNames = schema.featureNames

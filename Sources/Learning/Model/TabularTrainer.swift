@@ -14,12 +14,26 @@ public struct TabularTrainingRequest: Sendable {
     public var seed: UInt64
     /// FNV-1a 64 of the training file's bytes, recorded in the model.
     public var dataChecksum: String
+    /// Plain, additive, or chosen by inner cross-validation.
+    public var shape: ModelShape
+    /// How many interactions to add (the best by held-out gain, among those that gain); nil: those that gain on
+    /// every inner fold, at most 8. 0 for none.
+    public var interactions: Int?
+    /// Interior knots per numeric spline; nil for 8.
+    public var splineKnots: Int?
+    /// μ·n of the splines' difference penalty; nil to choose among 1, 10 and 100 by inner cross-validation.
+    public var splineStrength: Double?
 
     public init(
         target: String, positive: String? = nil, columns: ColumnOptions = ColumnOptions(), l2Strength: Double? = nil,
         solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), crossValidationFolds: Int? = nil,
-        seed: UInt64 = 42, dataChecksum: String = ""
+        seed: UInt64 = 42, dataChecksum: String = "", shape: ModelShape = .linear, interactions: Int? = nil,
+        splineKnots: Int? = nil, splineStrength: Double? = nil
     ) {
+        self.shape = shape
+        self.interactions = interactions
+        self.splineKnots = splineKnots
+        self.splineStrength = splineStrength
         self.target = target
         self.positive = positive
         self.columns = columns
@@ -38,6 +52,15 @@ public struct TabularTrainingRequest: Sendable {
         }
         if let folds = crossValidationFolds, folds != 0, folds < 2 {
             throw .invalidParameter(name: "crossValidationFolds", value: "\(folds)", requirement: "must be >= 2 (or 0 for none)")
+        }
+        if let interactions, interactions < 0 {
+            throw .invalidParameter(name: "interactions", value: "\(interactions)", requirement: "must be >= 0")
+        }
+        if let splineKnots, !(1...50).contains(splineKnots) {
+            throw .invalidParameter(name: "splineKnots", value: "\(splineKnots)", requirement: "must be between 1 and 50")
+        }
+        if let splineStrength, !(splineStrength.isFinite && splineStrength >= 0) {
+            throw .invalidParameter(name: "splineStrength", value: "\(splineStrength)", requirement: "must be finite and >= 0")
         }
         try options.validate()
     }
@@ -72,32 +95,34 @@ public enum TabularTrainer {
                 progress?(.fold(index: index + 1, of: folds))
                 let train = table.selectingRows(fold.trainIndices), test = table.selectingRows(fold.testIndices)
                 let trainLabels = fold.trainIndices.map { labels[$0] }, testLabels = fold.testIndices.map { labels[$0] }
-                let (schema, _) = try TabularEncoder.fit(table: train, excluding: target.column, options: request.columns)
-                let (design, _) = try TabularEncoder.encode(train, schema: schema)
-                let configuration = LogisticRegressionConfiguration(
-                    l2Strength: request.l2Strength ?? 1 / Double(train.rowCount), solver: request.solver, options: request.options
-                )
-                let (model, _) = try LogisticRegression.fit(design: design, labels: trainLabels, configuration: configuration)
-                let (testDesign, _) = try TabularEncoder.encode(test, schema: schema)
-                reports.append(try Metrics.report(labels: testLabels, probabilities: try model.probabilities(for: testDesign)))
+                let selection = try AdditiveFit.select(train, labels: trainLabels, target: target.column, request: request)
+                let fitted = try AdditiveFit.fit(
+                    train, labels: trainLabels, target: target.column, settings: selection?.chosen ?? .linear,
+                    request: request)
+                let (testDesign, _) = try TabularEncoder.encode(test, schema: fitted.schema)
+                reports.append(
+                    try Metrics.report(labels: testLabels, probabilities: try fitted.model.probabilities(for: testDesign)))
             }
             crossValidation = CrossValidationSummary(foldCount: folds, seed: request.seed, folds: reports)
         }
+        let selection = try AdditiveFit.select(table, labels: labels, target: target.column, request: request)
         progress?(.finalFit)
-        let (schema, notes) = try TabularEncoder.fit(table: table, excluding: target.column, options: request.columns)
-        let (design, _) = try TabularEncoder.encode(table, schema: schema)
-        let l2 = request.l2Strength ?? 1 / Double(table.rowCount)
-        let configuration = LogisticRegressionConfiguration(l2Strength: l2, solver: request.solver, options: request.options)
-        let (model, report) = try LogisticRegression.fit(
-            design: design, labels: labels, configuration: configuration,
+        let fitted = try AdditiveFit.fit(
+            table, labels: labels, target: target.column, settings: selection?.chosen ?? .linear, request: request,
             progress: progress.map { callback in { callback(.iteration($0, objective: $1, gradientNorm: $2)) } })
-        let trainingReport = try Metrics.report(labels: labels, probabilities: try model.probabilities(for: design))
-        let metadata = TrainingMetadata(
-            source: table.source, rowCount: table.rowCount, positiveCount: labels.filter { $0 }.count, l2Strength: l2,
-            report: report, dataChecksum: request.dataChecksum)
+        let trainingReport = try Metrics.report(
+            labels: labels, probabilities: try fitted.model.probabilities(for: fitted.design))
+        var metadata = TrainingMetadata(
+            source: table.source, rowCount: table.rowCount, positiveCount: labels.filter { $0 }.count,
+            l2Strength: fitted.l2Strength, report: fitted.report, dataChecksum: request.dataChecksum)
+        if fitted.schema.isAdditive || selection != nil {
+            metadata.settings = selection?.chosen ?? .linear
+            metadata.shapeSelection = selection
+        }
         let tabular = TabularModel(
-            target: target, schema: schema, model: model, training: metadata,
+            target: target, schema: fitted.schema, model: fitted.model, training: metadata,
             metrics: ModelMetrics(training: trainingReport, crossValidation: crossValidation))
+        let notes = fitted.notes
         return TabularTrainingResult(model: tabular, notes: notes)
     }
 }

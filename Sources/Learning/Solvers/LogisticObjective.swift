@@ -2,8 +2,10 @@ import LinearAlgebra
 
 /// The L2-regularised logistic loss that every Switchboard model minimises:
 ///
-///     f(w, b) = (1/Σsᵢ) · Σᵢ sᵢ · log(1 + exp(−ỹᵢ·(xᵢ·w + b))) + (λ/2)·‖w‖²
+///     f(w, b) = (1/Σsᵢ) · Σᵢ sᵢ · log(1 + exp(−ỹᵢ·(xᵢ·w + b))) + (λ/2)·‖w‖² + Σ_blocks (μ_k/2)·‖Δᵒβ_k‖²
 ///
+/// (the last sum over `penalties`, difference penalties on blocks of w such as a P-spline's coefficients; empty by
+/// default)
 /// with ỹᵢ ∈ {−1, +1}, sample weights sᵢ ≥ 0, and the intercept b unpenalised. The parameter vector θ is
 /// `[w₀, …, w_{d−1}, b]`: coefficients first, intercept last (absent when the model has no intercept).
 ///
@@ -26,6 +28,8 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
     public var parameterCount: Int { featureCount + (fitsIntercept ? 1 : 0) }
     /// Number of full value-and-gradient passes made so far.
     public private(set) var passCount = 0
+    /// Difference penalties on blocks of coefficients, added to the ridge.
+    public let penalties: [DifferencePenalty]
 
     let design: Matrix<Double>
     let targets: [Double]  // yᵢ ∈ {0, 1}
@@ -39,8 +43,10 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
     /// - Throws: `LearningError` for a length mismatch, negative or non-finite weights, or λ < 0.
     public init(
         design: Matrix<Double>, labels: [Bool], sampleWeights: [Double]? = nil,
-        l2Strength: Double, fitsIntercept: Bool = true, workerCount: Int? = nil
+        l2Strength: Double, fitsIntercept: Bool = true, penalties: [DifferencePenalty] = [], workerCount: Int? = nil
     ) throws(LearningError) {
+        for penalty in penalties { try penalty.validate(featureCount: design.columnCount) }
+        self.penalties = penalties
         guard labels.count == design.rowCount else {
             throw .lengthMismatch(what: "labels", expected: design.rowCount, got: labels.count)
         }
@@ -131,7 +137,14 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
         for space in spaces { loss += space.loss }
         var penalty = 0.0
         for c in coefficients { penalty += c * c }
-        let objective = loss + 0.5 * l2Strength * penalty
+        var objective = loss + 0.5 * l2Strength * penalty
+        var blockGradient: [Double]? = gradient == nil || penalties.isEmpty ? nil : [Double](repeating: 0, count: d)
+        var blockHessian: [Double]? = hessian == nil || penalties.isEmpty ? nil : [Double](repeating: 0, count: d * d)
+        for block in penalties {
+            objective += withOptionalPointer(&blockGradient) { g in
+                withOptionalPointer(&blockHessian) { h in block.apply(coefficients, gradient: g, hessian: h, stride: d) }
+            }
+        }
         if let gradient {
             var g = [Double](repeating: 0, count: parameterCount)
             for space in spaces {
@@ -139,6 +152,7 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
                 if fitsIntercept { g[d] += space.residualSum }
             }
             for j in 0..<d { g[j] += l2Strength * coefficients[j] }
+            if let blockGradient { for j in 0..<d { g[j] += blockGradient[j] } }
             gradient.pointee = g
         }
         if let hessian {
@@ -157,10 +171,25 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
                 }
             }
             for j in 0..<d { h.storage[j * p + j] += l2Strength }
+            if let blockHessian {
+                for i in 0..<d {
+                    for j in 0..<d where blockHessian[i * d + j] != 0 { h.storage[i * p + j] += blockHessian[i * d + j] }
+                }
+            }
             hessian.pointee = h
         }
         return objective
     }
+}
+
+/// Calls `body` with a pointer to the wrapped array, or nil when there is none.
+private func withOptionalPointer<Result>(
+    _ array: inout [Double]?, _ body: (UnsafeMutablePointer<[Double]>?) -> Result
+) -> Result {
+    guard array != nil else { return body(nil) }
+    var unwrapped = array!
+    defer { array = unwrapped }
+    return withUnsafeMutablePointer(to: &unwrapped) { body($0) }
 }
 
 /// One worker's rows, reused buffers and partial sums.

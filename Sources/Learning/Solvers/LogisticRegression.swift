@@ -7,10 +7,14 @@ public struct LogisticRegressionConfiguration: Sendable, Equatable, Codable {
     public var solver: SolverKind
     public var options: SolverOptions
     public var fitsIntercept: Bool
+    /// Difference penalties on blocks of coefficients (P-splines), beside the ridge; empty for a plain fit.
+    public var penalties: [DifferencePenalty]
 
     public init(
-        l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true
+        l2Strength: Double, solver: SolverKind = .auto, options: SolverOptions = SolverOptions(), fitsIntercept: Bool = true,
+        penalties: [DifferencePenalty] = []
     ) {
+        self.penalties = penalties
         self.l2Strength = l2Strength
         self.solver = solver
         self.options = options
@@ -51,8 +55,13 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
     /// - Complexity: Newton O(iterations·n·d²); L-BFGS O(iterations·n·d).
     public static func fit(
         design: Matrix<Double>, labels: [Bool], sampleWeights: [Double]? = nil,
-        configuration: LogisticRegressionConfiguration, workerCount: Int? = nil, progress: SolverProgress? = nil
+        configuration: LogisticRegressionConfiguration, workerCount: Int? = nil, start: [Double]? = nil,
+        progress: SolverProgress? = nil
     ) throws(LearningError) -> (model: LogisticRegression, report: SolverReport) {
+        if let start, start.count != design.columnCount + (configuration.fitsIntercept ? 1 : 0) {
+            throw .lengthMismatch(
+                what: "starting point", expected: design.columnCount + (configuration.fitsIntercept ? 1 : 0), got: start.count)
+        }
         try configuration.validate()
         guard !labels.isEmpty else { throw .emptyData }
         var hasPositive = false, hasNegative = false
@@ -62,17 +71,17 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         if !hasPositive || !hasNegative { throw .singleClass(label: hasPositive) }
         let objective = try LogisticObjective(
             design: design, labels: labels, sampleWeights: sampleWeights, l2Strength: configuration.l2Strength,
-            fitsIntercept: configuration.fitsIntercept, workerCount: workerCount)
+            fitsIntercept: configuration.fitsIntercept, penalties: configuration.penalties, workerCount: workerCount)
         var report: SolverReport
         switch configuration.solver {
         case .newton:
-            report = try NewtonSolver.minimize(objective, options: configuration.options, progress: progress)
+            report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
-            report = try LBFGSSolver.minimize(objective, options: configuration.options, progress: progress)
+            report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options
             first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: design.columnCount))
-            report = try LBFGSSolver.minimize(objective, options: first, progress: progress)
+            report = try LBFGSSolver.minimize(objective, start: start, options: first, progress: progress)
             if !report.converged && report.iterations < configuration.options.maxIterations {
                 var rest = configuration.options
                 rest.maxIterations -= report.iterations
