@@ -3,33 +3,22 @@ import Foundation
 import Learning
 import Switchboard
 
-/// The ecosystem folder and segment options profiles, recruitment and their evaluation share.
-struct ProfileData: ParsableArguments {
+/// The ecosystem folder and segment option every partner-intelligence command shares.
+struct PartnerData: ParsableArguments {
     @Option(
         help:
             "The ecosystem folder (as `switchboard generate` writes it): partners.csv, activity.csv, firmographics.csv and performance.csv."
     ) var data: String
     @Option(help: "The partners column whose values are the segments (each needs at least two partners).")
     var segmentBy: String = "type"
-    @Option(
-        parsing: .unconditional,
-        help: "Periods of the label window: a top performer is in its segment's top quartile of partner-sourced revenue over them.")
-    var window: Int = 12
     @OptionGroup var csv: CSVOptions
 
     static let files = ["partners.csv", "activity.csv", "firmographics.csv", "performance.csv"]
 
     func validate() throws {
-        try Limits.check("--window", window, atLeast: 1, atMost: 600)
         if segmentBy.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--segment-by must name a column of the partners file (got '\(segmentBy)')")
         }
-    }
-
-    var options: ProfileOptions {
-        var options = ProfileOptions()
-        options.windowPeriods = window
-        return options
     }
 
     var performanceFile: String { EcosystemFiles.path(data, "performance.csv") }
@@ -56,6 +45,35 @@ struct ProfileData: ParsableArguments {
     func fitting<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as LearningError { throw CLIError("\(performanceFile): \(error)") }
     }
+}
+
+/// `PartnerData` and the label window of profiles, recruitment and their evaluation.
+struct ProfileData: ParsableArguments {
+    @OptionGroup var partnerData: PartnerData
+    @Option(
+        parsing: .unconditional,
+        help: "Periods of the label window: a top performer is in its segment's top quartile of partner-sourced revenue over them.")
+    var window: Int = 12
+
+    static let files = PartnerData.files
+
+    func validate() throws {
+        try Limits.check("--window", window, atLeast: 1, atMost: 600)
+    }
+
+    var data: String { partnerData.data }
+    var segmentBy: String { partnerData.segmentBy }
+    var csv: CSVOptions { partnerData.csv }
+    var performanceFile: String { partnerData.performanceFile }
+
+    var options: ProfileOptions {
+        var options = ProfileOptions()
+        options.windowPeriods = window
+        return options
+    }
+
+    func load() throws -> ProfileInput { try partnerData.load() }
+    func fitting<T>(_ body: () throws -> T) throws -> T { try partnerData.fitting(body) }
 }
 
 struct Profile: ParsableCommand {
