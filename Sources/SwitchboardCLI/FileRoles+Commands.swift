@@ -4,7 +4,8 @@
 extension GenerateEcosystem: ReadsAndWritesFiles {
     static let writtenFiles = [
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
-        "truth/pairs.csv", "truth/churn.csv", "truth/actions.csv", "truth/partners.csv",
+        "truth/pairs.csv", "truth/churn.csv", "truth/actions.csv", "truth/partners.csv", "firmographics.csv",
+        "performance.csv", "applicants.csv", "truth/potential.csv", "truth/performance.csv", "truth/applicants.csv",
     ]
 
     var fileRoles: FileRoles {

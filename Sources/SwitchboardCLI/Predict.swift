@@ -104,7 +104,10 @@ extension PredictTabular {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report a model's metrics: a tabular model on labelled data, the match or the churn model.",
-        subcommands: [EvaluateTabular.self, EvaluateMatch.self, EvaluateChurn.self, EvaluateActions.self],
+        subcommands: [
+            EvaluateTabular.self, EvaluateMatch.self, EvaluateChurn.self, EvaluateActions.self, EvaluateProfiles.self,
+            EvaluateForecast.self,
+        ],
         defaultSubcommand: EvaluateTabular.self)
 }
 

@@ -8,6 +8,7 @@ import Testing
 /// What a command reads from one of its file options, which decides the bad cases it gets.
 enum InputKind: String, Sendable {
     case tabular, partners, leads, outcomes, activity, actions, actionHistory, candidates, capacities
+    case firmographics, performance, applicants
     case model, rules, config
 
     var isCSV: Bool { ![.model, .rules, .config].contains(self) }
@@ -74,6 +75,10 @@ enum BadInputFixture {
         try space.write("config.json", "{\"policy\": \"optimal\"}\n")
         try space.write("cands.csv", "lead_id,partner_id,expected_value\nL1,P1,10\nL1,P2,5\nL2,P2,7\n")
         try space.write("caps.csv", "partner_id,capacity\nP1,1\nP2,2\n")
+        try space.write(
+            "apps.csv",
+            "applicant_id,manager_id,employees,years_in_business,certified_staff,verticals\nA1,M01,12,4,1,retail\n"
+                + "A2,M01,40,9,3,retail;energy\nA3,M01,3,1,0,\n")
         return space
     }
 
@@ -109,6 +114,13 @@ enum BadInputTable {
     static let config = InputSlot(kind: .config, path: "config.json")
     static let candidates = InputSlot(kind: .candidates, path: "cands.csv", numericColumn: "expected_value", idColumn: "lead_id")
     static let capacities = InputSlot(kind: .capacities, path: "caps.csv", numericColumn: "capacity", idColumn: "partner_id")
+    static let firmographics = InputSlot(
+        kind: .firmographics, path: "eco/firmographics.csv", numericColumn: "employees", idColumn: "partner_id")
+    static let performance = InputSlot(
+        kind: .performance, path: "eco/performance.csv", numericColumn: "sourced_revenue", idColumn: "partner_id")
+    static let applicants = InputSlot(kind: .applicants, path: "apps.csv", numericColumn: "employees", idColumn: "applicant_id")
+    /// The fixture has 6 periods and one manager: profiles by manager over a 2-period window.
+    static let profileOptions = ["--segment-by", "manager_id", "--window", "2"]
 
     static let matchFiles = ["--outcomes", "eco/outcomes.csv", "--leads", "eco/leads.csv", "--partners", "eco/partners.csv"]
     static let recordFiles = [
@@ -216,6 +228,26 @@ enum BadInputTable {
         CommandUnderTest(
             name: "evaluate actions", arguments: ["evaluate", "actions", "--data", "eco"] + models + ["--json", "ea.json"],
             inputs: [partners, leads, outcomes, activity, actions, match, churn], outputs: [("--json", "ea.json")]),
+        CommandUnderTest(
+            name: "profile", arguments: ["profile", "--data", "eco"] + profileOptions + ["--out", "fit.csv"],
+            inputs: [partners, activity, firmographics, performance], outputs: [("--out", "fit.csv")],
+            counts: [("--window", "1000000000"), ("--top", "2000000000")]),
+        CommandUnderTest(
+            name: "recruit",
+            arguments: ["recruit", "--data", "eco"] + profileOptions + ["--applicants", "apps.csv", "--out", "short.csv"],
+            inputs: [partners, activity, firmographics, performance, applicants], outputs: [("--out", "short.csv")],
+            counts: [("--top", "2000000000")]),
+        CommandUnderTest(
+            name: "evaluate profiles",
+            arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + ["--json", "ep.json"],
+            inputs: [partners, activity, firmographics, performance], outputs: [("--json", "ep.json")]),
+        CommandUnderTest(
+            name: "forecast", arguments: ["forecast", "--data", "eco", "--segment-by", "manager_id", "--out", "fc.csv"],
+            inputs: [partners, activity, firmographics, performance], outputs: [("--out", "fc.csv")]),
+        CommandUnderTest(
+            name: "evaluate forecast",
+            arguments: ["evaluate", "forecast", "--data", "eco", "--segment-by", "manager_id", "--json", "ef.json"],
+            inputs: [partners, activity, firmographics, performance], outputs: [("--json", "ef.json")]),
         CommandUnderTest(
             name: "generate ecosystem",
             arguments: ["generate", "--partners", "5", "--leads", "50", "--periods", "3", "--incoming", "5", "--out", "gen"],
@@ -430,6 +462,30 @@ enum BadInputTable {
         }
         // Cases specific to one command.
         cases += [
+            BadCase(
+                command: "profile", name: "--segment-by a column that does not exist",
+                arguments: ["profile", "--data", "eco", "--segment-by", "galaxy", "--window", "2", "--out", "fit.csv"],
+                expected: ["partners.csv", "'galaxy'"]),
+            BadCase(
+                command: "profile", name: "a segment of one partner",
+                arguments: ["profile", "--data", "eco"] + profileOptions + ["--out", "fit.csv"],
+                setup: mutate("eco/partners.csv", settingField("manager_id", to: "M99")),
+                expected: ["partners.csv:2:", "'manager_id'", "'M99'", "alone"]),
+            BadCase(
+                command: "recruit", name: "an applicant column the model does not know",
+                arguments: ["recruit", "--data", "eco"] + profileOptions + ["--applicants", "apps.csv", "--out", "short.csv"],
+                setup: mutate("apps.csv") { $0.replacingOccurrences(of: "verticals", with: "revenue_last_year") },
+                expected: ["apps.csv:1:", "'revenue_last_year'", "does not know"]),
+            BadCase(
+                command: "recruit", name: "an applicant of a segment without a profile",
+                arguments: ["recruit", "--data", "eco"] + profileOptions + ["--applicants", "apps.csv", "--out", "short.csv"],
+                setup: mutate("apps.csv", settingField("manager_id", to: "M42")),
+                expected: ["apps.csv:2:", "'manager_id'", "'M42'", "no profile"]),
+            BadCase(
+                command: "evaluate profiles", name: "no truth",
+                arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + ["--json", "ep.json"],
+                setup: { try FileManager.default.removeItem(at: $0.appendingPathComponent("eco/truth/potential.csv")) },
+                expected: ["potential.csv", "no such file"]),
             BadCase(
                 command: "generate leads", name: "--out and --truth on one path",
                 arguments: ["generate", "leads", "--rows", "10", "--out", "gl.csv", "--truth", "./gl.csv"],

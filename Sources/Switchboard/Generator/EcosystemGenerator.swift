@@ -7,6 +7,8 @@ public struct GeneratedEcosystem: Sendable {
     /// New leads created after the history ends, not yet assigned.
     public var incoming: [Lead]
     public var truth: EcosystemTruth
+    /// Firmographics, partner-sourced performance, applicants and their truth (`PotentialGenerator`).
+    public var potential: GeneratedPotential? = nil
 }
 
 /// A seeded simulation of a partner ecosystem, month by month.
@@ -30,6 +32,8 @@ public struct EcosystemGenerator: Sendable {
     public var seed: UInt64
     /// The first day of the history.
     public var start = Timestamp(year: 2024, month: 1, day: 1)
+    /// Whether partner potential's drivers differ by partner type (`PotentialGenerator`).
+    public var potentialEffects = PotentialEffects.segmentSpecific
 
     public init(partnerCount: Int, leadCount: Int, periodCount: Int, incomingCount: Int, seed: UInt64) {
         self.partnerCount = partnerCount
@@ -96,7 +100,12 @@ public struct EcosystemGenerator: Sendable {
         var rng = SeededGenerator(seed: seed)
         var world = World(generator: self, rng: &rng)
         for period in 0..<periodCount { world.simulate(period: period, rng: &rng) }
-        return world.finish(rng: &rng)
+        var generated = world.finish(rng: &rng)
+        generated.potential = PotentialGenerator(
+            seed: seed, effects: potentialEffects,
+            applicantCount: PotentialGenerator.defaultApplicantCount(partnerCount: partnerCount)
+        ).generate(ecosystem: generated.ecosystem, periodCount: periodCount, start: start)
+        return generated
     }
 
     func periodStart(_ period: Int) -> Timestamp {

@@ -28,6 +28,6 @@ extension GeneratedEcosystem {
             ("truth/churn.csv", churn),
             ("truth/actions.csv", effects),
             ("truth/partners.csv", partners),
-        ]
+        ] + (potential?.files(partners: ecosystem.partners) ?? [])
     }
 }

@@ -1,0 +1,130 @@
+import Learning
+import LinearAlgebra
+
+/// A recruitment shortlist: each applicant's probability of becoming a top performer of its segment, with reasons.
+public struct Recruitment: Sendable {
+    public struct Row: Sendable {
+        public var applicantID: String
+        public var segment: String
+        public var probability: Double
+        /// 1 for the most promising.
+        public var rank: Int
+        /// The features that raise its odds most against its segment's average partner, in words.
+        public var reasons: [String]
+    }
+    public var rows: [Row]
+
+    /// Scores `applicants` with `model` (fitted on application features).
+    /// - Throws: `ProfileError.unknownSegment` for an applicant whose segment has no profile.
+    public init(model: PartnerProfileModel, applicants: [ApplicantRecord], file: String) throws(ProfileError) {
+        let segmentIndex = Dictionary(uniqueKeysWithValues: model.segments.enumerated().map { ($1, $0) })
+        var rows: [Row] = []
+        for applicant in applicants {
+            guard let s = segmentIndex[applicant.segment] else {
+                throw .unknownSegment(
+                    file: file, line: applicant.line, column: model.segmentColumn, value: applicant.segment,
+                    known: model.segments)
+            }
+            let values = ProfileInput.featureValues(applicant)
+            let x = model.standardized(values)
+            var reasons: [(Double, String)] = []
+            for (k, feature) in model.features.enumerated() {
+                let lift = model.model.groupCoefficients[s][k] * x[k]
+                if lift > 0.05 {
+                    reasons.append(
+                        (lift, "\(feature.words) \(ProfileText.number(values[feature])) (top performers: \(ProfileText.number(model.topMedians[s][k])))"))
+                }
+            }
+            rows.append(
+                Row(
+                    applicantID: applicant.id, segment: applicant.segment,
+                    probability: model.probability(values, segment: s), rank: 0,
+                    reasons: reasons.sorted { $0.0 > $1.0 }.prefix(3).map(\.1)))
+        }
+        let order = rows.indices.sorted { (rows[$0].probability, rows[$1].applicantID) > (rows[$1].probability, rows[$0].applicantID) }
+        for (rank, index) in order.enumerated() { rows[index].rank = rank + 1 }
+        self.rows = order.map { rows[$0] }
+    }
+
+    /// applicant_id, segment, top_probability, rank, reasons (`; `-separated); best first.
+    public func csv() -> String {
+        var text = CSVWriter.line(["applicant_id", "segment", "top_probability", "rank", "reasons"])
+        for row in rows {
+            text += CSVWriter.line([
+                row.applicantID, row.segment, ProfileText.fixed(row.probability, 4), "\(row.rank)",
+                row.reasons.joined(separator: "; "),
+            ])
+        }
+        return text
+    }
+}
+
+/// Profiles measured against a generated ecosystem's truth on a time split: models fitted as `profile` fits them
+/// (features before the cutoff, labels from the last window of the history), scored on the partners in the
+/// programme at the end, against whether each was a top performer over the window after the history
+/// (truth/potential.csv). The single pooled profile and today's tier are the baselines.
+public struct ProfileEvaluation: Sendable {
+    public struct Row: Sendable, Codable, Equatable {
+        public var segment: String
+        public var partners: Int
+        public var topPerformers: Int
+        public var multiSegmentAUC: Double?
+        public var singleProfileAUC: Double?
+        public var tierAUC: Double?
+        /// The truth's own probability's AUC: the best any model can expect.
+        public var truthAUC: Double?
+    }
+    public var segments: [Row]
+    public var overall: Row
+    public var applicantCount: Int
+    public var applicantAUC: Double?
+    public var applicantTruthAUC: Double?
+    public var shrinkage: Double
+    public var l2Strength: Double
+
+    public static func evaluate(
+        _ input: ProfileInput, options: ProfileOptions = ProfileOptions(), performanceFile: String,
+        truth: [String: (probability: Double, top: Bool)], applicants: [ApplicantRecord] = [],
+        applicantTruth: [String: (probability: Double, top: Bool)] = [:], applicantsFile: String = "applicants.csv"
+    ) throws -> ProfileEvaluation {
+        let model = try PartnerProfileModel.fit(
+            input, features: ProfileFeature.allCases, options: options, performanceFile: performanceFile)
+        let segmentIndex = Dictionary(uniqueKeysWithValues: model.segments.enumerated().map { ($1, $0) })
+        let present = input.present(at: input.periodCount - 1)
+        let values = input.featureValues()
+        var labels: [Bool] = [], multi: [Double] = [], single: [Double] = [], tier: [Double] = [], best: [Double] = []
+        var segmentOf: [String] = []
+        for (i, partner) in input.partners.enumerated() where present[i] {
+            guard let t = truth[partner.id], let s = segmentIndex[input.segments[i]] else { continue }
+            labels.append(t.top)
+            best.append(t.probability)
+            multi.append(model.probability(values[i], segment: s))
+            single.append(model.probability(values[i], segment: s, pooled: true))
+            tier.append(Double(PartnerTier.allCases.count - PartnerTier.allCases.firstIndex(of: partner.tier)!))
+            segmentOf.append(input.segments[i])
+        }
+        func row(_ name: String, _ members: [Int]) -> Row {
+            let y = members.map { labels[$0] }
+            func auc(_ scores: [Double]) -> Double? { try? Metrics.rocAUC(labels: y, scores: members.map { scores[$0] }) }
+            return Row(
+                segment: name, partners: members.count, topPerformers: y.count { $0 }, multiSegmentAUC: auc(multi),
+                singleProfileAUC: auc(single), tierAUC: auc(tier), truthAUC: auc(best))
+        }
+        let rows = model.segments.map { segment in row(segment, labels.indices.filter { segmentOf[$0] == segment }) }
+        var applicantAUC: Double? = nil, applicantTruthAUC: Double? = nil
+        if !applicants.isEmpty {
+            let recruitModel = try PartnerProfileModel.fit(
+                input, features: ProfileFeature.application, options: options, performanceFile: performanceFile)
+            let scored = try Recruitment(model: recruitModel, applicants: applicants, file: applicantsFile)
+            let known = scored.rows.filter { applicantTruth[$0.applicantID] != nil }
+            let y = known.map { applicantTruth[$0.applicantID]!.top }
+            applicantAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
+            applicantTruthAUC = try? Metrics.rocAUC(
+                labels: y, scores: known.map { applicantTruth[$0.applicantID]!.probability })
+        }
+        return ProfileEvaluation(
+            segments: rows, overall: row("all", Array(labels.indices)), applicantCount: applicants.count,
+            applicantAUC: applicantAUC, applicantTruthAUC: applicantTruthAUC, shrinkage: model.model.shrinkage,
+            l2Strength: model.model.l2Strength)
+    }
+}
