@@ -162,9 +162,15 @@ struct EvaluateActions: ParsableCommand {
             let truth = ActionTruth(ecosystem.truth!)
             let plan = try recommender.recommend(ecosystem)
             let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
+            let uplift = try ActionUplift.evaluate(plan, ecosystem: ecosystem)
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
+            print(RecommendText.uplift(uplift))
             var outputs: [(path: String, bytes: [UInt8])] = []
-            if let json { outputs.append((json, Array(try JSONEncoder.pretty.encode(EvaluationJSON(evaluation))) + [0x0A])) }
+            if let json {
+                var figures = EvaluationJSON(evaluation)
+                figures.qiniCoefficient = uplift.curve.coefficient
+                outputs.append((json, Array(try JSONEncoder.pretty.encode(figures)) + [0x0A]))
+            }
             if let details { outputs.append((details, Array(evaluation.detailsCSV(plan: plan).utf8))) }
             try FileIO.writeAtomically(outputs)
         }
@@ -188,6 +194,8 @@ struct EvaluateActions: ParsableCommand {
         var meanProbabilityBest: Double
         var confidentPartners: Int
         var confidentRecommendedCaptured, confidentMostPopularCaptured: Double?
+        /// The Qini coefficient of the expected values over the history (`ActionUplift`).
+        var qiniCoefficient: Double?
 
         enum CodingKeys: String, CodingKey {
             case partners, evaluatedPartners, recommended, mostPopular, randomEligible, meanBestValue, valueCorrelation
@@ -198,6 +206,7 @@ struct EvaluateActions: ParsableCommand {
             case confidentPartners = "confident_partners"
             case confidentRecommendedCaptured = "confident_recommended_captured"
             case confidentMostPopularCaptured = "confident_most_popular_captured"
+            case qiniCoefficient = "qini_coefficient"
         }
 
         init(_ e: ActionEvaluation) {
@@ -241,6 +250,17 @@ enum RecommendText {
             line += reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         }
         return line
+    }
+
+    /// The Qini curve over the history at tenths of the units, and its coefficient.
+    static func uplift(_ u: ActionUplift) -> String {
+        let n = u.curve.values.count - 1
+        var out = "\nuplift over the history (no truth needed): \(u.treatedCount) treated and \(u.controlCount) control "
+        out += "(partner, action) units ranked by expected value; Qini curve (extra win rate of the treated, summed) at "
+        out += "each tenth: "
+        out += (1...10).map { Format.fixed(u.curve.values[n * $0 / 10], 2) }.joined(separator: " ")
+        out += "; Qini coefficient \(Format.fixed(u.curve.coefficient)) (0 for a random ranking)"
+        return out
     }
 
     static func evaluation(_ e: ActionEvaluation, plan: ActionPlan, truth: ActionTruth, data: String) -> String {

@@ -175,3 +175,36 @@ import TestSupport
         }
     }
 }
+
+@Suite struct QiniCurveTests {
+    /// Against a naive recount of every prefix, on seeded random units.
+    @Test(arguments: [41, 42, 43] as [UInt64]) func matchesANaiveRecount(seed: UInt64) {
+        var rng = RepeatableRandomNumberGenerator(seed: seed)
+        let n = 50 + Int(rng.uniform(0, 100))
+        let scores = (0..<n).map { _ in (rng.uniform(0, 10)).rounded() }
+        let treated = (0..<n).map { _ in rng.nextUniform() < 0.4 }
+        let outcomes = (0..<n).map { _ in rng.nextGaussian() }
+        let curve = QiniCurve(scores: scores, treated: treated, outcomes: outcomes)
+        let order = (0..<n).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        #expect(curve.values.count == n + 1 && curve.values[0] == 0)
+        for k in 1...n {
+            let top = order.prefix(k)
+            let t = top.filter { treated[$0] }, c = top.filter { !treated[$0] }
+            let ts = t.reduce(0) { $0 + outcomes[$1] }, cs = c.reduce(0) { $0 + outcomes[$1] }
+            let expected = c.isEmpty ? ts : ts - cs * Double(t.count) / Double(c.count)
+            #expect(isClose(curve.values[k], expected, absolute: 1e-9))
+        }
+    }
+
+    /// A score equal to the true uplift beats the reverse ranking.
+    @Test func aGoodScoreHasALargerCoefficientThanItsReverse() {
+        var rng = RepeatableRandomNumberGenerator(seed: 7)
+        let n = 2000
+        let uplift = (0..<n).map { _ in rng.uniform(-1, 1) }
+        let treated = (0..<n).map { _ in rng.nextUniform() < 0.5 }
+        let outcomes = (0..<n).map { (treated[$0] ? uplift[$0] : 0) + 0.3 * rng.nextGaussian() }
+        let good = QiniCurve(scores: uplift, treated: treated, outcomes: outcomes)
+        let bad = QiniCurve(scores: uplift.map { -$0 }, treated: treated, outcomes: outcomes)
+        #expect(good.coefficient > 0 && bad.coefficient < 0)
+    }
+}

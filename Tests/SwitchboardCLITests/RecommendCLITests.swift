@@ -101,6 +101,8 @@ struct RecommendCLITests {
         #expect(json["recommended_captured"] as? Double == ours)
         #expect(json["random_captured"] as? Double == random["meanCapturedFraction"] as? Double)
         #expect(json["most_popular_captured"] is Double)
+        #expect(json["qini_coefficient"] is Double)
+        #expect(result.stdout.contains("Qini coefficient"))
         let details = Self.rows(try workspace.read("details.csv"))
         #expect(details[0].first == "partner_id" && details[0][10] == "most_popular" && details[0].last == "probability_best")
         #expect(details.dropFirst().count { $0[9] == "yes" } == 147)
