@@ -46,6 +46,11 @@ struct RecommendSettingsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Churn risk factors listed for each partner.") var factors = 3
     @Option(help: "The moment to recommend for (YYYY-MM-DD or an ISO 8601 time; default: the latest assignment).")
     var asOf: String?
+    @Option(
+        parsing: .unconditional,
+        help: "Exploration budget: at most this fraction of partners get a Thompson-sampled action to try instead (0 to 1).")
+    var explore = 0.0
+    @Option(parsing: .unconditional, help: "The seed of the Thompson draws.") var exploreSeed: UInt64 = 1
 
     func settings() throws -> RecommendationSettings {
         var settings = RecommendationSettings()
@@ -57,6 +62,8 @@ struct RecommendSettingsOptions: ParsableArguments {
         settings.evidencePeriods = evidencePeriods
         settings.highRiskThreshold = highRisk
         settings.factorCount = factors
+        settings.exploreShare = explore
+        settings.exploreSeed = exploreSeed
         if let asOf {
             settings.asOf = try timeOption("--as-of", asOf)
         }
@@ -155,9 +162,15 @@ struct EvaluateActions: ParsableCommand {
             let truth = ActionTruth(ecosystem.truth!)
             let plan = try recommender.recommend(ecosystem)
             let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
+            let uplift = try ActionUplift.evaluate(plan, ecosystem: ecosystem)
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
+            print(RecommendText.uplift(uplift))
             var outputs: [(path: String, bytes: [UInt8])] = []
-            if let json { outputs.append((json, Array(try JSONEncoder.pretty.encode(EvaluationJSON(evaluation))) + [0x0A])) }
+            if let json {
+                var figures = EvaluationJSON(evaluation)
+                figures.qiniCoefficient = uplift.curve.coefficient
+                outputs.append((json, Array(try JSONEncoder.pretty.encode(figures)) + [0x0A]))
+            }
             if let details { outputs.append((details, Array(evaluation.detailsCSV(plan: plan).utf8))) }
             try FileIO.writeAtomically(outputs)
         }
@@ -176,8 +189,34 @@ struct EvaluateActions: ParsableCommand {
         var partners, evaluatedPartners: Int
         var recommended, mostPopular, randomEligible: Strategy
         var meanBestValue, valueCorrelation: Double
+        /// The mean captured fractions, under the names scripts read.
+        var recommendedCaptured, mostPopularCaptured, randomCaptured: Double
+        var meanProbabilityBest: Double
+        var confidentPartners: Int
+        var confidentRecommendedCaptured, confidentMostPopularCaptured: Double?
+        /// The Qini coefficient of the expected values over the history (`ActionUplift`).
+        var qiniCoefficient: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case partners, evaluatedPartners, recommended, mostPopular, randomEligible, meanBestValue, valueCorrelation
+            case recommendedCaptured = "recommended_captured"
+            case mostPopularCaptured = "most_popular_captured"
+            case randomCaptured = "random_captured"
+            case meanProbabilityBest = "mean_probability_best"
+            case confidentPartners = "confident_partners"
+            case confidentRecommendedCaptured = "confident_recommended_captured"
+            case confidentMostPopularCaptured = "confident_most_popular_captured"
+            case qiniCoefficient = "qini_coefficient"
+        }
 
         init(_ e: ActionEvaluation) {
+            recommendedCaptured = e.recommended.meanCapturedFraction
+            mostPopularCaptured = e.mostPopular.meanCapturedFraction
+            randomCaptured = e.randomEligible.meanCapturedFraction
+            meanProbabilityBest = e.meanProbabilityBest
+            confidentPartners = e.confidentCount
+            confidentRecommendedCaptured = e.confidentRecommended?.meanCapturedFraction
+            confidentMostPopularCaptured = e.confidentMostPopular?.meanCapturedFraction
             partners = e.partners.count
             evaluatedPartners = e.evaluatedCount
             recommended = Strategy(e.recommended)
@@ -213,6 +252,17 @@ enum RecommendText {
         return line
     }
 
+    /// The Qini curve over the history at tenths of the units, and its coefficient.
+    static func uplift(_ u: ActionUplift) -> String {
+        let n = u.curve.values.count - 1
+        var out = "\nuplift over the history (no truth needed): \(u.treatedCount) treated and \(u.controlCount) control "
+        out += "(partner, action) units ranked by expected value; Qini curve (extra win rate of the treated, summed) at "
+        out += "each tenth: "
+        out += (1...10).map { Format.fixed(u.curve.values[n * $0 / 10], 2) }.joined(separator: " ")
+        out += "; Qini coefficient \(Format.fixed(u.curve.coefficient)) (0 for a random ranking)"
+        return out
+    }
+
     static func evaluation(_ e: ActionEvaluation, plan: ActionPlan, truth: ActionTruth, data: String) -> String {
         let s = plan.settings
         var out = "next-best actions against the truth of \(data): \(e.partners.count) partners valued, "
@@ -228,15 +278,23 @@ enum RecommendText {
                 ]
             } + [["best", "1.0000", "1.0000", "100.0%", money(e.meanBestValue)]])
         out += "correlation of expected and true value over every eligible (partner, action): "
-        out += Format.fixed(e.valueCorrelation)
+        out += Format.fixed(e.valueCorrelation) + "\n"
+        out += "the recommended action is best with posterior probability \(percent(e.meanProbabilityBest)) on average; "
+        out += "the history tells it apart (probability ≥ \(percent(ActionEvaluation.confidentThreshold))) for "
+        out += "\(e.confidentCount) of \(e.evaluatedCount) partners"
+        if let r = e.confidentRecommended, let m = e.confidentMostPopular {
+            out += ", where recommended captures \(Format.fixed(r.meanCapturedFraction)) and most popular "
+            out += Format.fixed(m.meanCapturedFraction)
+        }
         if !plan.winEffects.isEmpty {
             out += "\n\neach action's effect on the win logit: the match model's estimate, the standard error the history "
             out += "allows (within-partner, before/after), and the truth\n"
             out += Format.table(
-                ["action", "estimate", "std. error", "true"],
+                ["action", "estimate", "std. error", "between-partner sd", "partners", "true"],
                 plan.winEffects.map {
                     [
                         $0.actionID, Format.fixed($0.estimate), $0.standardError.isFinite ? Format.fixed($0.standardError) : "–",
+                        Format.fixed($0.betweenPartnerVariance.squareRoot()), "\($0.partnersWithEvidence)",
                         truth.winLogitEffect[$0.actionID].map { Format.fixed($0) } ?? "",
                     ]
                 })

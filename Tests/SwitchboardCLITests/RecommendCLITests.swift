@@ -36,19 +36,27 @@ struct RecommendCLITests {
         #expect(result.stdout.contains("recommended 294 actions to 147 partners"), "\(result.stdout)")
         #expect(result.stdout.contains("153 already churned"))
         let recs = Self.rows(try workspace.read("recs.csv"))
-        #expect(recs[0].count == 25 && recs[0][0] == "partner_id" && recs[0][6] == "expected_value")
+        #expect(recs[0].count == 30 && recs[0][0] == "partner_id" && recs[0][6] == "expected_value")
+        #expect(
+            Array(recs[0].suffix(5)) == [
+                "win_logit_change_sd", "value_low", "value_high", "probability_best", "explore_action_id",
+            ])
         #expect(recs.count == 1 + 2 * 147)
         for pair in stride(from: 1, to: recs.count, by: 2) {
             #expect(recs[pair][0] == recs[pair + 1][0])
             #expect(recs[pair][3] == "1" && recs[pair + 1][3] == "2")
             #expect(Double(recs[pair][6])! >= Double(recs[pair + 1][6])!)
             #expect(recs[pair][4] != recs[pair + 1][4])
+            // The 80% interval holds the expected value; no exploration without a budget.
+            #expect(Double(recs[pair][26])! <= Double(recs[pair][6])! && Double(recs[pair][6])! <= Double(recs[pair][27])!)
+            #expect(recs[pair][29] == "")
         }
         let todo = Self.rows(try workspace.read("todo.csv"))
         #expect(
             todo[0] == [
                 "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors",
-                "action_id", "action_name", "expected_value",
+                "action_id", "action_name", "expected_value", "value_low", "value_high", "probability_best",
+                "explore_action_id",
             ])
         #expect(todo.count == 1 + 147)
         // Within a manager: positions count up, high-risk partners first, by falling risk.
@@ -90,8 +98,13 @@ struct RecommendCLITests {
         let random = try #require(json["randomEligible"] as? [String: Any])
         let ours = try #require(recommended["meanCapturedFraction"] as? Double)
         #expect(ours > (random["meanCapturedFraction"] as? Double ?? 1))
+        #expect(json["recommended_captured"] as? Double == ours)
+        #expect(json["random_captured"] as? Double == random["meanCapturedFraction"] as? Double)
+        #expect(json["most_popular_captured"] is Double)
+        #expect(json["qini_coefficient"] is Double)
+        #expect(result.stdout.contains("Qini coefficient"))
         let details = Self.rows(try workspace.read("details.csv"))
-        #expect(details[0].first == "partner_id" && details[0].last == "most_popular")
+        #expect(details[0].first == "partner_id" && details[0][10] == "most_popular" && details[0].last == "probability_best")
         #expect(details.dropFirst().count { $0[9] == "yes" } == 147)
     }
 

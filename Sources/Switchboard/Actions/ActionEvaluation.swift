@@ -69,6 +69,8 @@ public struct ActionEvaluation: Sendable {
         public var bestActionID: String
         public var recommendedActionID: String
         public var popularActionID: String
+        /// The posterior probability that the recommended action is the partner's best (`Recommendation.probabilityBest`).
+        public var recommendedProbabilityBest: Double = 0
         public var bestValue: Double { trueValues[bestActionID]! }
         public var recommendedValue: Double { trueValues[recommendedActionID]! }
         public var popularValue: Double { trueValues[popularActionID]! }
@@ -99,6 +101,15 @@ public struct ActionEvaluation: Sendable {
     public var meanBestValue: Double
     /// Pearson correlation of expected and true value over every (partner, eligible action).
     public var valueCorrelation: Double
+    /// The probability of being best from which the history is taken to tell a partner's top action from the others.
+    public static let confidentThreshold = 0.8
+    /// Mean over the evaluated partners of the recommended action's probability of being best.
+    public var meanProbabilityBest: Double = 0
+    /// The evaluated partners whose recommended action is best with probability ≥ `confidentThreshold`, and the
+    /// recommended and most popular actions' figures over them alone.
+    public var confidentCount: Int = 0
+    public var confidentRecommended: Summary? = nil
+    public var confidentMostPopular: Summary? = nil
 
     /// Values every eligible action of every partner in `plan` with the truth, and compares the choices.
     /// - Parameter ecosystem: the records the plan was made from.
@@ -134,10 +145,11 @@ public struct ActionEvaluation: Sendable {
                     partnerID: outlook.partnerID, trueValues: byID, trueRevenueChanges: revenueByID,
                     trueRetentionChanges: retentionByID, bestActionID: context.actions[eligible[best]].id,
                     recommendedActionID: outlook.ranked[0].actionID,
-                    popularActionID: context.actions[context.mostPopular(among: eligible)!].id))
+                    popularActionID: context.actions[context.mostPopular(among: eligible)!].id,
+                    recommendedProbabilityBest: outlook.ranked[0].probabilityBest))
         }
         let evaluated = results.filter { $0.bestValue > 0 }
-        func summary(_ name: String, _ value: (PartnerResult) -> Double) -> Summary {
+        func summary(_ name: String, _ value: (PartnerResult) -> Double, over evaluated: [PartnerResult]) -> Summary {
             let n = Double(max(evaluated.count, 1))
             let bestTotal = evaluated.reduce(0) { $0 + $1.bestValue }
             return Summary(
@@ -146,12 +158,22 @@ public struct ActionEvaluation: Sendable {
                 meanTrueValue: evaluated.reduce(0) { $0 + value($1) } / n,
                 bestChoiceRate: Double(evaluated.count { value($0) >= $0.bestValue }) / n)
         }
-        return ActionEvaluation(
+        var evaluation = ActionEvaluation(
             partners: results, evaluatedCount: evaluated.count,
-            recommended: summary("recommended", \.recommendedValue), mostPopular: summary("most popular", \.popularValue),
-            randomEligible: summary("random eligible", \.randomValue),
+            recommended: summary("recommended", \.recommendedValue, over: evaluated),
+            mostPopular: summary("most popular", \.popularValue, over: evaluated),
+            randomEligible: summary("random eligible", \.randomValue, over: evaluated),
             meanBestValue: evaluated.reduce(0) { $0 + $1.bestValue } / Double(max(evaluated.count, 1)),
             valueCorrelation: Metrics.pearsonCorrelation(estimated, actual))
+        evaluation.meanProbabilityBest =
+            evaluated.reduce(0) { $0 + $1.recommendedProbabilityBest } / Double(max(evaluated.count, 1))
+        let confident = evaluated.filter { $0.recommendedProbabilityBest >= confidentThreshold }
+        evaluation.confidentCount = confident.count
+        if !confident.isEmpty {
+            evaluation.confidentRecommended = summary("recommended", \.recommendedValue, over: confident)
+            evaluation.confidentMostPopular = summary("most popular", \.popularValue, over: confident)
+        }
+        return evaluation
     }
 
     /// The true value Aₐ·Rₐ − A₀·R₀ − cost of each of `eligible` for partner `p`, and its revenue and retention parts.

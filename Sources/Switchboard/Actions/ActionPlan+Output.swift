@@ -7,7 +7,8 @@ extension ActionPlan {
         "retention_change", "cost", "win_logit_change", "revenue_per_period", "revenue_per_period_after", "expected_leads",
         "churn_risk", "churn_within_horizon", "churn_within_horizon_after", "expected_active_periods",
         "expected_active_periods_after", "neighbours", "neighbours_took", "took_win_rate_change", "others_win_rate_change",
-        "took_churn_rate", "others_churn_rate",
+        "took_churn_rate", "others_churn_rate", "win_logit_change_sd", "value_low", "value_high", "probability_best",
+        "explore_action_id",
     ]
 
     static func optionalNumber(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
@@ -27,6 +28,8 @@ extension ActionPlan {
                     "\(outlook.expectedActivePeriods)", "\(r.expectedActivePeriodsAfter)", "\(e.neighbourCount)",
                     "\(e.tookCount)", Self.optionalNumber(e.tookWinRateChange), Self.optionalNumber(e.othersWinRateChange),
                     Self.optionalNumber(e.tookChurnRate), Self.optionalNumber(e.othersChurnRate),
+                    "\(r.winLogitChangeDeviation)", "\(r.valueLow)", "\(r.valueHigh)", "\(r.probabilityBest)",
+                    outlook.exploreActionID ?? "",
                 ])
             }
         }
@@ -44,7 +47,7 @@ extension ActionPlan {
         let plan = self
         var text = CSVWriter.line([
             "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors", "action_id",
-            "action_name", "expected_value",
+            "action_name", "expected_value", "value_low", "value_high", "probability_best", "explore_action_id",
         ])
         for todo in plan.todos {
             for item in todo.items {
@@ -52,7 +55,9 @@ extension ActionPlan {
                 text += CSVWriter.line([
                     todo.managerID, "\(item.position)", o.partnerID, o.partnerName, "\(o.churnRisk)",
                     o.isHighRisk ? "yes" : "no", Self.factors(o.riskFactors), best?.actionID ?? "", best?.actionName ?? "",
-                    best.map { "\($0.expectedValue)" } ?? "",
+                    best.map { "\($0.expectedValue)" } ?? "", best.map { "\($0.valueLow)" } ?? "",
+                    best.map { "\($0.valueHigh)" } ?? "", best.map { "\($0.probabilityBest)" } ?? "",
+                    o.exploreActionID ?? "",
                 ])
             }
         }
@@ -64,6 +69,21 @@ extension ActionPlan {
     static func signedMoney(_ value: Double) -> String { (value >= 0 ? "+" : "") + money(value) }
 
     static func percent(_ value: Double) -> String { NumberFormat.percent(value) }
+
+    /// The probability of being best below which the top action is called too close to call.
+    public static let closeCallThreshold = 0.5
+
+    /// "too close to call: …" when the top action's probability of being best is below `closeCallThreshold`: the
+    /// history cannot tell it from the runner-up, and trying either adds the evidence it lacks.
+    public static func closeCall(_ outlook: PartnerOutlook) -> String? {
+        guard let top = outlook.ranked.first, top.probabilityBest < closeCallThreshold, outlook.ranked.count > 1 else {
+            return nil
+        }
+        let rivals = outlook.ranked.dropFirst().sorted { $0.probabilityBest > $1.probabilityBest }.prefix(2)
+        let list = rivals.map { "\($0.actionID) \(percent($0.probabilityBest))" }.joined(separator: ", ")
+        return "too close to call: \(top.actionID) is best with probability \(percent(top.probabilityBest)) "
+            + "(\(list)); either choice is worth trying (explore)"
+    }
 
     /// Each manager's to-do list as Markdown.
     public func todoMarkdown() -> String {
@@ -82,6 +102,8 @@ extension ActionPlan {
                 text += "\n"
                 for r in o.recommendations {
                     text += "   - \(r.actionID) \(r.actionName): expected value \(Self.signedMoney(r.expectedValue)) "
+                    text += "(80% between \(Self.signedMoney(r.valueLow)) and \(Self.signedMoney(r.valueHigh)); "
+                    text += "best of its actions with probability \(Self.percent(r.probabilityBest))) "
                     text += "(revenue \(Self.signedMoney(r.revenueChange)), retention \(Self.signedMoney(r.retentionChange)), "
                     text +=
                         "cost \(Self.money(r.cost))); \(r.evidence.tookCount) of \(r.evidence.neighbourCount) similar partners took it"
@@ -89,6 +111,12 @@ extension ActionPlan {
                         text += ", win rate \(change >= 0 ? "+" : "−")\(NumberFormat.fixed(100 * abs(change), 1)) points after"
                     }
                     text += "\n"
+                }
+                if let note = Self.closeCall(o) { text += "   - \(note)\n" }
+                if let explore = o.exploreActionID, let r = o.ranked.first(where: { $0.actionID == explore }) {
+                    text += "   - explore: try \(r.actionID) \(r.actionName) instead (a Thompson draw from the posterior; "
+                    text += "best with probability \(Self.percent(r.probabilityBest)), gives up "
+                    text += "\(Self.money(o.exploreCost)) of expected value)\n"
                 }
             }
         }
@@ -102,7 +130,8 @@ extension ActionEvaluation {
         let e = self
         var text = CSVWriter.line([
             "partner_id", "action_id", "rank", "expected_value", "revenue_change", "retention_change", "true_value",
-            "true_revenue_change", "true_retention_change", "best", "most_popular",
+            "true_revenue_change", "true_retention_change", "best", "most_popular", "value_low", "value_high",
+            "probability_best",
         ])
         var results: [String: ActionEvaluation.PartnerResult] = [:]
         for result in e.partners { results[result.partnerID] = result }
@@ -115,7 +144,8 @@ extension ActionEvaluation {
                     result.trueRevenueChanges[r.actionID].map { "\($0)" } ?? "",
                     result.trueRetentionChanges[r.actionID].map { "\($0)" } ?? "",
                     r.actionID == result.bestActionID ? "yes" : "no",
-                    r.actionID == result.popularActionID ? "yes" : "no",
+                    r.actionID == result.popularActionID ? "yes" : "no", "\(r.valueLow)", "\(r.valueHigh)",
+                    "\(r.probabilityBest)",
                 ])
             }
         }

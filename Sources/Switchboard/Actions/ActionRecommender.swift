@@ -78,6 +78,8 @@ public struct ActionRecommender: Sendable {
         var effectPartners = [Int](repeating: 0, count: context.actions.count)
         var outlooks: [PartnerOutlook] = []
         var skipped: [SkippedPartner] = []
+        // Pass 1: each live partner's revenue outlook; the mean logit changes make the pooled win effects.
+        var live: [(p: Int, eligible: [Int], revenue: RevenueOutlook)] = []
         for p in context.partners.indices {
             let partner = context.partners[p]
             if let reason = context.liveness(p) {
@@ -89,29 +91,66 @@ public struct ActionRecommender: Sendable {
                 skipped.append(SkippedPartner(partnerID: partner.id, reason: .noEligibleAction))
                 continue
             }
-            let c = currentIndex[partner.id]!
             let revenue = revenueOutlook(context, p, eligible)
             for (k, a) in eligible.enumerated() where featured.contains(context.actions[a].id) {
                 effectSums[a] += revenue.logitChange[k]
                 effectPartners[a] += 1
             }
+            live.append((p, eligible, revenue))
+        }
+        var winEffects = Self.winEffects(context, sums: effectSums, partners: effectPartners)
+        let posterior = ActionPosterior(context: context, winEffects: winEffects)
+        for (a, fit) in posterior.fits.enumerated() {
+            guard let fit, let i = winEffects.firstIndex(where: { $0.actionID == context.actions[a].id }) else { continue }
+            winEffects[i].betweenPartnerVariance = fit.between?.betweenVariance ?? 0
+            winEffects[i].partnersWithEvidence = fit.partnerEstimates.count
+        }
+        let nodes = ProbabilityOfBest.nodes
+        let tail = ProbabilityOfBest.normalQuantile(0.9)
+        // Pass 2: every eligible action valued under the posterior of its win effect.
+        for (p, eligible, revenue) in live {
+            let partner = context.partners[p]
+            let c = currentIndex[partner.id]!
             let risks = try churnPaths(context, p, eligible, currentRisk: currentRisk[c])
             let activeBefore = ActivityProjection.expectedActivePeriods(risks[0])
+            let base = activeBefore * revenue.before
             var ranked: [Recommendation] = []
+            var tables: [[Double]] = []
             for (k, a) in eligible.enumerated() {
                 let activeAfter = ActivityProjection.expectedActivePeriods(risks[k + 1])
-                let revenueChange = activeBefore * (revenue.after[k] - revenue.before)
-                let retentionChange = (activeAfter - activeBefore) * revenue.after[k]
                 let action = context.actions[a]
+                let effect = posterior.effect(partner: p, action: a) ?? (context.effects[a].qualityChange, 0)
+                let deviation = effect.variance.squareRoot()
+                func value(_ z: Double) -> Double {
+                    activeAfter * revenue.revenue(shift: effect.mean + deviation * z) - base - action.cost
+                }
+                let table = deviation > 0 ? nodes.map(value) : [Double](repeating: value(0), count: nodes.count)
+                tables.append(table)
+                var revenueAfter = 0.0
+                if deviation > 0 {
+                    let weights = ProbabilityOfBest.weights(nodes)
+                    for (i, z) in nodes.enumerated() {
+                        revenueAfter += weights[i] * revenue.revenue(shift: effect.mean + deviation * z)
+                    }
+                } else {
+                    revenueAfter = revenue.revenue(shift: effect.mean)
+                }
+                let revenueChange = activeBefore * (revenueAfter - revenue.before)
+                let retentionChange = (activeAfter - activeBefore) * revenueAfter
                 ranked.append(
                     Recommendation(
                         partnerID: partner.id, actionID: action.id, actionName: action.name, rank: 0,
                         expectedValue: revenueChange + retentionChange - action.cost, revenueChange: revenueChange,
-                        retentionChange: retentionChange, cost: action.cost, winLogitChange: revenue.logitChange[k],
-                        revenuePerPeriodAfter: revenue.after[k], expectedActivePeriodsAfter: activeAfter,
+                        retentionChange: retentionChange, cost: action.cost, winLogitChange: effect.mean,
+                        revenuePerPeriodAfter: revenueAfter, expectedActivePeriodsAfter: activeAfter,
                         churnWithinHorizonAfter: ActivityProjection.churnWithin(risks[k + 1]),
-                        evidence: evidence.evidence(partner: p, action: a)))
+                        evidence: evidence.evidence(partner: p, action: a), winLogitChangeDeviation: deviation,
+                        valueLow: value(-tail), valueHigh: value(tail)))
             }
+            let best = ProbabilityOfBest.probabilities(tables, nodes: nodes)
+            for k in ranked.indices { ranked[k].probabilityBest = best[k] }
+            var stream = SeededGenerator(seed: settings.exploreSeed ^ Self.stableHash(partner.id))
+            let draw = ranked[ProbabilityOfBest.thompsonChoice(tables, nodes: nodes, using: &stream)]
             ranked = Self.rank(ranked)
             outlooks.append(
                 PartnerOutlook(
@@ -122,10 +161,39 @@ public struct ActionRecommender: Sendable {
                     revenuePerPeriod: revenue.before, expectedActivePeriods: activeBefore,
                     churnWithinHorizon: ActivityProjection.churnWithin(risks[0]), ranked: ranked,
                     recommendations: Array(ranked.prefix(settings.topCount))))
+            if draw.actionID != ranked[0].actionID {
+                outlooks[outlooks.count - 1].exploreActionID = draw.actionID
+                outlooks[outlooks.count - 1].exploreCost = ranked[0].expectedValue - draw.expectedValue
+            }
         }
+        Self.applyExploreBudget(&outlooks, share: settings.exploreShare)
         return ActionPlan(
             asOf: context.asOf, settings: settings, partners: outlooks, skipped: skipped, todos: Self.todos(outlooks),
-            winEffects: Self.winEffects(context, sums: effectSums, partners: effectPartners))
+            winEffects: winEffects)
+    }
+
+    /// Keeps the Thompson draws that differ from the top action for at most ⌊share · partners⌋ partners: those whose
+    /// exploration gives up the least expected value (ties by partner id); clears the others.
+    static func applyExploreBudget(_ outlooks: inout [PartnerOutlook], share: Double) {
+        let budget = Int((share * Double(outlooks.count)).rounded(.down))
+        let candidates = outlooks.indices.filter { outlooks[$0].exploreActionID != nil }.sorted {
+            let a = outlooks[$0], b = outlooks[$1]
+            return a.exploreCost != b.exploreCost ? a.exploreCost < b.exploreCost : a.partnerID < b.partnerID
+        }
+        for (position, index) in candidates.enumerated() where position >= budget {
+            outlooks[index].exploreActionID = nil
+            outlooks[index].exploreCost = 0
+        }
+    }
+
+    /// FNV-1a of the UTF-8 bytes: the same on every machine and run (unlike `Hasher`).
+    static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     /// Sorts by expected value, highest first, ties by action id, and numbers the ranks from 1.
@@ -171,11 +239,9 @@ public struct ActionRecommender: Sendable {
         }
     }
 
-    /// R₀, Rₐ for each eligible action, and the mean change in the win logit over the partner's window leads (over
+    /// R₀, Rₐ for each eligible action (the match model's), and the mean change in the win logit over the partner's window leads (over
     /// a lead with only the constant feature when there are none).
-    func revenueOutlook(_ context: ActionContext, _ p: Int, _ eligible: [Int]) -> (
-        before: Double, after: [Double], logitChange: [Double]
-    ) {
+    func revenueOutlook(_ context: ActionContext, _ p: Int, _ eligible: [Int]) -> RevenueOutlook {
         let encoding = matchModel.encoding
         var actionFeature: [String: Int] = [:]
         for (index, id) in encoding.actions.enumerated() { actionFeature[id] = index }
@@ -204,6 +270,7 @@ public struct ActionRecommender: Sendable {
         let perPeriod = RecommendationSettings.daysPerPeriod / context.windowDays[p]
         var revenue = [Double](repeating: 0, count: states.count)
         var logitChange = [Double](repeating: 0, count: states.count)
+        var baseMargins: [Double] = []
         if leads.isEmpty {
             // The margin of a lead with only the constant feature: row 0 of W times ψ̃.
             let psi = encoding.rightDesign(states)
@@ -219,6 +286,7 @@ public struct ActionRecommender: Sendable {
             let m = states.count
             for (i, lead) in leads.enumerated() {
                 let baseMargin = margins.storage[i * m]
+                baseMargins.append(baseMargin)
                 for s in 0..<m {
                     let margin = margins.storage[i * m + s] + shifts[s]
                     revenue[s] += lead.estimatedValue * Kernels.sigmoid(margin) * perPeriod
@@ -226,7 +294,9 @@ public struct ActionRecommender: Sendable {
                 }
             }
         }
-        return (revenue[0], Array(revenue.dropFirst()), Array(logitChange.dropFirst()))
+        return RevenueOutlook(
+            before: revenue[0], after: Array(revenue.dropFirst()), logitChange: Array(logitChange.dropFirst()),
+            values: leads.map { $0.estimatedValue * perPeriod }, baseMargins: baseMargins)
     }
 
     /// The churn risk at periods T … T + H − 1: first with no action, then after each eligible action.
@@ -266,5 +336,24 @@ public struct ActionRecommender: Sendable {
         } catch {
             throw .model(reason: "the churn model does not fit the activity features: \(error)")
         }
+    }
+}
+
+/// A partner's revenue per period from the leads it will be offered: R₀, the match model's Rₐ and mean logit change
+/// for each eligible action, and what R is when the win logit of every lead moves by the same amount.
+struct RevenueOutlook {
+    var before: Double
+    var after: [Double]
+    var logitChange: [Double]
+    /// Per lead: estimated value × (periods a window lead stands for per period).
+    var values: [Double]
+    /// Per lead: the match model's margin with no action.
+    var baseMargins: [Double]
+
+    /// R(β) = Σ over the leads of value·σ(margin + β), per period (0 with no leads); rises with β.
+    func revenue(shift: Double) -> Double {
+        var total = 0.0
+        for i in values.indices { total += values[i] * Kernels.sigmoid(baseMargins[i] + shift) }
+        return total
     }
 }

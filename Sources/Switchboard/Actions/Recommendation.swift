@@ -23,6 +23,11 @@ public struct RecommendationSettings: Sendable, Equatable {
     public var factorCount = 3
     /// The moment the recommendations are for; nil for the latest assignment in the outcomes.
     public var asOf: Timestamp?
+    /// The exploration budget: at most this fraction of the partners valued (rounded down) get an explored action, a
+    /// Thompson draw from the posterior that differs from their top action; 0 explores nothing.
+    public var exploreShare = 0.0
+    /// The seed of the Thompson draws (each partner draws from its own stream, keyed by its id).
+    public var exploreSeed: UInt64 = 1
 
     public init() {}
 
@@ -47,6 +52,9 @@ public struct RecommendationSettings: Sendable, Equatable {
             highRiskThreshold.isFinite && highRiskThreshold >= 0 && highRiskThreshold <= 1, "high risk",
             "\(highRiskThreshold)", "must be a probability in [0, 1]")
         try check(factorCount >= 0, "factors", "\(factorCount)", "must be >= 0")
+        try check(
+            exploreShare.isFinite && exploreShare >= 0 && exploreShare <= 1, "explore", "\(exploreShare)",
+            "must be a fraction in [0, 1]")
     }
 }
 
@@ -105,7 +113,8 @@ public struct Recommendation: Sendable, Equatable {
     public var revenueChange: Double
     public var retentionChange: Double
     public var cost: Double
-    /// The mean change of the match model's margin (log-odds of a win) over the partner's expected leads.
+    /// The posterior mean of the action's effect on the win logit for this partner (`ActionPosterior`), or the
+    /// catalogue's `quality` change for an action the match model has no feature for.
     public var winLogitChange: Double
     /// Rₐ.
     public var revenuePerPeriodAfter: Double
@@ -114,6 +123,14 @@ public struct Recommendation: Sendable, Equatable {
     /// The probability that the partner leaves within the horizon after the action.
     public var churnWithinHorizonAfter: Double
     public var evidence: ActionEvidence
+    /// The posterior standard deviation of the action's win-logit effect for this partner (`ActionPosterior`); 0 for an
+    /// action the match model has no feature for (its catalogue `quality` change is taken as known).
+    public var winLogitChangeDeviation: Double = 0
+    /// The 80% interval of the value: its 10% and 90% posterior quantiles (the value rises with the win effect).
+    public var valueLow: Double = 0
+    public var valueHigh: Double = 0
+    /// The posterior probability that this is the most valuable of the partner's eligible actions.
+    public var probabilityBest: Double = 0
 }
 
 /// A partner's outlook with no action, and every action it is eligible for, ranked.
@@ -141,6 +158,10 @@ public struct PartnerOutlook: Sendable, Equatable {
     public var ranked: [Recommendation]
     /// The first `topCount` of `ranked`.
     public var recommendations: [Recommendation]
+    /// The action to try instead of the top one, when the partner is in the exploration budget: its Thompson draw.
+    public var exploreActionID: String? = nil
+    /// The expected value given up by exploring: the top action's expected value minus the explored one's.
+    public var exploreCost: Double = 0
 }
 
 /// A partner left out of the recommendations, and why.
@@ -209,4 +230,9 @@ public struct ActionWinEffect: Sendable, Equatable {
     /// overall win rate (the information of a before/after difference of win rates). Infinite when no partner has
     /// leads on both sides. Effects closer together than about two standard errors cannot be told apart by the history.
     public var standardError: Double
+    /// τ², the REML between-partner variance of the effect fitted to the partners' within-partner estimates
+    /// (`ActionPosterior`); 0 when they scatter no more than their noise, or fewer than two partners have one.
+    public var betweenPartnerVariance: Double = 0
+    /// How many partners have a within-partner estimate (resolved leads before and after their first receipt).
+    public var partnersWithEvidence: Int = 0
 }

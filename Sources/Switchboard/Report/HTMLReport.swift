@@ -649,11 +649,24 @@ public enum HTMLReport {
                 .tag(
                     "div", [.init("class", "action")],
                     text: "\(best.actionName): expected value \(best.expectedValue >= 0 ? "+" : "−")"
-                        + "\(money(abs(best.expectedValue))) (cost \(money(best.cost)); \(best.evidence.tookCount) of "
-                        + "\(best.evidence.neighbourCount) similar partners took it)"))
+                        + "\(money(abs(best.expectedValue))) (80% between \(signed(best.valueLow)) and "
+                        + "\(signed(best.valueHigh)); best with probability \(percent(best.probabilityBest)); cost "
+                        + "\(money(best.cost)); \(best.evidence.tookCount) of \(best.evidence.neighbourCount) similar "
+                        + "partners took it)"))
+            if best.probabilityBest < ActionPlan.closeCallThreshold {
+                children.append(.tag("span", [.init("class", "badge")], text: "too close to call: explore"))
+            }
+        }
+        if let explore = o.exploreActionID, let r = o.ranked.first(where: { $0.actionID == explore }) {
+            children.append(
+                .tag(
+                    "div", [.init("class", "action")],
+                    text: "explore: try \(r.actionName) (best with probability \(percent(r.probabilityBest)))"))
         }
         return .tag("li", [], children)
     }
+
+    static func signed(_ value: Double) -> String { (value >= 0 ? "+" : "−") + money(abs(value)) }
 
     static func todoSection(_ report: ChannelReport) -> Markup {
         let plan = report.actions
