@@ -121,7 +121,8 @@ extension ProfileFormat {
         describe("ecosystem", f.totals)
         for segment in f.segmentTotals.keys.sorted() { describe(segment, f.segmentTotals[segment]!) }
         lines.append(
-            "deals are Poisson (GLM, log link); each deal's value is log-normal around its segment's mean (σ = \(fixed(f.dealValueSpread, 2)))")
+            "deals are Poisson (GLM, log link); each deal's value is log-normal around its segment's mean (σ = \(fixed(f.dealValueSpread, 2)))"
+        )
         return lines.joined(separator: "\n")
     }
 

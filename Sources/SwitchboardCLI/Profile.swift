@@ -52,7 +52,8 @@ struct ProfileData: ParsableArguments {
     @OptionGroup var partnerData: PartnerData
     @Option(
         parsing: .unconditional,
-        help: "Periods of the label window: a top performer is in its segment's top quartile of partner-sourced revenue over them.")
+        help:
+            "Periods of the label window: a top performer is in its segment's top quartile of partner-sourced revenue over them.")
     var window: Int = 12
 
     static let files = PartnerData.files

@@ -475,7 +475,7 @@ enum BadInputTable {
                 command: "recruit", name: "an applicant column the model does not know",
                 arguments: ["recruit", "--data", "eco"] + profileOptions + ["--applicants", "apps.csv", "--out", "short.csv"],
                 setup: mutate("apps.csv") { $0.replacingOccurrences(of: "verticals", with: "revenue_last_year") },
-                expected: ["apps.csv:1:", "'revenue_last_year'", "does not know"]),
+                expected: ["apps.csv:1:", "'revenue_last_year'", "recruitment model knows"]),
             BadCase(
                 command: "recruit", name: "an applicant of a segment without a profile",
                 arguments: ["recruit", "--data", "eco"] + profileOptions + ["--applicants", "apps.csv", "--out", "short.csv"],

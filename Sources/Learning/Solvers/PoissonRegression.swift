@@ -47,7 +47,7 @@ public struct PoissonRegression: Sendable, Equatable, Codable {
     ///   failed factorisation.
     public static func fit(
         design: Matrix<Double>, targets: [Double], l2Strength: Double,
-        options: SolverOptions = SolverOptions(gradientTolerance: 1e-10, maxIterations: 100)
+        options: SolverOptions = SolverOptions(gradientTolerance: 1e-6, maxIterations: 100)
     ) throws(LearningError) -> (model: PoissonRegression, report: SolverReport) {
         try options.validate()
         let n = design.rowCount, d = design.columnCount, p = d + 1

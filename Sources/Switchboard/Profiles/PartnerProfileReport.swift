@@ -122,7 +122,8 @@ public struct PartnerProfileReport: Sendable {
         lines.append(
             "ideal partner profiles by \(model.segmentColumn): top performer = top quartile of partner-sourced revenue of its segment over "
                 + "\(model.windowPeriods) periods; fitted on periods before \(model.cutoff), labels from periods \(model.cutoff)–\(model.cutoff + model.windowPeriods - 1); "
-                + "λ = \(model.model.l2Strength), segment shrinkage τ = \(tau.isInfinite ? "∞ (one shared profile)" : "\(tau)") by cross-validation")
+                + "λ = \(model.model.l2Strength), segment shrinkage τ = \(tau.isInfinite ? "∞ (one shared profile)" : "\(tau)") by cross-validation"
+        )
         for segment in segments {
             lines.append("")
             lines.append("\(segment.segment) (\(segment.trainingPartners) partners, \(segment.topPerformers) top performers):")

@@ -32,7 +32,10 @@ public struct Recruitment: Sendable {
                 let lift = model.model.groupCoefficients[s][k] * x[k]
                 if lift > 0.05 {
                     reasons.append(
-                        (lift, "\(feature.words) \(ProfileText.number(values[feature])) (top performers: \(ProfileText.number(model.topMedians[s][k])))"))
+                        (
+                            lift,
+                            "\(feature.words) \(ProfileText.number(values[feature])) (top performers: \(ProfileText.number(model.topMedians[s][k])))"
+                        ))
                 }
             }
             rows.append(
@@ -41,7 +44,9 @@ public struct Recruitment: Sendable {
                     probability: model.probability(values, segment: s), rank: 0,
                     reasons: reasons.sorted { $0.0 > $1.0 }.prefix(3).map(\.1)))
         }
-        let order = rows.indices.sorted { (rows[$0].probability, rows[$1].applicantID) > (rows[$1].probability, rows[$0].applicantID) }
+        let order = rows.indices.sorted {
+            (rows[$0].probability, rows[$1].applicantID) > (rows[$1].probability, rows[$0].applicantID)
+        }
         for (rank, index) in order.enumerated() { rows[index].rank = rank + 1 }
         self.rows = order.map { rows[$0] }
     }

@@ -17,7 +17,9 @@ public struct ApplicantRecord: Sendable, Equatable {
 /// `applicants.csv`, `truth/potential.csv`, `truth/applicants.csv`), each error naming file, line and column.
 public enum ProfileRecords {
     /// `partner_id, employees, years_in_business, certified_staff`, for partners of `partnerIDs`.
-    public static func firmographics(_ source: RecordSource, partnerIDs: Set<String>, partnersFile: String, delimiter: CSVDelimiter?)
+    public static func firmographics(
+        _ source: RecordSource, partnerIDs: Set<String>, partnersFile: String, delimiter: CSVDelimiter?
+    )
         throws -> [String: Firmographics]
     {
         let c = try RecordColumns(table(source, delimiter), required: PotentialFiles.firmographicsColumns)
@@ -36,7 +38,9 @@ public enum ProfileRecords {
     }
 
     /// `partner_id, period, sourced_deals, sourced_revenue`: one row a partner a period.
-    public static func performance(_ source: RecordSource, partnerIDs: Set<String>, partnersFile: String, delimiter: CSVDelimiter?)
+    public static func performance(
+        _ source: RecordSource, partnerIDs: Set<String>, partnersFile: String, delimiter: CSVDelimiter?
+    )
         throws -> [PartnerPerformance]
     {
         let c = try RecordColumns(table(source, delimiter), required: PotentialFiles.performanceColumns)
@@ -49,7 +53,8 @@ public enum ProfileRecords {
                     file: c.file, line: c.line(row), column: "partner_id", id: id, referencedFile: partnersFile)
             }
             let period = try c.integer("period", row, minimum: 0)
-            try keys.insert("\(id)\u{0}\(period)", label: "\(id), period \(period)", column: "partner_id, period", row: row, in: c)
+            try keys.insert(
+                "\(id)\u{0}\(period)", label: "\(id), period \(period)", column: "partner_id, period", row: row, in: c)
             rows.append(
                 PartnerPerformance(
                     partnerID: id, period: period, deals: try c.number("sourced_deals", row, minimum: 0),
