@@ -140,45 +140,128 @@ enum ScoringBenchmark {
     }
 
     /// `switchboard score` on a generated CSV of `leads` incoming leads against `partners` partners, every partner
-    /// eligible for every lead (the heaviest case), with the shipped model; time and peak RSS of the process.
+    /// eligible for every lead (the heaviest case), with the shipped model: wall and CPU time and peak RSS of the
+    /// process (CSV to a file, JSON lines to a file, CSV from standard input to standard output), beside the core's
+    /// own time on the same leads (`BilinearTopK` on the encoded leads, in this process) and a data team's polars +
+    /// numpy script doing the same end to end (`peers/scoring_polars.py`) on the first `--peer-leads` leads.
     static func endToEnd(leads: Int, partners: Int) throws {
         let directory = try Bench.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = EcosystemGenerator(
             partnerCount: partners, leadCount: 2_000, periodCount: 2, incomingCount: leads, seed: 99
         ).generate()
-        try Data(RecordWriter.leads(generated.incoming).utf8).write(to: URL(fileURLWithPath: "\(directory)/incoming.csv"))
+        let incoming = "\(directory)/incoming.csv"
+        try Data(RecordWriter.leads(generated.incoming).utf8).write(to: URL(fileURLWithPath: incoming))
         try Data(RecordWriter.partners(generated.ecosystem.partners).utf8)
             .write(to: URL(fileURLWithPath: "\(directory)/partners.csv"))
-        try Data(#"{"territory":"any","requireCertifications":false,"ineligibleStatuses":[],"requireCapacity":false}"#.utf8)
-            .write(to: URL(fileURLWithPath: "\(directory)/rules.json"))
-        let size = (try FileManager.default.attributesOfItem(atPath: "\(directory)/incoming.csv")[.size] as? Int) ?? 0
+        let rulesJSON = #"{"territory":"any","requireCertifications":false,"ineligibleStatuses":[],"requireCapacity":false}"#
+        try Data(rulesJSON.utf8).write(to: URL(fileURLWithPath: "\(directory)/rules.json"))
+        let size = (try FileManager.default.attributesOfItem(atPath: incoming)[.size] as? Int) ?? 0
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("switchboard").path
         let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Models/match.json").path
-        let (seconds, peak) = try Bench.runMeasured(
-            executable,
-            [
-                "score", "--model", model, "--leads", "\(directory)/incoming.csv", "--partners", "\(directory)/partners.csv",
-                "--rules", "\(directory)/rules.json", "--top", "5", "--out", "\(directory)/scores.csv",
-            ])
-        let written = (try FileManager.default.attributesOfItem(atPath: "\(directory)/scores.csv")[.size] as? Int) ?? 0
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         print(
             "switchboard score end to end: \(leads) leads (CSV, \(Bench.fixed(Double(size) / 1_048_576, 0)) MiB) × \(partners) "
-                + "partners, every partner eligible, top 5, Models/match.json")
+                + "partners, every partner eligible, top 5, Models/match.json; \(cores) cores; load average "
+                + Bench.loadAverage())
+
+        // The core alone: the encoded leads (built here, not timed) through BilinearTopK, top 6 as the scorer asks.
+        let match = try ModelFile.decode(
+            MatchModel.self, from: Array(try Data(contentsOf: URL(fileURLWithPath: model))), file: model)
+        let sortedPartners = generated.ecosystem.partners.sorted { $0.id < $1.id }
+        let right = match.encoding.rightDesign(match.states(of: sortedPartners, at: match.historyEnd))
+        let topK = try BilinearTopK(interaction: match.regression.matrix, right: right)
+        var (coreSeconds, coreCPU) = (0.0, 0.0)
+        do {
+            let design = match.encoding.leftDesign(generated.incoming)
+            let rowMasks = [Int32](repeating: -1, count: leads)
+            let cpu = Bench.processCPUSeconds()
+            coreSeconds = try Bench.medianSeconds(repeats: 1, warmUp: false) {
+                _ = try topK.select(left: design, k: 6, masks: [], rowMasks: rowMasks)
+            }
+            coreCPU = Bench.processCPUSeconds() - cpu
+        }
+
+        let common = [
+            "score", "--model", model, "--partners", "\(directory)/partners.csv", "--rules", "\(directory)/rules.json",
+            "--top", "5",
+        ]
+        let csv = try Bench.runMeasured(executable, common + ["--leads", incoming, "--out", "\(directory)/scores.csv"])
+        let written = (try FileManager.default.attributesOfItem(atPath: "\(directory)/scores.csv")[.size] as? Int) ?? 0
+        let jsonl = try Bench.runMeasured(executable, common + ["--leads", incoming, "--out", "\(directory)/scores.jsonl"])
+        let quoted = ([executable] + common + ["--leads", "-", "--out", "-"]).map { "'\($0)'" }.joined(separator: " ")
+        let piped = try Bench.runMeasured(
+            "/bin/sh", ["-c", "\(quoted) < '\(incoming)' > '\(directory)/stdout.csv'"])
+        let same = FileManager.default.contentsEqual(atPath: "\(directory)/scores.csv", andPath: "\(directory)/stdout.csv")
+        try? FileManager.default.removeItem(atPath: "\(directory)/scores.jsonl")
+
+        // The peer on the first leads (numpy's argpartition over 10,000 columns per lead is slow), as a rate.
+        let peerLeads = min(leads, Bench.option("peer-leads").flatMap { Int($0) } ?? (leads >= 1_000_000 ? 100_000 : leads))
+        let peerInput = "\(directory)/peer-incoming.csv"
+        try Data(RecordWriter.leads(Array(generated.incoming.prefix(peerLeads))).utf8).write(to: URL(fileURLWithPath: peerInput))
+        try Bench.writeRaw(match.interaction, to: "\(directory)/w.f64")
+        try Bench.writeRaw(right.storage, to: "\(directory)/right.f64")
+        try Data((sortedPartners.map(\.id).joined(separator: "\n") + "\n").utf8)
+            .write(to: URL(fileURLWithPath: "\(directory)/partner-ids.txt"))
+        try? FileManager.default.removeItem(atPath: "\(directory)/scores.csv")
+        let peer = try Bench.runPeer(
+            "\(Bench.peersDirectory)/scoring_polars.py",
+            [
+                "--leads", peerInput, "--model", model, "--w", "\(directory)/w.f64", "--right", "\(directory)/right.f64",
+                "--partner-ids", "\(directory)/partner-ids.txt", "--k", "5", "--out", "\(directory)/peer.csv",
+            ])
+        let peerSeconds = peer["seconds"] as! Double
+        let peerRate = Double(peerLeads) / peerSeconds
+
+        func rate(_ seconds: Double) -> String { Bench.fixed(Double(leads) / seconds / 1000, 1) + "k" }
+        func mib(_ bytes: Int) -> String { Bench.fixed(Double(bytes) / 1_048_576, 0) }
+        LogisticBenchmark.printTable(
+            ["", "wall s", "leads/s", "CPU s", "× core (wall)", "× core (CPU)", "peak RSS MiB"],
+            [
+                [
+                    "core: BilinearTopK on encoded leads", Bench.fixed(coreSeconds, 2), rate(coreSeconds),
+                    Bench.fixed(coreCPU, 1),
+                    "1.00", "1.00", "",
+                ],
+                [
+                    "switchboard score, CSV file → CSV file", Bench.fixed(csv.seconds, 2), rate(csv.seconds),
+                    Bench.fixed(csv.cpuSeconds, 1), Bench.fixed(csv.seconds / coreSeconds, 2),
+                    Bench.fixed(csv.cpuSeconds / coreCPU, 2), mib(csv.peakBytes),
+                ],
+                [
+                    "  --format jsonl", Bench.fixed(jsonl.seconds, 2), rate(jsonl.seconds), Bench.fixed(jsonl.cpuSeconds, 1),
+                    Bench.fixed(jsonl.seconds / coreSeconds, 2), Bench.fixed(jsonl.cpuSeconds / coreCPU, 2), mib(jsonl.peakBytes),
+                ],
+                [
+                    "  stdin → stdout", Bench.fixed(piped.seconds, 2), rate(piped.seconds), Bench.fixed(piped.cpuSeconds, 1),
+                    Bench.fixed(piped.seconds / coreSeconds, 2), Bench.fixed(piped.cpuSeconds / coreCPU, 2), mib(piped.peakBytes),
+                ],
+                [
+                    "polars + numpy (\(peerLeads) leads)", Bench.fixed(peerSeconds, 2),
+                    Bench.fixed(peerRate / 1000, 1) + "k", "", "", "", "",
+                ],
+            ])
         print(
-            "  \(Bench.fixed(seconds, 2)) s (\(Bench.fixed(Double(leads) / seconds / 1000, 1))k leads/s, reading, encoding, "
-                + "scoring and writing \(Bench.fixed(Double(written) / 1_048_576, 0)) MiB), peak RSS "
-                + "\(Bench.fixed(Double(peak) / 1_048_576, 0)) MiB (goal < 1024 MiB)")
-        if peak >= 1 << 30 { throw BenchError("peak RSS \(peak) bytes is over 1 GiB") }
+            "  switchboard score: \(rate(csv.seconds)) leads/s (goal ≥ 80k), \(Bench.fixed(csv.seconds / coreSeconds, 2))× the "
+                + "core's time (goal ≤ 1.3×), wrote \(mib(written)) MiB; \(Bench.fixed(Double(leads) / csv.seconds / peerRate, 1))× "
+                + "the polars + numpy script's rate (read \(Bench.fixed(peer["read"] as! Double, 2)) s, encode "
+                + "\(Bench.fixed(peer["encode"] as! Double, 2)) s, score \(Bench.fixed(peer["score"] as! Double, 2)) s, write "
+                + "\(Bench.fixed(peer["write"] as! Double, 2)) s; numpy \(peer["numpy"] as! String), polars "
+                + "\(peer["polars"] as! String), BLAS \(Bench.describe(peer["blas"]))); stdout bytes equal the file's: \(same)")
+        if !same { throw BenchError("score through stdin/stdout wrote different bytes") }
+        if csv.peakBytes >= 1 << 30 { throw BenchError("peak RSS \(csv.peakBytes) bytes is over 1 GiB") }
     }
 }
 
 extension Bench {
     /// Runs `executable arguments…` and returns its wall time and peak RSS (VmHWM, polled every 10 ms from
     /// /proc/<pid>/status until it exits; VmHWM only grows, so the last reading is the peak up to then).
-    static func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, peakBytes: Int) {
+    static func runMeasured(_ executable: String, _ arguments: [String]) throws -> (
+        seconds: Double, cpuSeconds: Double, peakBytes: Int
+    ) {
+        let cpu = childrenCPUSeconds()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -196,6 +279,33 @@ extension Bench {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard process.terminationStatus == 0 else { throw BenchError("\(executable) \(arguments) failed") }
-        return (seconds, peak)
+        return (seconds, childrenCPUSeconds() - cpu, peak)
+    }
+
+    /// User + system CPU seconds of the children waited for so far.
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The 1-minute load average (the machine may be shared).
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init)
+            ?? "?"
+    }
+
+    /// The value of `--name=value` among the arguments.
+    static func option(_ name: String) -> String? {
+        CommandLine.arguments.first { $0.hasPrefix("--\(name)=") }.map { String($0.dropFirst(name.count + 3)) }
     }
 }

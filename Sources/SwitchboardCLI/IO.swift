@@ -214,17 +214,25 @@ final class StreamingOutput {
     }
 
     func write(_ bytes: [UInt8]) throws {
+        if buffer.isEmpty && bytes.count >= 1 << 20 {
+            try writeOut(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    func flush() throws {
-        guard !buffer.isEmpty else { return }
+    private func writeOut(_ bytes: [UInt8]) throws {
         do {
-            try handle.write(contentsOf: buffer)
+            try handle.write(contentsOf: bytes)
         } catch {
             throw CLIError("\(path): cannot write: \(error.localizedDescription)")
         }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try writeOut(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 

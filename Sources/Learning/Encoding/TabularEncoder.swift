@@ -77,7 +77,7 @@ public enum TabularEncoder {
     public static func number(_ cell: String) -> Double? {
         let text = trimmed(cell)
         // Reject hexadecimal and other forms people do not mean as data.
-        if text.contains("x") || text.contains("X") { return nil }
+        if text.utf8.contains(where: { $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "X") }) { return nil }
         return Double(text)
     }
 

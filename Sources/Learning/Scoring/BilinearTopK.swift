@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import LinearAlgebra
 
 /// The best `k` columns of every row of a bilinear score matrix S = L·W·Rᵀ (S[i][j] = lᵢᵀ·W·rⱼ), each row restricted
@@ -174,18 +175,32 @@ public struct BilinearTopK: Sendable {
         let tileCount = (n + rowsPerTile - 1) / rowsPerTile
         let threads = max(1, min(workers ?? ParallelRows.workerCount(rows: n, columns: columnCount * rightCount / 64), tileCount))
         let maskCounts = masks.map { Int32($0.count) }
-        ParallelRows.run(workers: threads) { worker in
+        // Tiles are handed out in order to whichever worker is free (a worker that loses its core to another thread
+        // does not hold the others up); each row's result depends only on its own row.
+        let next = TileCounter()
+        ParallelRows.run(workers: threads) { _ in
             let space = TopKWorkspace(
                 rowsPerTile: min(rowsPerTile, n), k: k, kept: Self.screenedCount(k: k), leftCount: leftCount,
                 rightCount: rightCount, blockSize: blockSize)
-            var tile = worker
-            while tile < tileCount {
+            while case let tile = next.take(), tile < tileCount {
                 let rows = (tile * rowsPerTile)..<min(n, (tile + 1) * rowsPerTile)
                 space.run(self, left: left, rows: rows, masks: masks, rowMasks: rowMasks, maskCounts: maskCounts, into: output)
-                tile += threads
             }
         }
         return output.selection()
+    }
+}
+
+/// The next tile to take, shared by the workers of one call.
+private final class TileCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }
 
@@ -290,7 +305,8 @@ final class TopKWorkspace {
             let i = rows.lowerBound + r
             let maskIndex = Int(rowMasks[i])
             let eligible = maskIndex < 0 ? scorer.columnCount : Int(maskCounts[maskIndex])
-            let picked = select(scorer, left: left, row: i, slot: r, eligible: eligible, mask: maskIndex < 0 ? nil : masks[maskIndex])
+            let picked = select(
+                scorer, left: left, row: i, slot: r, eligible: eligible, mask: maskIndex < 0 ? nil : masks[maskIndex])
             for (s, pick) in picked.enumerated() {
                 output.columns[i * k + s] = pick.column
                 output.margins[i * k + s] = pick.margin

@@ -12,3 +12,15 @@ extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
     public func trimmingBlanks() -> String { String(blankTrimmed) }
 }
+
+extension String {
+    /// The text without leading and trailing spaces and tabs: the string itself (no copy) when there are none. Most
+    /// cells have no blank at either end, and a look at the first and last bytes settles it (a space or a tab is a
+    /// character of one byte).
+    public func trimmingBlanks() -> String {
+        if let first = utf8.first, let last = utf8.last, first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+            return self
+        }
+        return String(blankTrimmed)
+    }
+}

@@ -21,20 +21,37 @@ struct RecordColumns {
     var rowCount: Int { table.rowCount }
     func line(_ row: Int) -> Int { table.recordLines[row] }
 
+    /// A column resolved once: its name (for errors) and its index (nil when the optional column is absent).
+    struct Field {
+        let name: String
+        let index: Int?
+    }
+
+    func field(_ name: String) -> Field { Field(name: name, index: indices[name]) }
+
     /// The trimmed cell, or nil when the column is absent or the cell is empty.
-    func optionalText(_ column: String, _ row: Int) -> String? {
-        guard let index = indices[column] else { return nil }
-        let cell = TabularEncoder.isMissing(table.columns[index][row]) ? "" : table.columns[index][row].trimmingBlanks()
+    func optionalText(_ column: String, _ row: Int) -> String? { optionalText(field(column), row) }
+
+    func optionalText(_ field: Field, _ row: Int) -> String? {
+        guard let index = field.index else { return nil }
+        let cell = table.columns[index][row].trimmingBlanks()
         return cell.isEmpty ? nil : cell
     }
 
-    func text(_ column: String, _ row: Int) throws(RecordError) -> String {
-        guard let value = optionalText(column, row) else { throw .emptyValue(file: file, line: line(row), column: column) }
+    func text(_ column: String, _ row: Int) throws(RecordError) -> String { try text(field(column), row) }
+
+    func text(_ field: Field, _ row: Int) throws(RecordError) -> String {
+        guard let value = optionalText(field, row) else { throw .emptyValue(file: file, line: line(row), column: field.name) }
         return value
     }
 
     func optionalNumber(_ column: String, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double? {
-        guard let cell = optionalText(column, row) else { return nil }
+        try optionalNumber(field(column), row, minimum: minimum)
+    }
+
+    func optionalNumber(_ field: Field, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double? {
+        guard let cell = optionalText(field, row) else { return nil }
+        let column = field.name
         guard let value = TabularEncoder.number(cell) else {
             throw .notANumber(file: file, line: line(row), column: column, value: cell)
         }
@@ -49,8 +66,12 @@ struct RecordColumns {
     }
 
     func number(_ column: String, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double {
-        guard let value = try optionalNumber(column, row, minimum: minimum) else {
-            throw .emptyValue(file: file, line: line(row), column: column)
+        try number(field(column), row, minimum: minimum)
+    }
+
+    func number(_ field: Field, _ row: Int, minimum: Double? = nil) throws(RecordError) -> Double {
+        guard let value = try optionalNumber(field, row, minimum: minimum) else {
+            throw .emptyValue(file: file, line: line(row), column: field.name)
         }
         return value
     }
@@ -70,16 +91,22 @@ struct RecordColumns {
         return value
     }
 
-    func optionalTime(_ column: String, _ row: Int) throws(RecordError) -> Timestamp? {
-        guard let cell = optionalText(column, row) else { return nil }
+    func optionalTime(_ column: String, _ row: Int) throws(RecordError) -> Timestamp? { try optionalTime(field(column), row) }
+
+    func optionalTime(_ field: Field, _ row: Int) throws(RecordError) -> Timestamp? {
+        guard let cell = optionalText(field, row) else { return nil }
         guard let time = Timestamp(iso: Substring(cell)) else {
-            throw .badTime(file: file, line: line(row), column: column, value: cell)
+            throw .badTime(file: file, line: line(row), column: field.name, value: cell)
         }
         return time
     }
 
-    func time(_ column: String, _ row: Int) throws(RecordError) -> Timestamp {
-        guard let value = try optionalTime(column, row) else { throw .emptyValue(file: file, line: line(row), column: column) }
+    func time(_ column: String, _ row: Int) throws(RecordError) -> Timestamp { try time(field(column), row) }
+
+    func time(_ field: Field, _ row: Int) throws(RecordError) -> Timestamp {
+        guard let value = try optionalTime(field, row) else {
+            throw .emptyValue(file: file, line: line(row), column: field.name)
+        }
         return value
     }
 
@@ -127,8 +154,10 @@ struct RecordColumns {
     }
 
     /// A `;`-separated set: trimmed, empty items dropped, duplicates removed, sorted.
-    func set(_ column: String, _ row: Int) -> [String] {
-        guard let cell = optionalText(column, row) else { return [] }
+    func set(_ column: String, _ row: Int) -> [String] { set(field(column), row) }
+
+    func set(_ field: Field, _ row: Int) -> [String] {
+        guard let cell = optionalText(field, row) else { return [] }
         return Array(Set(cell.split(separator: ";").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty })).sorted()
     }
 

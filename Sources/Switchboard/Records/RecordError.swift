@@ -13,6 +13,8 @@ public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownReference(file: String, line: Int, column: String, id: String, referencedFile: String)
     case outOfOrder(file: String, line: Int, column: String, reason: String)
     case emptySet(file: String, what: String)
+    /// A record that contradicts what another input says (`reason` names both).
+    case contradiction(file: String, line: Int, reason: String)
 
     public var description: String {
         EscapedText.value(text)
@@ -46,6 +48,8 @@ public enum RecordError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file):\(line): column '\(column)': \(reason)"
         case let .emptySet(file, what):
             return "\(file): no \(what)"
+        case let .contradiction(file, line, reason):
+            return "\(file):\(line): \(reason)"
         }
     }
 }

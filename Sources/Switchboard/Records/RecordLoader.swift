@@ -49,22 +49,55 @@ public enum RecordLoader {
 
     public static func leads(_ table: CSVTable) throws(RecordError) -> [Lead] {
         let c = try RecordColumns(table, required: leadColumns, optional: leadOptionalColumns)
+        let id = c.field("id"), created = c.field("created"), region = c.field("region"), country = c.field("country")
+        let vertical = c.field("vertical"), technology = c.field("technology"), sizeBand = c.field("size_band")
+        let value = c.field("estimated_value"), source = c.field("source")
+        let certifications = c.field("required_certifications"), account = c.field("account_id")
         var ids = UniqueKeys()
         var result: [Lead] = []
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {
-            let id = try c.text("id", row)
-            try ids.insert(id, column: "id", row: row, in: c)
+            let leadID = try c.text(id, row)
+            try ids.insert(leadID, column: "id", row: row, in: c)
             result.append(
                 Lead(
-                    id: id, created: try c.time("created", row), region: try c.text("region", row),
-                    country: try c.text("country", row),
-                    vertical: try c.text("vertical", row), technology: try c.text("technology", row),
-                    sizeBand: try c.text("size_band", row), estimatedValue: try c.number("estimated_value", row, minimum: 0),
-                    source: try c.text("source", row), requiredCertifications: c.set("required_certifications", row),
-                    accountID: c.optionalText("account_id", row)))
+                    id: leadID, created: try c.time(created, row), region: try c.text(region, row),
+                    country: try c.text(country, row), vertical: try c.text(vertical, row),
+                    technology: try c.text(technology, row), sizeBand: try c.text(sizeBand, row),
+                    estimatedValue: try c.number(value, row, minimum: 0), source: try c.text(source, row),
+                    requiredCertifications: c.set(certifications, row), accountID: c.optionalText(account, row)))
         }
         return result
+    }
+
+    /// An account owners table (columns `account_id`, `partner_id`) added to `rules.accountOwners`. Each account is
+    /// listed once, each partner is one of `partnerIDs`, and an account the rules already give an owner keeps it.
+    /// - Throws: `RecordError` naming the file, line and column of the first bad record.
+    public static func accountOwners(_ table: CSVTable, partnerIDs: Set<String>, into rules: inout EligibilityRules)
+        throws(RecordError)
+    {
+        let c = try RecordColumns(table, required: ["account_id", "partner_id"])
+        let account = c.field("account_id"), partner = c.field("partner_id")
+        var firstLine: [String: Int] = [:]
+        for row in 0..<c.rowCount {
+            let line = c.line(row)
+            let accountID = c.optionalText(account, row) ?? ""
+            let partnerID = c.optionalText(partner, row) ?? ""
+            if accountID.isEmpty { throw .emptyValue(file: c.file, line: line, column: "account_id") }
+            if !partnerIDs.contains(partnerID) {
+                throw .unknownReference(
+                    file: c.file, line: line, column: "partner_id", id: partnerID, referencedFile: "the partners file")
+            }
+            if let first = firstLine.updateValue(line, forKey: accountID) {
+                throw .duplicateID(file: c.file, line: line, column: "account_id", id: accountID, firstLine: first)
+            }
+            if let ruled = rules.accountOwners[accountID], ruled != partnerID {
+                throw .contradiction(
+                    file: c.file, line: line,
+                    reason: "account \(accountID) is owned by \(partnerID) here but by \(ruled) in the rules")
+            }
+            rules.accountOwners[accountID] = partnerID
+        }
     }
 
     public static func outcomes(_ table: CSVTable) throws(RecordError) -> [Outcome] {

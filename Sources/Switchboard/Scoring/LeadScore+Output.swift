@@ -41,63 +41,87 @@ extension LeadScore {
     }
 
     func writeCSV(into bytes: inout [UInt8]) {
-        let id = Array(CSVWriter.field(leadID).utf8)
+        let start = bytes.count
+        appendCSVField(leadID, to: &bytes)
         guard let leadScore else {
-            bytes += id
-            bytes += Array(",,0,,,,,,".utf8)
-            bytes += Array(CSVWriter.field(reason ?? "").utf8)
+            bytes.append(contentsOf: ",,0,,,,,,".utf8)
+            appendCSVField(reason ?? "", to: &bytes)
             bytes.append(10)
             return
         }
-        for partner in partners {
-            bytes += id
-            bytes.append(44)
-            FixedDecimal.append(leadScore, decimals: Self.probabilityDecimals, to: &bytes)
-            bytes.append(44)
-            FixedDecimal.append(eligibleCount, to: &bytes)
-            bytes.append(44)
+        bytes.append(44)
+        FixedDecimal.append(leadScore, decimals: Self.probabilityDecimals, to: &bytes)
+        bytes.append(44)
+        FixedDecimal.append(eligibleCount, to: &bytes)
+        bytes.append(44)
+        // The lead's columns, the same on each of its rows: written once, then copied.
+        let head = partners.count > 1 ? Array(bytes[start...]) : []
+        for (index, partner) in partners.enumerated() {
+            if index > 0 { bytes.append(contentsOf: head) }
             FixedDecimal.append(partner.rank, to: &bytes)
             bytes.append(44)
-            bytes += Array(CSVWriter.field(partner.partnerID).utf8)
+            appendCSVField(partner.partnerID, to: &bytes)
             bytes.append(44)
             FixedDecimal.append(partner.winProbability, decimals: Self.probabilityDecimals, to: &bytes)
             bytes.append(44)
             FixedDecimal.append(partner.expectedValue, decimals: Self.valueDecimals, to: &bytes)
-            bytes += Array((partner.isAccountOwner ? ",true,\n" : ",false,\n").utf8)
+            bytes.append(contentsOf: (partner.isAccountOwner ? ",true,\n" : ",false,\n").utf8)
         }
+        // A lead with a score always has a partner; should it have none, nothing is written, as before.
+        if partners.isEmpty { bytes.removeSubrange(start...) }
     }
 
     func writeJSON(into bytes: inout [UInt8]) {
-        bytes += Array("{\"lead_id\":".utf8)
-        bytes += Array(JSONText.string(leadID).utf8)
-        bytes += Array(",\"lead_score\":".utf8)
+        bytes.append(contentsOf: "{\"lead_id\":".utf8)
+        appendJSONString(leadID, to: &bytes)
+        bytes.append(contentsOf: ",\"lead_score\":".utf8)
         if let leadScore {
             FixedDecimal.append(leadScore, decimals: Self.probabilityDecimals, to: &bytes)
         } else {
-            bytes += Array("null".utf8)
+            bytes.append(contentsOf: "null".utf8)
         }
-        bytes += Array(",\"eligible_partners\":".utf8)
+        bytes.append(contentsOf: ",\"eligible_partners\":".utf8)
         FixedDecimal.append(eligibleCount, to: &bytes)
-        bytes += Array(",\"partners\":[".utf8)
+        bytes.append(contentsOf: ",\"partners\":[".utf8)
         for (index, partner) in partners.enumerated() {
             if index > 0 { bytes.append(44) }
-            bytes += Array("{\"rank\":".utf8)
+            bytes.append(contentsOf: "{\"rank\":".utf8)
             FixedDecimal.append(partner.rank, to: &bytes)
-            bytes += Array(",\"partner_id\":".utf8)
-            bytes += Array(JSONText.string(partner.partnerID).utf8)
-            bytes += Array(",\"win_probability\":".utf8)
+            bytes.append(contentsOf: ",\"partner_id\":".utf8)
+            appendJSONString(partner.partnerID, to: &bytes)
+            bytes.append(contentsOf: ",\"win_probability\":".utf8)
             FixedDecimal.append(partner.winProbability, decimals: Self.probabilityDecimals, to: &bytes)
-            bytes += Array(",\"expected_value\":".utf8)
+            bytes.append(contentsOf: ",\"expected_value\":".utf8)
             FixedDecimal.append(partner.expectedValue, decimals: Self.valueDecimals, to: &bytes)
-            bytes += Array((partner.isAccountOwner ? ",\"account_owner\":true}" : ",\"account_owner\":false}").utf8)
+            bytes.append(contentsOf: (partner.isAccountOwner ? ",\"account_owner\":true}" : ",\"account_owner\":false}").utf8)
         }
-        bytes += Array("],\"reason\":".utf8)
-        bytes += Array((reason.map(JSONText.string) ?? "null").utf8)
-        bytes += Array("}\n".utf8)
+        bytes.append(contentsOf: "],\"reason\":".utf8)
+        if let reason { appendJSONString(reason, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+        bytes.append(contentsOf: "}\n".utf8)
     }
 }
 
-/// Fast fixed-point formatting of numbers into UTF-8 bytes (no Foundation, no intermediate strings).
+/// `CSVWriter.field(text)`'s bytes, without an intermediate string when no quoting is needed.
+private func appendCSVField(_ text: String, to bytes: inout [UInt8]) {
+    if text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
+        bytes.append(contentsOf: CSVWriter.field(text).utf8)
+    } else {
+        bytes.append(contentsOf: text.utf8)
+    }
+}
+
+/// `JSONText.string(text)`'s bytes, without an intermediate string when nothing needs escaping.
+private func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
+    if text.utf8.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) {
+        bytes.append(contentsOf: JSONText.string(text).utf8)
+    } else {
+        bytes.append(34)
+        bytes.append(contentsOf: text.utf8)
+        bytes.append(34)
+    }
+}
+
+/// Fast fixed-point formatting of numbers into UTF-8 bytes (no Foundation, no intermediate strings or arrays).
 enum FixedDecimal {
     static let powers: [UInt64] = (0...15).map { (0..<$0).reduce(1) { value, _ in value * 10 } }
 
@@ -107,7 +131,7 @@ enum FixedDecimal {
         precondition((0...15).contains(decimals), "0 to 15 decimals")
         let scaled = (abs(value) * Double(powers[decimals])).rounded()
         guard value.isFinite, scaled < 9.2e18 else {
-            bytes += Array("\(value)".utf8)
+            bytes.append(contentsOf: "\(value)".utf8)
             return
         }
         let units = UInt64(scaled)
@@ -116,30 +140,30 @@ enum FixedDecimal {
         guard decimals > 0 else { return }
         bytes.append(46)
         var fraction = units % powers[decimals]
-        var digits = [UInt8](repeating: 48, count: decimals)
-        for position in stride(from: decimals - 1, through: 0, by: -1) {
-            digits[position] = 48 + UInt8(fraction % 10)
-            fraction /= 10
+        let end = bytes.count + decimals
+        for _ in 0..<decimals { bytes.append(48) }
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var position = end - 1
+            while fraction > 0 {
+                buffer[position] = 48 + UInt8(fraction % 10)
+                fraction /= 10
+                position -= 1
+            }
         }
-        bytes += digits
     }
 
     static func append(_ value: Int, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(45) }
-        append(value.magnitude.toUInt64, to: &bytes)
+        append(UInt64(value.magnitude), to: &bytes)
     }
 
     static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        var digits: [UInt8] = []
+        let start = bytes.count
         var rest = value
         repeat {
-            digits.append(48 + UInt8(rest % 10))
+            bytes.append(48 + UInt8(rest % 10))
             rest /= 10
         } while rest > 0
-        bytes += digits.reversed()
+        bytes[start...].reverse()
     }
-}
-
-extension UInt {
-    fileprivate var toUInt64: UInt64 { UInt64(self) }
 }

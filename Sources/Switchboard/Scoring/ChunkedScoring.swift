@@ -1,0 +1,272 @@
+import Dispatch
+import Foundation
+import Learning
+
+/// The loop of `switchboard score` over a leads table that arrives in chunks: each chunk's leads are validated
+/// (duplicate ids across the whole input included), scored and formatted, and its bytes handed on in input order.
+///
+/// The loop takes its chunks, its scoring and its output as functions, so it touches no file: the caller reads the
+/// input and writes the bytes. Two ways to run it give the same bytes, the same summary and the same error:
+/// - sequential: read a chunk, score it, write it, then the next;
+/// - pipelined: reading and validation, scoring, and formatting and writing run at once on three threads, chunks
+///   passing through them in input order with at most `depth` chunks waiting between two stages (memory stays
+///   bounded by a few chunks). The first failure in input order wins, as in the sequential loop: a chunk that cannot
+///   be read stops the run after the chunks before it were written; a failed write stops the reading.
+public enum ChunkedScoring {
+    /// One chunk of the leads table and how far into the input it ends (for progress).
+    public struct Chunk: Sendable {
+        public var table: CSVTable
+        public var bytesRead: Int
+
+        public init(table: CSVTable, bytesRead: Int = 0) {
+            self.table = table
+            self.bytesRead = bytesRead
+        }
+    }
+
+    /// What has been written so far.
+    public struct Summary: Sendable, Equatable {
+        /// Leads written.
+        public var leads = 0
+        /// Leads written with no eligible partner.
+        public var unplaceable = 0
+        /// `bytesRead` of the last chunk written.
+        public var bytesRead = 0
+
+        public init() {}
+    }
+
+    /// How the stages run.
+    public enum Mode: Sendable, Equatable {
+        case sequential
+        /// At most `depth` (≥ 1) chunks wait between two stages.
+        case pipelined(depth: Int)
+    }
+
+    /// Scores every chunk `next` returns from the leads input named `source` (nil ends the input) with `score` and passes each chunk's output in `format`
+    /// (header first) to `write`, in input order; `progress` is called after each chunk is written.
+    ///
+    /// `next` is called from one thread at a time, in order, as are `write` and `progress`; `score` is called on the
+    /// caller's thread. Nothing is retried: the first error (in input order) is thrown once every stage has stopped.
+    /// - Throws: `RecordError` for a lead that does not validate (its file, line and column) or an id seen before;
+    ///   `RecordError.emptySet` when the input has no lead; whatever `next`, `score` or `write` throw.
+    public static func run(
+        source: String, chunks next: () throws -> Chunk?, format: ScoreFormat, mode: Mode = .pipelined(depth: 2),
+        score: ([Lead]) throws -> [LeadScore], write: ([UInt8]) throws -> Void, progress: (Summary) -> Void = { _ in }
+    ) throws -> Summary {
+        switch mode {
+        case .sequential:
+            return try sequential(source: source, next: next, format: format, score: score, write: write, progress: progress)
+        case .pipelined(let depth):
+            return try withoutActuallyEscaping(next) { next in
+                try withoutActuallyEscaping(score) { score in
+                    try withoutActuallyEscaping(write) { write in
+                        try withoutActuallyEscaping(progress) { progress in
+                            try pipelined(
+                                source: source, next: next, format: format, depth: max(1, depth), score: score, write: write,
+                                progress: progress)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes of `scores` in `format`, in order.
+    public static func bytes(_ scores: [LeadScore], _ format: ScoreFormat) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scores.count * (format == .csv ? 400 : 500))
+        for score in scores { score.write(format, into: &bytes) }
+        return bytes
+    }
+
+    /// Ids seen so far and the line of each, across chunks.
+    struct SeenIDs {
+        private var lines: [String: Int] = [:]
+
+        /// The chunk's leads, once each id is checked against every earlier one.
+        mutating func leads(of table: CSVTable) throws -> [Lead] {
+            let leads = try RecordLoader.leads(table)
+            for (row, lead) in leads.enumerated() {
+                let line = table.recordLines[row]
+                if let first = lines.updateValue(line, forKey: lead.id) {
+                    throw RecordError.duplicateID(file: table.source, line: line, column: "id", id: lead.id, firstLine: first)
+                }
+            }
+            return leads
+        }
+    }
+
+    static func sequential(
+        source: String, next: () throws -> Chunk?, format: ScoreFormat, score: ([Lead]) throws -> [LeadScore],
+        write: ([UInt8]) throws -> Void,
+        progress: (Summary) -> Void
+    ) throws -> Summary {
+        var seen = SeenIDs()
+        var summary = Summary()
+        try write(Array(LeadScore.header(format).utf8))
+        while let chunk = try next() {
+            let leads = try seen.leads(of: chunk.table)
+            let scores = try score(leads)
+            try write(bytes(scores, format))
+            summary.leads += leads.count
+            summary.unplaceable += scores.count { $0.leadScore == nil }
+            summary.bytesRead = chunk.bytesRead
+            progress(summary)
+        }
+        if summary.leads == 0 { throw RecordError.emptySet(file: source, what: "leads") }
+        return summary
+    }
+
+    /// What passes from one stage to the next.
+    enum Item<Value> {
+        case value(Value, bytesRead: Int)
+        case failure(any Error)
+        case end
+    }
+
+    static func pipelined(
+        source: String, next: @escaping () throws -> Chunk?, format: ScoreFormat, depth: Int,
+        score: ([Lead]) throws -> [LeadScore],
+        write: @escaping ([UInt8]) throws -> Void, progress: @escaping (Summary) -> Void
+    ) throws -> Summary {
+        let toScore = HandOff<Item<[Lead]>>(capacity: depth)
+        let toWrite = HandOff<Item<[LeadScore]>>(capacity: depth)
+        let group = DispatchGroup()
+        let reader = Unchecked(next)
+        let writer = Unchecked((write, progress))
+        let outcome = RunOutcome()
+
+        // Stage 1: read and validate, in order.
+        DispatchQueue.global().async(group: group) {
+            var seen = SeenIDs()
+            while true {
+                let item: Item<[Lead]>
+                do {
+                    guard let chunk = try reader.value() else {
+                        toScore.put(.end)
+                        return
+                    }
+                    item = .value(try seen.leads(of: chunk.table), bytesRead: chunk.bytesRead)
+                } catch {
+                    toScore.put(.failure(error))
+                    return
+                }
+                if !toScore.put(item) { return }
+            }
+        }
+        // Stage 3: format and write, in order; the first failure it meets is the run's.
+        DispatchQueue.global().async(group: group) {
+            let (write, progress) = writer.value
+            var summary = Summary()
+            do {
+                try write(Array(LeadScore.header(format).utf8))
+                loop: while let item = toWrite.take() {
+                    switch item {
+                    case .value(let scores, let bytesRead):
+                        try write(bytes(scores, format))
+                        summary.leads += scores.count
+                        summary.unplaceable += scores.count { $0.leadScore == nil }
+                        summary.bytesRead = bytesRead
+                        progress(summary)
+                    case .failure(let error):
+                        throw error
+                    case .end:
+                        if summary.leads == 0 { throw RecordError.emptySet(file: source, what: "leads") }
+                        break loop
+                    }
+                }
+                outcome.set(.success(summary))
+            } catch {
+                outcome.set(.failure(error))
+            }
+            // Nothing more will be taken: let the other stages stop.
+            toWrite.close()
+            toScore.close()
+        }
+        // Stage 2: score, on this thread.
+        while let item = toScore.take() {
+            let passed: Item<[LeadScore]>
+            switch item {
+            case .value(let leads, let bytesRead):
+                do { passed = .value(try score(leads), bytesRead: bytesRead) } catch { passed = .failure(error) }
+            case .failure(let error): passed = .failure(error)
+            case .end: passed = .end
+            }
+            guard toWrite.put(passed), case .value = passed else { break }
+        }
+        toScore.close()
+        group.wait()
+        return try outcome.get()
+    }
+}
+
+/// A bounded first-in, first-out hand-off between two threads; closing it wakes both sides.
+final class HandOff<Element>: @unchecked Sendable {
+    private var items: [Element] = []
+    private var head = 0
+    private var closed = false
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room, then appends `item`; false (and the item dropped) once the hand-off is closed.
+    @discardableResult
+    func put(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && items.count - head >= capacity { condition.wait() }
+        if closed { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for an item; nil once the hand-off is closed.
+    func take() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && items.count == head { condition.wait() }
+        if closed { return nil }
+        let item = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A value used from another thread under the pipeline's own ordering (each closure is called by one stage only).
+private final class Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The run's result, set once by the writing stage.
+private final class RunOutcome: @unchecked Sendable {
+    private var result: Result<ChunkedScoring.Summary, any Error> = .failure(CancellationError())
+    private let lock = NSLock()
+
+    func set(_ value: Result<ChunkedScoring.Summary, any Error>) {
+        lock.lock()
+        result = value
+        lock.unlock()
+    }
+
+    func get() throws -> ChunkedScoring.Summary {
+        lock.lock()
+        defer { lock.unlock() }
+        return try result.get()
+    }
+}

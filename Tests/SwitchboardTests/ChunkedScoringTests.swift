@@ -1,0 +1,123 @@
+import Foundation
+import Learning
+import Testing
+
+@testable import Switchboard
+
+/// The pipelined scoring loop against the simple one: the same bytes, summary and error for every chunk size and
+/// hand-off depth; and the simple loop against formatting every lead's score in one go.
+@Suite("Chunked scoring")
+struct ChunkedScoringTests {
+    /// A random instance of LeadScorerTests (random W, statuses, rules, owners), its leads as a CSV table.
+    static func instance(seed: UInt64) throws -> (scorer: LeadScorer, table: CSVTable, leads: [Lead]) {
+        let (model, partners, leads, rules) = LeadScorerTests.instance(seed: seed)
+        let scorer = try LeadScorer(model: model, partners: partners, rules: rules, at: model.historyEnd)
+        let table = try CSVTable(parsing: Array(RecordWriter.leads(leads).utf8), source: "incoming.csv")
+        return (scorer, table, leads)
+    }
+
+    /// `table` cut into chunks of `size` records, in order.
+    static func chunks(_ table: CSVTable, size: Int) -> [ChunkedScoring.Chunk] {
+        stride(from: 0, to: table.rowCount, by: size).map { start in
+            let rows = start..<min(table.rowCount, start + size)
+            return ChunkedScoring.Chunk(
+                table: CSVTable(
+                    source: table.source, header: table.header, columns: table.columns.map { Array($0[rows]) },
+                    recordLines: Array(table.recordLines[rows]), delimiter: table.delimiter),
+                bytesRead: rows.upperBound)
+        }
+    }
+
+    /// Runs the loop over `chunks`; the bytes written (nil when it threw), the summary or the error's text.
+    static func run(
+        _ chunks: [ChunkedScoring.Chunk], _ mode: ChunkedScoring.Mode, format: ScoreFormat, scorer: LeadScorer, top: Int,
+        failWriteAt: Int? = nil
+    ) -> (bytes: [UInt8], outcome: String, progressed: [Int]) {
+        var remaining = chunks[...]
+        var bytes: [UInt8] = []
+        var writes = 0
+        var progressed: [Int] = []
+        do {
+            let summary = try ChunkedScoring.run(
+                source: "incoming.csv", chunks: { remaining.popFirst() }, format: format, mode: mode,
+                score: { try scorer.score($0, top: top, workers: 2) },
+                write: { piece in
+                    writes += 1
+                    if writes == failWriteAt { throw CancellationError() }
+                    bytes += piece
+                },
+                progress: { progressed.append($0.leads) })
+            return (bytes, "\(summary.leads) leads, \(summary.unplaceable) unplaceable, at \(summary.bytesRead)", progressed)
+        } catch {
+            return (bytes, "error: \(error)", progressed)
+        }
+    }
+
+    @Test("the pipeline writes the simple loop's bytes", arguments: [(1, 1), (7, 1), (64, 2), (333, 3), (5000, 2)])
+    func sameBytes(size: Int, depth: Int) throws {
+        let (scorer, table, leads) = try Self.instance(seed: 900 + UInt64(size))
+        let chunks = Self.chunks(table, size: size)
+        for format in ScoreFormat.allCases {
+            let simple = Self.run(chunks, .sequential, format: format, scorer: scorer, top: 4)
+            let piped = Self.run(chunks, .pipelined(depth: depth), format: format, scorer: scorer, top: 4)
+            #expect(
+                simple.outcome
+                    == "\(leads.count) leads, \(try scorer.score(leads, top: 4).count { $0.leadScore == nil }) unplaceable, at \(leads.count)"
+            )
+            #expect(piped.outcome == simple.outcome)
+            #expect(piped.bytes == simple.bytes)
+            #expect(piped.progressed == simple.progressed)
+            // And both are every lead's output at once, after the header.
+            let whole = Array(LeadScore.header(format).utf8) + ChunkedScoring.bytes(try scorer.score(leads, top: 4), format)
+            #expect(simple.bytes == whole)
+        }
+    }
+
+    /// A cell that does not validate, or an id seen in an earlier chunk: the same error, after the same output.
+    @Test("bad input stops both loops with the same error", arguments: [3, 50, 398])
+    func sameError(row: Int) throws {
+        let (scorer, table, _) = try Self.instance(seed: 77)
+        var columns = table.columns
+        let value = table.columnIndex(named: "estimated_value")!, id = table.columnIndex(named: "id")!
+        for (kind, edit) in [
+            ("number", { (c: inout [[String]]) in c[value][row] = "n/a" }), ("duplicate", { c in c[id][row] = c[id][1] }),
+        ] {
+            columns = table.columns
+            edit(&columns)
+            let bad = CSVTable(
+                source: table.source, header: table.header, columns: columns, recordLines: table.recordLines,
+                delimiter: table.delimiter)
+            for size in [1, 16, 1000] {
+                let chunks = Self.chunks(bad, size: size)
+                let simple = Self.run(chunks, .sequential, format: .csv, scorer: scorer, top: 3)
+                let piped = Self.run(chunks, .pipelined(depth: 2), format: .csv, scorer: scorer, top: 3)
+                #expect(simple.outcome.hasPrefix("error: incoming.csv:\(row + 2):"), "\(kind)")
+                #expect(piped.outcome == simple.outcome, "\(kind), chunks of \(size)")
+                // Nothing is kept on error, but what reached the writer before is the same.
+                #expect(piped.progressed == simple.progressed)
+            }
+        }
+    }
+
+    @Test("a failed write stops the pipeline at the same chunk")
+    func failedWrite() throws {
+        let (scorer, table, _) = try Self.instance(seed: 78)
+        let chunks = Self.chunks(table, size: 10)
+        for failAt in [1, 2, 9] {
+            let simple = Self.run(chunks, .sequential, format: .jsonl, scorer: scorer, top: 2, failWriteAt: failAt)
+            let piped = Self.run(chunks, .pipelined(depth: 1), format: .jsonl, scorer: scorer, top: 2, failWriteAt: failAt)
+            #expect(simple.outcome.hasPrefix("error:"))
+            #expect(piped.outcome == simple.outcome)
+            #expect(piped.bytes == simple.bytes)
+            #expect(piped.progressed.count == max(0, failAt - 2))
+        }
+    }
+
+    @Test("no leads: the input is named")
+    func empty() throws {
+        let (scorer, _, _) = try Self.instance(seed: 79)
+        for mode in [ChunkedScoring.Mode.sequential, .pipelined(depth: 2)] {
+            #expect(Self.run([], mode, format: .csv, scorer: scorer, top: 2).outcome == "error: incoming.csv: no leads")
+        }
+    }
+}
