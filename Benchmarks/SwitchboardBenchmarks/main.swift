@@ -28,6 +28,12 @@ import Foundation
             try ScoringBenchmark.run(quick: quick)
             print()
             try RoutingBenchmark.run(quick: quick)
+            print()
+            try ServeBenchmark.run(quick: quick)
+        case "serve":
+            try ServeBenchmark.run(quick: quick)
+            print()
+            try ServeBenchmark.value()
         case "logistic":
             try LogisticBenchmark.run(quick: quick)
         case "match":
@@ -37,7 +43,7 @@ import Foundation
         case "routing":
             try RoutingBenchmark.run(quick: quick)
         case let other?:
-            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing)")
+            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing, serve)")
         }
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

@@ -210,9 +210,8 @@ struct Routes: Sendable {
 
     func register(on router: Hummingbird.Router<LiveRequestContext>) {
         router.get("/healthz") { _, _ in
-            let gauges = await service.gauges()
-            return Self.response(
-                .json(200, ["status": "ok", "leads": gauges["leads"] ?? 0, "events": gauges["events"] ?? 0]))
+            let health = await service.health()
+            return Self.response(.json(200, ["status": "ok", "leads": health.leads, "events": health.events]))
         }
         router.get(
             "/metrics",

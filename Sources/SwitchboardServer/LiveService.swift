@@ -298,7 +298,10 @@ public actor LiveService {
         return ServiceAnswer(status: 200, body: Array(text.utf8), contentType: "text/csv; charset=utf-8")
     }
 
-    /// Counts for /healthz and /metrics.
+    /// Leads and events, for /healthz (constant time).
+    public func health() -> (leads: Int, events: Int) { (router.leads.count, router.eventCount) }
+
+    /// Counts for /metrics (one pass over the leads and offers).
     public func gauges() -> [String: Int] {
         var gauges: [String: Int] = ["events": router.eventCount, "queue": router.queue.count, "leads": router.leads.count]
         for state in LiveLeadState.allCases where state != .rerouting {
