@@ -28,12 +28,6 @@ import Foundation
             try ScoringBenchmark.run(quick: quick)
             print()
             try RoutingBenchmark.run(quick: quick)
-            print()
-            try ServeBenchmark.run(quick: quick)
-        case "serve":
-            try ServeBenchmark.run(quick: quick)
-            print()
-            try ServeBenchmark.value()
         case "logistic":
             try LogisticBenchmark.run(quick: quick)
         case "match":
@@ -43,7 +37,7 @@ import Foundation
         case "routing":
             try RoutingBenchmark.run(quick: quick)
         case let other?:
-            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing, serve)")
+            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing)")
         }
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
