@@ -14,7 +14,7 @@ struct SwitchboardCommand: ParsableCommand {
             """,
         subcommands: [
             Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self,
-            Segment.self, Route.self, Report.self, Profile.self, Recruit.self, Forecast.self,
+            Segment.self, Route.self, Report.self, Profile.self, Recruit.self, Forecast.self, Serve.self,
         ]
     )
 

@@ -48,4 +48,13 @@ enum TemporaryFiles {
             sources.append(source)
         }
     }
+
+    /// Stops the handlers `removeOnInterrupt` installed (the signals stay ignored): `serve` writes no temporary file
+    /// and handles SIGTERM and SIGINT itself (graceful shutdown) and SIGHUP (reload).
+    static func stopHandlingSignals() {
+        lock.lock()
+        for source in sources { source.cancel() }
+        sources.removeAll()
+        lock.unlock()
+    }
 }

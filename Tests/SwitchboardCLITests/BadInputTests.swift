@@ -79,6 +79,10 @@ enum BadInputFixture {
             "apps.csv",
             "applicant_id,manager_id,employees,years_in_business,certified_staff,verticals\nA1,M01,12,4,1,retail\n"
                 + "A2,M01,40,9,3,retail;energy\nA3,M01,3,1,0,\n")
+        try space.write(
+            "tokens.json",
+            "[{\"token\": \"admin-token-0123456789\", \"role\": \"admin\"}, "
+                + "{\"token\": \"partner-token-012345678\", \"role\": \"partner:P0001\"}]\n")
         return space
     }
 
@@ -256,6 +260,14 @@ enum BadInputTable {
                 ("--partners", "1000000000000"), ("--leads", "1000000000000000"), ("--incoming", "1000000000000000"),
                 ("--periods", "100000000"),
             ]),
+        CommandUnderTest(
+            name: "serve",
+            arguments: [
+                "serve", "--models", "models", "--partners", "eco/partners.csv", "--rules", "rules.json", "--config",
+                "config.json", "--tokens", "tokens.json", "--database", "ledger.sqlite", "--check",
+            ],
+            inputs: [match, partners, rules, config], outputs: [("--database", "ledger.sqlite")],
+            counts: [("--port", "70000"), ("--max-body-bytes", "100000000")]),
         CommandUnderTest(
             name: "generate leads", arguments: ["generate", "leads", "--rows", "10", "--out", "gl.csv"], inputs: [],
             outputs: [("--out", "gl.csv")], counts: [("--rows", "1000000000000000")]),
@@ -454,6 +466,47 @@ enum BadInputTable {
         return cases
     }
 
+    /// `serve`: its tokens file and its database (a missing or malformed tokens file stops start-up).
+    static let serveCases: [BadCase] = {
+        let arguments = commands.first { $0.name == "serve" }!.arguments
+        func tokens(_ name: String, _ text: String, _ expected: [String]) -> BadCase {
+            BadCase(
+                command: "serve", name: "tokens.json: \(name)", arguments: arguments,
+                setup: mutate("tokens.json") { _ in text }, expected: ["tokens.json"] + expected)
+        }
+        return [
+            BadCase(
+                command: "serve", name: "tokens.json: missing", arguments: arguments,
+                setup: { try FileManager.default.removeItem(at: $0.appendingPathComponent("tokens.json")) },
+                expected: ["tokens.json", "no such file"]),
+            tokens("empty", "", ["empty"]),
+            tokens("not JSON", "[{\"token\": ", ["line 1, column"]),
+            tokens("an object", "{\"token\": \"x\"}", ["expected a JSON list"]),
+            tokens("no tokens", "[]", ["no tokens"]),
+            tokens(
+                "an unknown role", "[{\"token\": \"abcdefghijklmnopqrstuv\", \"role\": \"root\"}]",
+                ["entry 1", "role", "'root'"]),
+            tokens("a short token", "[{\"token\": \"abc\", \"role\": \"admin\"}]", ["entry 1", "token", "at least 16"]),
+            tokens(
+                "an unknown partner", "[{\"token\": \"abcdefghijklmnopqrstuv\", \"role\": \"partner:P9999\"}]",
+                ["entry 1", "P9999"]),
+            tokens(
+                "a token twice",
+                "[{\"token\": \"abcdefghijklmnopqrstuv\", \"role\": \"admin\"}, {\"token\": \"abcdefghijklmnopqrstuv\", \"role\": \"integration\"}]",
+                ["entry 2", "twice"]),
+            tokens(
+                "an unknown key", "[{\"token\": \"abcdefghijklmnopqrstuv\", \"role\": \"admin\", \"scope\": 1}]",
+                ["entry 1", "'scope'"]),
+            BadCase(
+                command: "serve", name: "--database is not a ledger", arguments: setting(arguments, "--database", to: "l.csv"),
+                expected: ["l.csv", "ledger"]),
+            BadCase(
+                command: "serve", name: "--config with a bad live key",
+                arguments: arguments, setup: mutate("config.json") { _ in "{\"offerTimeoutHours\": 0}" },
+                expected: ["config.json", "offerTimeoutHours"]),
+        ]
+    }()
+
     static let all: [BadCase] = {
         var cases: [BadCase] = []
         for command in commands {
@@ -461,6 +514,7 @@ enum BadInputTable {
             cases += optionCases(for: command)
         }
         // Cases specific to one command.
+        cases += serveCases
         cases += [
             BadCase(
                 command: "profile", name: "--segment-by a column that does not exist",

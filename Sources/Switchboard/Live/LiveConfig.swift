@@ -1,0 +1,124 @@
+import Foundation
+
+/// The live router's settings: the batch router's configuration plus offer deadlines, the pause rule and the queue's
+/// limits.
+///
+/// Read from the same JSON file as `RoutingConfig` (`--config`); every key optional:
+///
+/// ```json
+/// {
+///   "policy": "optimal",
+///   "offerTimeoutHours": 24,
+///   "offerTimeoutHoursByTier": {"gold": 48, "referral": 12},
+///   "pauseAfterExpiries": 3,
+///   "maxQueueWaitHours": 48,
+///   "overflowOwner": "channel-desk",
+///   "candidatesPerLead": 20
+/// }
+/// ```
+public struct LiveConfig: Sendable, Equatable {
+    /// How batches (the queue, `leads:batch`) are routed.
+    public var routing: RoutingConfig
+    /// An offer not answered within this many seconds expires.
+    public var offerTimeout: Int64
+    /// Per partner tier or type (a tier wins over a type), the offer timeout in seconds.
+    public var offerTimeoutByGroup: [String: Int64]
+    /// A partner that lets this many offers in a row expire is paused (0: never).
+    public var pauseAfterExpiries: Int
+    /// A queued lead waits at most this many seconds before it goes to the overflow owner.
+    public var maxQueueWait: Int64
+    /// Who gets leads that waited too long or that every eligible partner turned down.
+    public var overflowOwner: String
+    /// Each lead's candidates: its top eligible partners by P(win).
+    public var candidatesPerLead: Int
+
+    public init(
+        routing: RoutingConfig = RoutingConfig(), offerTimeout: Int64 = 86_400, offerTimeoutByGroup: [String: Int64] = [:],
+        pauseAfterExpiries: Int = 3, maxQueueWait: Int64 = 48 * 3600, overflowOwner: String = "overflow",
+        candidatesPerLead: Int = 20
+    ) {
+        self.routing = routing
+        self.offerTimeout = offerTimeout
+        self.offerTimeoutByGroup = offerTimeoutByGroup
+        self.pauseAfterExpiries = pauseAfterExpiries
+        self.maxQueueWait = maxQueueWait
+        self.overflowOwner = overflowOwner
+        self.candidatesPerLead = candidatesPerLead
+    }
+
+    /// The keys the live router adds to the routing configuration.
+    public static let liveKeys = [
+        "offerTimeoutHours", "offerTimeoutHoursByTier", "pauseAfterExpiries", "maxQueueWaitHours", "overflowOwner",
+        "candidatesPerLead",
+    ]
+
+    /// The offer timeout of a partner of this tier and type, in seconds.
+    public func offerTimeout(tier: String, type: String) -> Int64 {
+        offerTimeoutByGroup[tier] ?? offerTimeoutByGroup[type] ?? offerTimeout
+    }
+
+    /// Parses and validates a configuration file: the routing keys as `RoutingConfig.parse` reads them, and the live
+    /// keys above; an unknown key, a wrong type or a value out of range is an error naming `source` and the key.
+    /// - Throws: `RoutingError.invalidConfig`.
+    public static func parse(_ bytes: [UInt8], source: String) throws(RoutingError) -> LiveConfig {
+        func fail(_ message: String) -> RoutingError { .invalidConfig(source: source, message: message) }
+        let dictionary: [String: Any]
+        do {
+            dictionary = try StrictJSON.object(
+                bytes, knownKeys: RoutingConfig.CodingKeys.allCases.map(\.rawValue) + liveKeys)
+        } catch {
+            throw fail(error.message)
+        }
+        var routingPart = dictionary
+        for key in liveKeys { routingPart.removeValue(forKey: key) }
+        let routingBytes: [UInt8]
+        do {
+            routingBytes = Array(try JSONSerialization.data(withJSONObject: routingPart))
+        } catch {
+            throw fail("\(error)")
+        }
+        var config = LiveConfig(routing: try RoutingConfig.parse(routingBytes, source: source))
+        func hours(_ key: String, _ value: Any) throws(RoutingError) -> Int64 {
+            guard let number = value as? NSNumber, !LiveRequests.isBoolean(number), number.doubleValue.isFinite,
+                number.doubleValue > 0, number.doubleValue <= 24 * 365 * 100
+            else { throw fail("\(key): expected a number of hours in (0, 876000] (got \(value))") }
+            return Int64((number.doubleValue * 3600).rounded())
+        }
+        func whole(_ key: String, _ value: Any, _ range: ClosedRange<Int>) throws(RoutingError) -> Int {
+            guard let number = value as? NSNumber, !LiveRequests.isBoolean(number),
+                number.doubleValue.rounded() == number.doubleValue,
+                range.contains(Int(exactly: number.doubleValue) ?? -1)
+            else { throw fail("\(key): expected a whole number in \(range.lowerBound)...\(range.upperBound) (got \(value))") }
+            return Int(number.doubleValue)
+        }
+        if let value = dictionary["offerTimeoutHours"] { config.offerTimeout = try hours("offerTimeoutHours", value) }
+        if let value = dictionary["offerTimeoutHoursByTier"] {
+            guard let groups = value as? [String: Any] else {
+                throw fail("offerTimeoutHoursByTier: expected an object of tier or type names to hours")
+            }
+            let names = Set(PartnerTier.allCases.map(\.rawValue) + PartnerType.allCases.map(\.rawValue))
+            for (name, hoursValue) in groups.sorted(by: { $0.key < $1.key }) {
+                guard names.contains(name) else {
+                    throw fail(
+                        "offerTimeoutHoursByTier: '\(name)' is not a partner tier or type (one of \(names.sorted().joined(separator: ", ")))"
+                    )
+                }
+                config.offerTimeoutByGroup[name] = try hours("offerTimeoutHoursByTier.\(name)", hoursValue)
+            }
+        }
+        if let value = dictionary["pauseAfterExpiries"] {
+            config.pauseAfterExpiries = try whole("pauseAfterExpiries", value, 0...1_000_000)
+        }
+        if let value = dictionary["maxQueueWaitHours"] { config.maxQueueWait = try hours("maxQueueWaitHours", value) }
+        if let value = dictionary["overflowOwner"] {
+            guard let owner = value as? String, !owner.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("overflowOwner: expected a non-empty string")
+            }
+            config.overflowOwner = owner
+        }
+        if let value = dictionary["candidatesPerLead"] {
+            config.candidatesPerLead = try whole("candidatesPerLead", value, 1...10_000)
+        }
+        return config
+    }
+}
