@@ -55,15 +55,7 @@ struct PredictTabular: ParsableCommand {
                 try writeExplanations(tabular, table, count: explain)
                 return
             }
-            var ids: [String]?
-            if let id {
-                guard let index = table.columnIndex(named: id) else {
-                    throw TabularError.missingColumn(file: table.source, column: id)
-                }
-                ids = table.columns[index]
-            }
-            let (probabilities, notes) = try tabular.probabilities(for: table)
-            for warning in notes.warnings { FileIO.warn(warning) }
+            let (ids, probabilities) = try identifiedProbabilities(tabular, table)
             var text = CSVWriter.line((id.map { [$0] } ?? []) + ["probability"])
             text.reserveCapacity(probabilities.count * 24)
             for (row, p) in probabilities.enumerated() {
@@ -77,8 +69,10 @@ struct PredictTabular: ParsableCommand {
 }
 
 extension PredictTabular {
-    /// The explain path: probabilities from the same fixed-order margins, then each row's top terms in words.
-    func writeExplanations(_ tabular: TabularModel, _ table: CSVTable, count: Int) throws {
+    /// The `--id` column's values (nil without `--id`) and every row's probability, warnings printed.
+    func identifiedProbabilities(_ tabular: TabularModel, _ table: CSVTable) throws -> (
+        ids: [String]?, probabilities: [Double]
+    ) {
         var ids: [String]?
         if let id {
             guard let index = table.columnIndex(named: id) else {
@@ -88,6 +82,12 @@ extension PredictTabular {
         }
         let (probabilities, notes) = try tabular.probabilities(for: table)
         for warning in notes.warnings { FileIO.warn(warning) }
+        return (ids, probabilities)
+    }
+
+    /// The explain path: probabilities from the same fixed-order margins, then each row's top terms in words.
+    func writeExplanations(_ tabular: TabularModel, _ table: CSVTable, count: Int) throws {
+        let (ids, probabilities) = try identifiedProbabilities(tabular, table)
         let (rows, _) = try tabular.explanations(for: table)
         let width = min(count, rows.first?.terms.count ?? 0)
         var text = CSVWriter.line((id.map { [$0] } ?? []) + ["probability"] + (0..<width).map { "reason_\($0 + 1)" })

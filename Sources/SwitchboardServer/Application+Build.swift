@@ -208,6 +208,17 @@ struct Routes: Sendable {
         return .success(("\(context.role?.description ?? "")|\(key)", digest.hexDigest))
     }
 
+    /// `jsonBody` and `idempotencyKey` together: what every state-changing POST reads first.
+    func keyedBody(_ request: Request, _ context: LiveRequestContext, allowEmpty: Bool = false) async -> Result<
+        (object: [String: Any], key: (key: String, hash: String)?), ServiceAnswer
+    > {
+        switch await jsonBody(request, allowEmpty: allowEmpty) {
+        case let .failure(answer): return .failure(answer)
+        case let .success((object, bytes)):
+            return idempotencyKey(request, context, body: bytes).map { (object, $0) }
+        }
+    }
+
     func register(on router: Hummingbird.Router<LiveRequestContext>) {
         router.get("/healthz") { _, _ in
             let health = await service.health()
@@ -308,15 +319,10 @@ struct Routes: Sendable {
 
     /// `POST /v1/leads` (one lead object) and `POST /v1/leads:batch` (`{"leads": [...]}`).
     func submit(_ request: Request, _ context: LiveRequestContext, batch: Bool) async -> ServiceAnswer {
-        let object: [String: Any], bytes: [UInt8]
-        switch await jsonBody(request) {
+        let object: [String: Any], key: (key: String, hash: String)?
+        switch await keyedBody(request, context) {
         case let .failure(answer): return answer
-        case let .success((o, b)): (object, bytes) = (o, b)
-        }
-        let key: (key: String, hash: String)?
-        switch idempotencyKey(request, context, body: bytes) {
-        case let .failure(answer): return answer
-        case let .success(k): key = k
+        case let .success(body): (object, key) = body
         }
         let now = service.clock.now()
         var leads: [Lead] = []
@@ -367,15 +373,10 @@ struct Routes: Sendable {
     /// 404.
     func answerOffer(_ request: Request, _ context: LiveRequestContext, accept: Bool) async -> ServiceAnswer {
         let offerID = context.parameters.get("id") ?? ""
-        let object: [String: Any], bytes: [UInt8]
-        switch await jsonBody(request, allowEmpty: accept) {
+        let object: [String: Any], key: (key: String, hash: String)?
+        switch await keyedBody(request, context, allowEmpty: accept) {
         case let .failure(answer): return answer
-        case let .success((o, b)): (object, bytes) = (o, b)
-        }
-        let key: (key: String, hash: String)?
-        switch idempotencyKey(request, context, body: bytes) {
-        case let .failure(answer): return answer
-        case let .success(k): key = k
+        case let .success(body): (object, key) = body
         }
         guard let owner = await service.offerPartner(offerID) else { return .error(404, "no offer '\(offerID)'") }
         let role = context.role!
@@ -402,15 +403,10 @@ struct Routes: Sendable {
 
     /// `POST /v1/outcomes`: `{"lead_id": …, "outcome": "won" | "lost", "revenue": …}`.
     func outcome(_ request: Request, _ context: LiveRequestContext) async -> ServiceAnswer {
-        let object: [String: Any], bytes: [UInt8]
-        switch await jsonBody(request) {
+        let object: [String: Any], key: (key: String, hash: String)?
+        switch await keyedBody(request, context) {
         case let .failure(answer): return answer
-        case let .success((o, b)): (object, bytes) = (o, b)
-        }
-        let key: (key: String, hash: String)?
-        switch idempotencyKey(request, context, body: bytes) {
-        case let .failure(answer): return answer
-        case let .success(k): key = k
+        case let .success(body): (object, key) = body
         }
         let leadID: String, won: Bool, revenue: Double
         do throws(FieldError) {
