@@ -16,11 +16,12 @@ struct Report: ParsableCommand {
             exploration 1); the history's last 30 days replayed under every policy, at the recorded capacity and at \
             --tight-capacity, valued with the generator's true win probabilities when --data has a truth/ folder \
             (as `switchboard simulate`); segment KPIs; the partners most at risk of churning with their factors; and \
-            each channel manager's to-do list.
+            each channel manager's to-do list; and, when --models also holds leads.json (a `switchboard train` lead             score), each of its terms' shape function.
             """)
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
-    @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
+    @Option(help: "The folder holding match.json and churn.json (and, optionally, the lead score leads.json).")
+    var models = "Models"
     @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).")
     var candidates = 10
     @Option(parsing: .unconditional, help: "Partners listed in the churn-risk table.") var atRisk = 15
@@ -66,10 +67,13 @@ struct Report: ParsableCommand {
             optional: [.truthPartners, .truthPairs])
         let ecosystem = try Ecosystem.load(files, options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.actions]))
         let matchPath = EcosystemFiles.path(models, "match.json"), churnPath = EcosystemFiles.path(models, "churn.json")
+        let leadPath = EcosystemFiles.path(models, "leads.json")
         return ReportInput(
             ecosystem: ecosystem, matchModel: try loadModel(MatchModel.self, from: matchPath),
             churnModel: try loadModel(ChurnModel.self, from: churnPath), matchModelSource: matchPath,
-            churnModelSource: churnPath)
+            churnModelSource: churnPath,
+            leadModel: FileManager.default.fileExists(atPath: leadPath) ? try loadModel(TabularModel.self, from: leadPath) : nil,
+            leadModelSource: leadPath)
     }
 
     static func summary(_ report: ChannelReport, bytes: Int, seconds: Double) -> String {
