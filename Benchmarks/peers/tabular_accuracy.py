@@ -152,7 +152,7 @@ def main():
     print(f"5-fold stratified CV (scikit-learn StratifiedKFold, shuffle, seed 42); lightgbm {lightgbm.__version__} "
           f"defaults, scikit-learn {sklearn.__version__} LogisticRegression C=1; switchboard --shape {args.shape}")
     print("| data set | rows | switchboard AUC | LightGBM AUC | sklearn LR AUC | switchboard − LightGBM | "
-          "switchboard − LR | switchboard log loss | LightGBM log loss | switchboard ECE | LightGBM ECE | LR ECE | "
+          "switchboard − LR | switchboard log loss | LightGBM log loss | switchboard ECE | its noise floor | LightGBM ECE | LR ECE | "
           "switchboard s/fold | LightGBM s/fold |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):

@@ -144,7 +144,9 @@ enum TrainingSummary {
                 + "objective \(Format.fixed(t.objective, 10)), |g| \(String(format: "%.1e", t.gradientNorm)), \(Format.fixed(t.seconds, 2)) s",
         ]
         if let selection = t.shapeSelection {
-            lines.append("model: \(selection.chosen.summary), chosen by inner \(selection.innerFolds)-fold cross-validation:")
+            let sample = selection.sampledRows.map { " on a stratified sample of \($0) rows" } ?? ""
+            lines.append(
+                "model: \(selection.chosen.summary), chosen by inner \(selection.innerFolds)-fold cross-validation\(sample):")
             lines.append(
                 Format.table(
                     ["candidate", "held-out log loss", "held-out ROC AUC"],
