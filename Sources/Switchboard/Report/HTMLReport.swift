@@ -13,14 +13,15 @@ public enum HTMLReport {
     static let todoShown = 5
 
     /// The whole page.
-    public static func render(_ report: ChannelReport) -> String {
+    /// With `intelligence`, the partner-intelligence section follows the to-do lists.
+    public static func render(_ report: ChannelReport, intelligence: PartnerIntelligence? = nil) -> String {
         var out = "<!DOCTYPE html>\n"
-        document(report).render(into: &out)
+        document(report, intelligence: intelligence).render(into: &out)
         out += "\n"
         return out
     }
 
-    static func document(_ report: ChannelReport) -> Markup {
+    static func document(_ report: ChannelReport, intelligence: PartnerIntelligence? = nil) -> Markup {
         .tag(
             "html", [.init("lang", "en")],
             [
@@ -40,8 +41,8 @@ public enum HTMLReport {
                             [
                                 header(report), modelSection(report), routingSection(report), replaySection(report),
                                 segmentSection(report),
-                                riskSection(report), todoSection(report), footer(report),
-                            ])
+                                riskSection(report), todoSection(report),
+                            ] + (intelligence.map { [intelligenceSection($0)] } ?? []) + [footer(report)])
                     ]),
             ])
     }
