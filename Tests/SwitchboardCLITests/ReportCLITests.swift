@@ -45,7 +45,7 @@ struct ReportCLITests {
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
         for heading in [
             "1. Model quality", "2. Routing the incoming leads", "3. Replaying the history", "4. Segments",
-            "5. Partners most at risk", "6. Channel", "7. What drives the lead score",
+            "5. Partners most at risk", "6. Channel", "8. What drives the lead score",
         ] {
             #expect(html.contains("<h2>\(heading)"), "\(heading)")
         }

@@ -13,14 +13,15 @@ public enum HTMLReport {
     static let todoShown = 5
 
     /// The whole page.
-    public static func render(_ report: ChannelReport) -> String {
+    /// With `intelligence`, the partner-intelligence section follows the to-do lists.
+    public static func render(_ report: ChannelReport, intelligence: PartnerIntelligence? = nil) -> String {
         var out = "<!DOCTYPE html>\n"
-        document(report).render(into: &out)
+        document(report, intelligence: intelligence).render(into: &out)
         out += "\n"
         return out
     }
 
-    static func document(_ report: ChannelReport) -> Markup {
+    static func document(_ report: ChannelReport, intelligence: PartnerIntelligence? = nil) -> Markup {
         .tag(
             "html", [.init("lang", "en")],
             [
@@ -40,8 +41,8 @@ public enum HTMLReport {
                             [
                                 header(report), modelSection(report), routingSection(report), replaySection(report),
                                 segmentSection(report),
-                                riskSection(report), todoSection(report), leadModelSection(report), footer(report),
-                            ])
+                                riskSection(report), todoSection(report),
+                            ] + (intelligence.map { [intelligenceSection($0)] } ?? []) + [leadModelSection(report, number: intelligence == nil ? 7 : 8), footer(report)])
                     ]),
             ])
     }
@@ -704,7 +705,7 @@ public enum HTMLReport {
 
     /// 7. The lead-score model, term by term: its shape, how inner cross-validation chose it, and each term's shape
     /// function (the log-odds it adds), so a channel manager sees what raises or lowers a lead's score.
-    static func leadModelSection(_ report: ChannelReport) -> Markup {
+    static func leadModelSection(_ report: ChannelReport, number: Int = 7) -> Markup {
         guard let lead = report.leadModel else { return .text("") }
         var children: [Markup] = [
             paragraph(
@@ -741,7 +742,7 @@ public enum HTMLReport {
                 "Shape functions: the log-odds each term adds (curves for numbers over their training range, bars for "
                     + "categories and cells; each panel scaled to its own largest value, printed at its right)",
                 .tag("div", [.init("class", "shapes")], [ShapeChart.markup(lead.shapes)]), wide: true))
-        return section("lead-score", "7. What drives the lead score", children)
+        return section("lead-score", "\(number). What drives the lead score", children)
     }
 
     static func footer(_ report: ChannelReport) -> Markup {
