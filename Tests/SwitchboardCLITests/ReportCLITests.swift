@@ -11,7 +11,7 @@ struct ReportCLITests {
 
     static let recordFiles = [
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
-        "truth/partners.csv", "truth/pairs.csv",
+        "truth/partners.csv", "truth/pairs.csv", "firmographics.csv", "performance.csv", "applicants.csv",
     ]
 
     /// A copy of the sample's record files in `data/` and of the models in `models/`, inside the workspace.
