@@ -154,6 +154,12 @@ enum TrainingSummary {
                         [$0.settings.summary, Format.fixed($0.heldOutLogLoss, 4), Format.fixed($0.heldOutAUC, 4)]
                     }
                 ).trimmingCharacters(in: .newlines))
+            if let r = selection.recalibration {
+                lines.append(
+                    "recalibrated: log-odds × \(Format.fixed(r.slope, 3)) \(r.offset < 0 ? "−" : "+") \(Format.fixed(abs(r.offset), 3)) "
+                        + "(cross-fitted held-out log loss \(Format.fixed(r.heldOutLogLossBefore, 4)) → \(Format.fixed(r.heldOutLogLossAfter, 4)))"
+                )
+            }
         } else if let settings = t.settings {
             lines.append("model: \(settings.summary)")
         }

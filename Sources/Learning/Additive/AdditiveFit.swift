@@ -76,6 +76,9 @@ public struct ShapeSelection: Sendable, Codable, Equatable {
     /// The best screened pairs (at most 10), best first.
     public var pairs: [PairGain]
     public var chosen: AdditiveSettings
+    /// The Platt recalibration applied to the final fit's margins, when it lowered cross-fitted held-out log loss;
+    /// nil when the margins were kept as fitted.
+    public var recalibration: Recalibration?
 }
 
 extension TabularSchema {
@@ -231,79 +234,139 @@ enum AdditiveFit {
     /// a small multiple of the plain one's on large files.
     static let selectionRows = 15_000
 
+    /// What inner cross-validation chose, and what the final fit reuses: the splines' schema fitted on every row of
+    /// the table (label-free: quantile knots, categories) with its design, and a starting point for the winner.
+    struct Choice {
+        var selection: ShapeSelection
+        var splineSchema: TabularSchema
+        var splineNotes: EncodingNotes
+        /// Every row of the table under `splineSchema`.
+        var splineDesign: Matrix<Double>
+        /// The winner's coefficients and intercept averaged over the inner folds (same columns as the final design
+        /// when the winner is additive); nil for the plain model.
+        var start: [Double]?
+    }
+
+    /// Chooses the settings (when `request.shape` asks) and fits the final model on every row of `table`; the
+    /// recalibration, when inner cross-validation kept one, is applied to the fitted model.
+    static func train(
+        _ table: CSVTable, labels: [Bool], target: String, request: TabularTrainingRequest,
+        progress: SolverProgress? = nil
+    ) throws -> (Fitted, ShapeSelection?) {
+        guard let choice = try select(table, labels: labels, target: target, request: request) else {
+            return (try fit(table, labels: labels, target: target, settings: .linear, request: request, progress: progress), nil)
+        }
+        let settings = choice.selection.chosen
+        var fitted: Fitted
+        if settings.splineKnots == nil {
+            fitted = try fit(table, labels: labels, target: target, settings: settings, request: request, progress: progress)
+        } else {
+            var schema = choice.splineSchema
+            var design = choice.splineDesign
+            if !settings.interactions.isEmpty {
+                schema.interactions = settings.interactions
+                let cells = settings.interactions.map { interaction in
+                    let first = InteractionScreening.levels(interaction.first, in: table)
+                    let second = InteractionScreening.levels(interaction.second, in: table)
+                    let secondCount = interaction.second.levelCount
+                    return zip(first, second).map { $0 * secondCount + $1 }
+                }
+                design = appendingCells(design, cells: cells, rows: Array(0..<table.rowCount), settings: settings)
+            }
+            fitted = try fit(
+                design: design, schema: schema, labels: labels, settings: settings, request: request, start: choice.start,
+                progress: progress)
+            fitted.notes = choice.splineNotes
+        }
+        if let recalibration = choice.selection.recalibration { fitted.model = recalibration.applied(to: fitted.model) }
+        return (fitted, choice.selection)
+    }
+
     /// Chooses the model's settings by inner cross-validation on `table` (nil when the data is too small to try, in
     /// which case the plain model is fitted).
+    ///
+    /// The splines' encoding is fitted once on every row of `table` (it uses no labels: knots at quantiles of the
+    /// values, categories seen) and encoded once; the inner folds take their rows from that design, so no fold reads
+    /// the text again, and the final fit reuses it, starting from the folds' mean solution.
     static func select(_ table: CSVTable, labels: [Bool], target: String, request: TabularTrainingRequest) throws
-        -> ShapeSelection?
+        -> Choice?
     {
         let positives = labels.filter { $0 }.count
         guard request.shape != .linear, labels.count >= minimumRows,
             min(positives, labels.count - positives) >= minimumClassRows
         else { return nil }
-        var table = table, labels = labels
+        let knots = request.splineKnots ?? knots
+        let (splineSchema, splineNotes, splineDesign) = try encode(
+            table, target: target, settings: AdditiveSettings(splineKnots: knots), request: request)
+        // The rows inner cross-validation sees: all, or a stratified sample.
+        var sample = Array(0..<labels.count)
         var sampledRows: Int?
         if labels.count > selectionRows {
             // One fold of a stratified split into ⌈n / selectionRows⌉ parts: a stratified, seeded sample.
             let parts = (labels.count + selectionRows - 1) / selectionRows
-            let sample = try StratifiedKFold(labels: labels, foldCount: parts, seed: request.seed &+ 2).folds[0].testIndices
-                .sorted()
-            table = table.selectingRows(sample)
-            labels = sample.map { labels[$0] }
+            sample = try StratifiedKFold(labels: labels, foldCount: parts, seed: request.seed &+ 2).folds[0].testIndices.sorted()
             sampledRows = sample.count
         }
-        let splits = try StratifiedKFold(labels: labels, foldCount: innerFolds, seed: request.seed &+ 1)
+        let sampleTable = sampledRows == nil ? table : table.selectingRows(sample)
+        let sampleLabels = sample.map { labels[$0] }
+        let splits = try StratifiedKFold(labels: sampleLabels, foldCount: innerFolds, seed: request.seed &+ 1)
         let folds = splits.folds
         // Candidates are compared on held-out log loss to about 1e-4; a gradient of 1e-6 is far tighter than that.
         var request = request
         request.options.gradientTolerance = max(request.options.gradientTolerance, selectionTolerance)
-        struct FoldData {
-            var train: CSVTable, test: CSVTable, trainLabels: [Bool], testLabels: [Bool]
+        let trainLabels = folds.map { $0.trainIndices.map { sampleLabels[$0] } }
+        let testLabels = folds.map { $0.testIndices.map { sampleLabels[$0] } }
+        /// Held-out log loss, AUC and margins of a fitted fold model on the fold's test design.
+        struct Score { var logLoss: Double, auc: Double, margins: [Double] }
+        func heldOut(_ fitted: Fitted, fold: Int, testDesign: Matrix<Double>) throws -> Score {
+            let margins = try fitted.model.margins(for: testDesign)
+            let p = margins.map { Kernels.sigmoid($0) }
+            return Score(
+                logLoss: try Metrics.logLoss(labels: testLabels[fold], probabilities: p),
+                auc: try Metrics.rocAUC(labels: testLabels[fold], scores: p), margins: margins)
         }
-        let data = folds.map { fold in
-            FoldData(
-                train: table.selectingRows(fold.trainIndices), test: table.selectingRows(fold.testIndices),
-                trainLabels: fold.trainIndices.map { labels[$0] }, testLabels: fold.testIndices.map { labels[$0] })
-        }
-        /// Held-out log loss and AUC of a fitted fold model.
-        func heldOut(_ fitted: Fitted, _ fold: FoldData) throws -> (Double, Double) {
-            let (testDesign, _) = try TabularEncoder.encode(fold.test, schema: fitted.schema)
-            let p = try fitted.model.probabilities(for: testDesign)
-            return (
-                try Metrics.logLoss(labels: fold.testLabels, probabilities: p),
-                try Metrics.rocAUC(labels: fold.testLabels, scores: p)
-            )
-        }
-        func candidate(_ settings: AdditiveSettings, _ scores: [(Double, Double)]) -> ShapeCandidate {
+        func candidate(_ settings: AdditiveSettings, _ scores: [Score]) -> ShapeCandidate {
             ShapeCandidate(
-                settings: settings, heldOutLogLoss: scores.map(\.0).reduce(0, +) / Double(scores.count),
-                heldOutAUC: scores.map(\.1).reduce(0, +) / Double(scores.count))
+                settings: settings, heldOutLogLoss: scores.map(\.logLoss).reduce(0, +) / Double(scores.count),
+                heldOutAUC: scores.map(\.auc).reduce(0, +) / Double(scores.count))
         }
         var candidates: [ShapeCandidate] = []
+        /// Each candidate's held-out margins a fold, and its fitted θ a fold, in the order of `candidates`.
+        var candidateMargins: [[[Double]]] = []
+        var candidateSolutions: [[[Double]]] = []
+        func solution(_ fitted: Fitted) -> [Double] { fitted.model.coefficients + [fitted.model.intercept] }
         if request.shape == .auto {
-            candidates.append(
-                candidate(
-                    .linear,
-                    try data.map { fold in
-                        try heldOut(
-                            fit(fold.train, labels: fold.trainLabels, target: target, settings: .linear, request: request), fold)
-                    }))
+            // The plain model: one encoding of the sample (fitted on it, label-free), its rows sliced per fold.
+            let (linearSchema, _, linearDesign) = try encode(sampleTable, target: target, settings: .linear, request: request)
+            var scores: [Score] = [], solutions: [[Double]] = []
+            for (index, fold) in folds.enumerated() {
+                let fitted = try fit(
+                    design: rows(linearDesign, fold.trainIndices), schema: linearSchema, labels: trainLabels[index],
+                    settings: .linear, request: request)
+                scores.append(try heldOut(fitted, fold: index, testDesign: rows(linearDesign, fold.testIndices)))
+                solutions.append(solution(fitted))
+            }
+            candidates.append(candidate(.linear, scores))
+            candidateMargins.append(scores.map(\.margins))
+            candidateSolutions.append(solutions)
         }
-        // Splines: one design a fold, the strengths from the smoothest down, each fit starting from the last.
-        let knots = request.splineKnots ?? knots
+        // Splines: the strengths from the smoothest down, each fit starting from the last.
         let strengths = request.splineStrength.map { [$0] } ?? splineStrengths.sorted(by: >)
-        var splineScores = [[(Double, Double)]](repeating: [], count: strengths.count)
+        var splineScores = [[Score]](repeating: [], count: strengths.count)
         var splineFits = [[Fitted]](repeating: [], count: strengths.count)
-        for fold in data {
-            let settings = AdditiveSettings(splineKnots: knots)
-            let (schema, _, design) = try encode(fold.train, target: target, settings: settings, request: request)
+        var testDesigns: [Matrix<Double>] = []
+        for (foldIndex, fold) in folds.enumerated() {
+            let design = rows(splineDesign, fold.trainIndices.map { sample[$0] })
+            let testDesign = rows(splineDesign, fold.testIndices.map { sample[$0] })
+            testDesigns.append(testDesign)
             var start: [Double]?
             for (index, strength) in strengths.enumerated() {
-                var current = settings
-                current.splineStrength = strength
+                let settings = AdditiveSettings(splineKnots: knots, splineStrength: strength)
                 let fitted = try fit(
-                    design: design, schema: schema, labels: fold.trainLabels, settings: current, request: request, start: start)
-                start = fitted.model.coefficients + [fitted.model.intercept]
-                splineScores[index].append(try heldOut(fitted, fold))
+                    design: design, schema: splineSchema, labels: trainLabels[foldIndex], settings: settings,
+                    request: request, start: start)
+                start = solution(fitted)
+                splineScores[index].append(try heldOut(fitted, fold: foldIndex, testDesign: testDesign))
                 splineFits[index].append(fitted)
             }
         }
@@ -316,69 +379,134 @@ enum AdditiveFit {
             bestIndex = index
         }
         candidates += splineCandidates
+        candidateMargins += splineScores.map { $0.map(\.margins) }
+        candidateSolutions += splineFits.map { $0.map(solution) }
         let bestSettings = AdditiveSettings(splineKnots: knots, splineStrength: strengths[bestIndex])
         var pairs: [PairGain] = []
         if request.interactions != 0 {
-            let (schema, _) = try TabularEncoder.fit(table: table, excluding: target, options: request.columns)
-            let sides = schema.columns.compactMap { InteractionScreening.side(for: $0, in: table) }
-            let levels = sides.map { InteractionScreening.levels($0, in: table) }
+            let sides = splineSchema.columns.compactMap { InteractionScreening.side(for: $0, in: sampleTable) }
+            let levels = sides.map { InteractionScreening.levels($0, in: sampleTable) }
             let ridge = bestSettings.interactionStrength
             var perFold: [[Double]] = []
             for (index, fold) in folds.enumerated() {
+                // Every sample row's margin under the fold's splines: its training rows from the fold's design, its
+                // test rows from the held-out scores.
                 let fitted = splineFits[bestIndex][index]
-                let (all, _) = try TabularEncoder.encode(table, schema: fitted.schema)
+                var margins = [Double](repeating: 0, count: sampleLabels.count)
+                for (row, margin) in zip(fold.trainIndices, try fitted.model.margins(for: fitted.design)) {
+                    margins[row] = margin
+                }
+                for (row, margin) in zip(fold.testIndices, splineScores[bestIndex][index].margins) { margins[row] = margin }
                 perFold.append(
                     InteractionScreening.gains(
-                        sides: sides, levels: levels, margins: try fitted.model.margins(for: all), labels: labels,
+                        sides: sides, levels: levels, margins: margins, labels: sampleLabels,
                         train: fold.trainIndices, test: fold.testIndices, ridge: ridge / Double(fold.trainIndices.count)))
             }
             let indexPairs = InteractionScreening.pairs(count: sides.count)
-            var ranked: [(PairGain, InteractionEncoding)] = indexPairs.indices.map { k in
+            var ranked: [(gain: PairGain, encoding: InteractionEncoding, pair: (Int, Int))] = indexPairs.indices.map { k in
                 let gains = perFold.map { $0[k] }
                 let (a, b) = indexPairs[k]
                 return (
                     PairGain(
                         first: sides[a].name, second: sides[b].name, meanGain: gains.reduce(0, +) / Double(gains.count),
                         helpsOnEveryFold: gains.allSatisfy { $0 > 0 }),
-                    InteractionEncoding(first: sides[a], second: sides[b])
+                    InteractionEncoding(first: sides[a], second: sides[b]), (a, b)
                 )
             }
-            ranked.sort { $0.0.meanGain > $1.0.meanGain }
-            pairs = ranked.prefix(10).map(\.0)
-            let chosen: [InteractionEncoding]
-            if let count = request.interactions {
-                chosen = ranked.prefix(count).filter { $0.0.meanGain > 0 }.map(\.1)
-            } else {
-                chosen = ranked.filter { $0.0.helpsOnEveryFold }.prefix(maximumInteractions).map(\.1)
-            }
+            ranked.sort { $0.gain.meanGain > $1.gain.meanGain }
+            pairs = ranked.prefix(10).map(\.gain)
+            let chosen =
+                request.interactions.map { count in Array(ranked.prefix(count).filter { $0.gain.meanGain > 0 }) }
+                ?? Array(ranked.filter { $0.gain.helpsOnEveryFold }.prefix(maximumInteractions))
             if !chosen.isEmpty {
                 var settings = bestSettings
-                settings.interactions = chosen
-                var scores: [(Double, Double)] = []
-                for (index, fold) in data.enumerated() {
+                settings.interactions = chosen.map(\.encoding)
+                var schema = splineSchema
+                schema.interactions = settings.interactions
+                // Each sample row's cell of each chosen pair, from the screening's levels (no text read again).
+                let cells = chosen.map { entry in
+                    let secondCount = sides[entry.pair.1].levelCount
+                    return zip(levels[entry.pair.0], levels[entry.pair.1]).map { $0 * secondCount + $1 }
+                }
+                var scores: [Score] = [], solutions: [[Double]] = []
+                for (index, fold) in folds.enumerated() {
                     // Start from the splines' fit: its coefficients, zeros for the cells (appended last), its intercept.
-                    let previous = splineFits[bestIndex][index].model
-                    let (schema, _, design) = try encode(fold.train, target: target, settings: settings, request: request)
+                    let splines = splineFits[bestIndex][index]
+                    let design = appendingCells(splines.design, cells: cells, rows: fold.trainIndices, settings: settings)
+                    let testDesign = appendingCells(testDesigns[index], cells: cells, rows: fold.testIndices, settings: settings)
                     let start =
-                        previous.coefficients
-                        + [Double](repeating: 0, count: design.columnCount - previous.coefficients.count) + [previous.intercept]
-                    scores.append(
-                        try heldOut(
-                            fit(
-                                design: design, schema: schema, labels: fold.trainLabels, settings: settings, request: request,
-                                start: start), fold))
+                        splines.model.coefficients
+                        + [Double](repeating: 0, count: design.columnCount - splines.model.coefficients.count)
+                        + [splines.model.intercept]
+                    let fitted = try fit(
+                        design: design, schema: schema, labels: trainLabels[index], settings: settings, request: request,
+                        start: start)
+                    scores.append(try heldOut(fitted, fold: index, testDesign: testDesign))
+                    solutions.append(solution(fitted))
                 }
                 candidates.append(candidate(settings, scores))
+                candidateMargins.append(scores.map(\.margins))
+                candidateSolutions.append(solutions)
             }
         }
-        var winner = candidates.min { $0.heldOutLogLoss < $1.heldOutLogLoss }!
+        var winnerIndex = candidates.indices.min { candidates[$0].heldOutLogLoss < candidates[$1].heldOutLogLoss }!
         // A richer model must win by more than noise: 0.1% of the plain model's held-out log loss.
-        if let plain = candidates.first(where: { $0.settings == .linear }),
-            winner.heldOutLogLoss > plain.heldOutLogLoss * (1 - minimumRelativeGain)
+        if let plain = candidates.firstIndex(where: { $0.settings == .linear }),
+            candidates[winnerIndex].heldOutLogLoss > candidates[plain].heldOutLogLoss * (1 - minimumRelativeGain)
         {
-            winner = plain
+            winnerIndex = plain
         }
-        return ShapeSelection(
-            innerFolds: innerFolds, sampledRows: sampledRows, candidates: candidates, pairs: pairs, chosen: winner.settings)
+        let winner = candidates[winnerIndex]
+        // Recalibrate the winner when a slope and offset on its margins, fitted on the other inner folds' held-out
+        // margins, lower each fold's held-out log loss by more than noise (cross-fitted, so the check is honest).
+        let recalibration = Recalibration.crossFitted(
+            margins: candidateMargins[winnerIndex], labels: testLabels, minimumRelativeGain: minimumRelativeGain)
+        var start: [Double]?
+        if winner.settings.splineKnots != nil {
+            let solutions = candidateSolutions[winnerIndex]
+            start = (0..<solutions[0].count).map { j in solutions.map { $0[j] }.reduce(0, +) / Double(solutions.count) }
+        }
+        return Choice(
+            selection: ShapeSelection(
+                innerFolds: innerFolds, sampledRows: sampledRows, candidates: candidates, pairs: pairs,
+                chosen: winner.settings, recalibration: recalibration),
+            splineSchema: splineSchema, splineNotes: splineNotes, splineDesign: splineDesign, start: start)
+    }
+
+    /// The rows `indices` of `matrix`, in that order.
+    static func rows(_ matrix: Matrix<Double>, _ indices: [Int]) -> Matrix<Double> {
+        let d = matrix.columnCount
+        var result = Matrix<Double>(rowCount: indices.count, columnCount: d)
+        matrix.storage.withUnsafeBufferPointer { x in
+            result.storage.withUnsafeMutableBufferPointer { out in
+                for (i, row) in indices.enumerated() {
+                    for j in 0..<d { out[i * d + j] = x[row * d + j] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `base` (rows of an encoded design) with each interaction's cell indicators appended: `cells[k][row]` is the
+    /// cell of interaction k for row `rows[i]` of the table the levels were computed on.
+    static func appendingCells(_ base: Matrix<Double>, cells: [[Int]], rows: [Int], settings: AdditiveSettings)
+        -> Matrix<Double>
+    {
+        let widths = settings.interactions.map(\.width)
+        let baseWidth = base.columnCount, width = baseWidth + widths.reduce(0, +)
+        var design = Matrix<Double>(rowCount: base.rowCount, columnCount: width)
+        base.storage.withUnsafeBufferPointer { x in
+            design.storage.withUnsafeMutableBufferPointer { out in
+                for (i, row) in rows.enumerated() {
+                    for j in 0..<baseWidth { out[i * width + j] = x[i * baseWidth + j] }
+                    var offset = baseWidth
+                    for k in cells.indices {
+                        out[i * width + offset + cells[k][row]] = 1
+                        offset += widths[k]
+                    }
+                }
+            }
+        }
+        return design
     }
 }

@@ -34,10 +34,16 @@ public enum InteractionScreening {
         }
     }
 
-    /// Each row's level on a side.
+    /// Each row's level on a side (each distinct cell's level worked out once: cells repeat).
     static func levels(_ side: InteractionSide, in table: CSVTable) -> [Int] {
         let cells = table.columns[table.columnIndex(named: side.name)!]
-        return cells.map { side.level(of: $0) }
+        var known: [String: Int] = [:]
+        return cells.map { cell in
+            if let level = known[cell] { return level }
+            let level = side.level(of: cell)
+            known[cell] = level
+            return level
+        }
     }
 
     /// The held-out gain of one pair: cell offsets fitted on `train` rows (three Newton steps on the log loss, ridge

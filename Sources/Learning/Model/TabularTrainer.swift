@@ -95,20 +95,16 @@ public enum TabularTrainer {
                 progress?(.fold(index: index + 1, of: folds))
                 let train = table.selectingRows(fold.trainIndices), test = table.selectingRows(fold.testIndices)
                 let trainLabels = fold.trainIndices.map { labels[$0] }, testLabels = fold.testIndices.map { labels[$0] }
-                let selection = try AdditiveFit.select(train, labels: trainLabels, target: target.column, request: request)
-                let fitted = try AdditiveFit.fit(
-                    train, labels: trainLabels, target: target.column, settings: selection?.chosen ?? .linear,
-                    request: request)
+                let (fitted, _) = try AdditiveFit.train(train, labels: trainLabels, target: target.column, request: request)
                 let (testDesign, _) = try TabularEncoder.encode(test, schema: fitted.schema)
                 reports.append(
                     try Metrics.report(labels: testLabels, probabilities: try fitted.model.probabilities(for: testDesign)))
             }
             crossValidation = CrossValidationSummary(foldCount: folds, seed: request.seed, folds: reports)
         }
-        let selection = try AdditiveFit.select(table, labels: labels, target: target.column, request: request)
         progress?(.finalFit)
-        let fitted = try AdditiveFit.fit(
-            table, labels: labels, target: target.column, settings: selection?.chosen ?? .linear, request: request,
+        let (fitted, selection) = try AdditiveFit.train(
+            table, labels: labels, target: target.column, request: request,
             progress: progress.map { callback in { callback(.iteration($0, objective: $1, gradientNorm: $2)) } })
         let trainingReport = try Metrics.report(
             labels: labels, probabilities: try fitted.model.probabilities(for: fitted.design))

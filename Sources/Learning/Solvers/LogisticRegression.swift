@@ -78,6 +78,10 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
             report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
+        case .auto where start != nil && objective.sparseRows != nil:
+            // From a given start (a warm start, near the solution) on a sparse design, whose Hessian costs O(nnz²) a
+            // row, Newton's quadratic convergence takes a few steps where L-BFGS would spend its whole budget.
+            report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options
             // A sparse sweep forms the Hessian at O(nnz²) a row, not O(d²): the budget counts the non-zeros per row.

@@ -3,6 +3,11 @@
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs, as a slice (no copy).
     public var blankTrimmed: SubSequence {
+        // Most cells have no blank at either end: the first byte (a space or a tab is a character of one byte, and a
+        // character starting with another byte is neither) and the last character settle it.
+        if let first = utf8.first, first != 0x20, first != 0x09, let last = self.last, last != " ", last != "\t" {
+            return self[startIndex..<endIndex]
+        }
         var start = startIndex, end = endIndex
         while start < end, self[start] == " " || self[start] == "\t" { start = index(after: start) }
         while end > start, self[index(before: end)] == " " || self[index(before: end)] == "\t" { end = index(before: end) }
