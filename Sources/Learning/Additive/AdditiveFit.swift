@@ -340,9 +340,10 @@ enum AdditiveFit {
             let (linearSchema, _, linearDesign) = try encode(sampleTable, target: target, settings: .linear, request: request)
             var scores: [Score] = [], solutions: [[Double]] = []
             for (index, fold) in folds.enumerated() {
+                // Every fold has the same columns: each starts from the last fold's solution.
                 let fitted = try fit(
                     design: rows(linearDesign, fold.trainIndices), schema: linearSchema, labels: trainLabels[index],
-                    settings: .linear, request: request)
+                    settings: .linear, request: request, start: solutions.last)
                 scores.append(try heldOut(fitted, fold: index, testDesign: rows(linearDesign, fold.testIndices)))
                 solutions.append(solution(fitted))
             }
@@ -350,7 +351,8 @@ enum AdditiveFit {
             candidateMargins.append(scores.map(\.margins))
             candidateSolutions.append(solutions)
         }
-        // Splines: the strengths from the smoothest down, each fit starting from the last.
+        // Splines: the strengths from the smoothest down, each fit starting from the last; the smoothest starts from
+        // the previous fold's (the folds share the splines' columns).
         let strengths = request.splineStrength.map { [$0] } ?? splineStrengths.sorted(by: >)
         var splineScores = [[Score]](repeating: [], count: strengths.count)
         var splineFits = [[Fitted]](repeating: [], count: strengths.count)
@@ -359,7 +361,7 @@ enum AdditiveFit {
             let design = rows(splineDesign, fold.trainIndices.map { sample[$0] })
             let testDesign = rows(splineDesign, fold.testIndices.map { sample[$0] })
             testDesigns.append(testDesign)
-            var start: [Double]?
+            var start = splineFits[0].last.map(solution)
             for (index, strength) in strengths.enumerated() {
                 let settings = AdditiveSettings(splineKnots: knots, splineStrength: strength)
                 let fitted = try fit(

@@ -78,9 +78,9 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
             report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
-        case .auto where start != nil && objective.sparseRows != nil:
-            // From a given start (a warm start, near the solution) on a sparse design, whose Hessian costs O(nnz²) a
-            // row, Newton's quadratic convergence takes a few steps where L-BFGS would spend its whole budget.
+        case .auto where start != nil && design.columnCount <= 2000:
+            // From a given start (a warm start, near the solution), Newton's quadratic convergence takes a few steps
+            // where L-BFGS would spend its whole budget; with at most 2,000 columns the Hessian's Cholesky is cheap.
             report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options
