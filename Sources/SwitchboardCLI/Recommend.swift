@@ -160,7 +160,8 @@ struct EvaluateActions: ParsableCommand {
     func validate() throws {
         try Limits.check("--rounds", rounds, atLeast: 0, atMost: 100)
         if rounds > 0 && !(options.explore > 0) {
-            throw ValidationError("--rounds compares greedy with exploring: give --explore a budget above 0 (got \(options.explore))")
+            throw ValidationError(
+                "--rounds compares greedy with exploring: give --explore a budget above 0 (got \(options.explore))")
         }
     }
 

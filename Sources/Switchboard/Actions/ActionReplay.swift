@@ -110,7 +110,8 @@ public struct ActionReplay: Sendable {
             let utilisation = Double(partner.openLeads) / Double(max(partner.capacity, 1))
             let offsets = recommender.revenueOutlook(context, p, eligible).baseMargins
             let logits = context.windowLeads[p].map {
-                EcosystemTruth.winLogit(lead: $0, partner: partner, quality: quality, verticalSkill: skill, utilisation: utilisation)
+                EcosystemTruth.winLogit(
+                    lead: $0, partner: partner, quality: quality, verticalSkill: skill, utilisation: utilisation)
             }
             partners.append(
                 Replayed(id: partner.id, trueValues: byID, best: values.max() ?? 0, offsets: offsets, trueLogits: logits))
@@ -127,7 +128,9 @@ public struct ActionReplay: Sendable {
                 let choices = try current.recommend(ecosystem).partners
                 var chosenByID: [String: (action: String, explored: Bool)] = [:]
                 for outlook in choices {
-                    chosenByID[outlook.partnerID] = (outlook.exploreActionID ?? outlook.ranked[0].actionID, outlook.exploreActionID != nil)
+                    chosenByID[outlook.partnerID] = (
+                        outlook.exploreActionID ?? outlook.ranked[0].actionID, outlook.exploreActionID != nil
+                    )
                 }
                 var captured = 0.0, best = 0.0, fractions = 0.0, bestChoices = 0, evaluated = 0, explored = 0
                 for partner in partners {
