@@ -148,7 +148,22 @@ struct EvaluateActions: ParsableCommand {
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
     @Option(help: "Also write every (partner, eligible action) with its expected and true value to this CSV file.")
     var details: String?
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Also replay this many rounds on the truth (recommend, draw outcomes, refit the actions' effects), greedy \
+            against exploring with the --explore budget (which must then be above 0; at most 100 rounds).
+            """)
+    var rounds = 0
     @OptionGroup var csv: CSVOptions
+
+    func validate() throws {
+        try Limits.check("--rounds", rounds, atLeast: 0, atMost: 100)
+        if rounds > 0 && !(options.explore > 0) {
+            throw ValidationError(
+                "--rounds compares greedy with exploring: give --explore a budget above 0 (got \(options.explore))")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -165,14 +180,58 @@ struct EvaluateActions: ParsableCommand {
             let uplift = try ActionUplift.evaluate(plan, ecosystem: ecosystem)
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             print(RecommendText.uplift(uplift))
+            var replay: ActionReplay? = nil
+            if rounds > 0 {
+                let settings = recommender.settings
+                replay = try ActionReplay.run(
+                    recommender: recommender, ecosystem: ecosystem, truth: truth, rounds: rounds,
+                    exploreShare: settings.exploreShare, seed: settings.exploreSeed)
+                print(RecommendText.replay(replay!, truth: truth))
+            }
             var outputs: [(path: String, bytes: [UInt8])] = []
             if let json {
                 var figures = EvaluationJSON(evaluation)
                 figures.qiniCoefficient = uplift.curve.coefficient
+                figures.replay = replay.map(ReplayJSON.init)
                 outputs.append((json, Array(try JSONEncoder.pretty.encode(figures)) + [0x0A]))
             }
             if let details { outputs.append((details, Array(evaluation.detailsCSV(plan: plan).utf8))) }
             try FileIO.writeAtomically(outputs)
+        }
+    }
+
+    /// `--rounds`: per arm, per round, the mean captured fraction, regret and explored partners.
+    struct ReplayJSON: Encodable {
+        struct Round: Encodable {
+            var round: Int
+            var capturedFraction, capturedValue, bestValue, regret, bestChoiceRate: Double
+            var exploredPartners: Int
+            var effects: [String: Double]
+            var standardErrors: [String: Double]
+        }
+        struct Arm: Encodable {
+            var exploreShare, meanCapturedFraction, cumulativeRegret: Double
+            var rounds: [Round]
+        }
+        var evaluatedPartners: Int
+        var greedy, explore: Arm
+
+        init(_ r: ActionReplay) {
+            func arm(_ a: ActionReplay.Arm) -> Arm {
+                Arm(
+                    exploreShare: a.exploreShare, meanCapturedFraction: a.meanCapturedFraction,
+                    cumulativeRegret: a.cumulativeRegret,
+                    rounds: a.rounds.map {
+                        Round(
+                            round: $0.round, capturedFraction: $0.meanCapturedFraction, capturedValue: $0.capturedValue,
+                            bestValue: $0.bestValue, regret: $0.regret, bestChoiceRate: $0.bestChoiceRate,
+                            exploredPartners: $0.exploredCount, effects: $0.beliefs.mapValues(\.mean),
+                            standardErrors: $0.beliefs.mapValues { $0.variance.squareRoot() })
+                    })
+            }
+            evaluatedPartners = r.evaluatedCount
+            greedy = arm(r.greedy)
+            explore = arm(r.explore)
         }
     }
 
@@ -196,6 +255,8 @@ struct EvaluateActions: ParsableCommand {
         var confidentRecommendedCaptured, confidentMostPopularCaptured: Double?
         /// The Qini coefficient of the expected values over the history (`ActionUplift`).
         var qiniCoefficient: Double?
+        /// The rounds replayed with `--rounds`.
+        var replay: ReplayJSON?
 
         enum CodingKeys: String, CodingKey {
             case partners, evaluatedPartners, recommended, mostPopular, randomEligible, meanBestValue, valueCorrelation
@@ -207,6 +268,7 @@ struct EvaluateActions: ParsableCommand {
             case confidentRecommendedCaptured = "confident_recommended_captured"
             case confidentMostPopularCaptured = "confident_most_popular_captured"
             case qiniCoefficient = "qini_coefficient"
+            case replay
         }
 
         init(_ e: ActionEvaluation) {
@@ -253,6 +315,35 @@ enum RecommendText {
     }
 
     /// The Qini curve over the history at tenths of the units, and its coefficient.
+    static func replay(_ r: ActionReplay, truth: ActionTruth) -> String {
+        var out = "\nreplay on the truth: \(r.greedy.rounds.count) rounds, \(r.evaluatedCount) partners evaluated each; "
+        out += "greedy (top action) against exploring (Thompson, budget \(percent(r.explore.exploreShare)) of partners)\n"
+        var rows: [[String]] = []
+        for (g, e) in zip(r.greedy.rounds, r.explore.rounds) {
+            rows.append([
+                "\(g.round)", Format.fixed(g.meanCapturedFraction), Format.fixed(e.meanCapturedFraction), "\(e.exploredCount)",
+                money(g.regret), money(e.regret),
+            ])
+        }
+        rows.append([
+            "mean / total", Format.fixed(r.greedy.meanCapturedFraction), Format.fixed(r.explore.meanCapturedFraction), "",
+            money(r.greedy.cumulativeRegret), money(r.explore.cumulativeRegret),
+        ])
+        out += Format.table(
+            ["round", "greedy captured", "explore captured", "explored", "greedy regret", "explore regret"], rows)
+        func beliefs(_ arm: ActionReplay.Arm) -> String {
+            let last = arm.rounds.last?.beliefs ?? [:]
+            return last.keys.sorted().map { id in
+                let b = last[id]!
+                return "\(id) \(Format.fixed(b.mean, 3)) ± \(Format.fixed(b.variance.squareRoot(), 3))"
+                    + (truth.winLogitEffect[id].map { " (true \(Format.fixed($0, 2)))" } ?? "")
+            }.joined(separator: ", ")
+        }
+        out += "win effects after the last round, greedy: \(beliefs(r.greedy))\n"
+        out += "win effects after the last round, exploring: \(beliefs(r.explore))"
+        return out
+    }
+
     static func uplift(_ u: ActionUplift) -> String {
         let n = u.curve.values.count - 1
         var out = "\nuplift over the history (no truth needed): \(u.treatedCount) treated and \(u.controlCount) control "

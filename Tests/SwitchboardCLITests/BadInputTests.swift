@@ -233,6 +233,13 @@ enum BadInputTable {
             name: "evaluate actions", arguments: ["evaluate", "actions", "--data", "eco"] + models + ["--json", "ea.json"],
             inputs: [partners, leads, outcomes, activity, actions, match, churn], outputs: [("--json", "ea.json")]),
         CommandUnderTest(
+            name: "evaluate actions --rounds",
+            arguments: ["evaluate", "actions", "--data", "eco"] + models + [
+                "--rounds", "2", "--explore", "0.2", "--json", "ear.json",
+            ],
+            inputs: [partners, leads, outcomes, activity, actions, match, churn], outputs: [("--json", "ear.json")],
+            counts: [("--rounds", "1000000000")]),
+        CommandUnderTest(
             name: "profile", arguments: ["profile", "--data", "eco"] + profileOptions + ["--out", "fit.csv"],
             inputs: [partners, activity, firmographics, performance], outputs: [("--out", "fit.csv")],
             counts: [("--window", "1000000000"), ("--top", "2000000000")]),

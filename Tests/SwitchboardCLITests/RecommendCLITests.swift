@@ -108,6 +108,34 @@ struct RecommendCLITests {
         #expect(details.dropFirst().count { $0[9] == "yes" } == 147)
     }
 
+    @Test func replaysRoundsGreedyAgainstExploring() throws {
+        let workspace = try Workspace()
+        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
+        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let result = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models + ["--rounds", "1", "--explore", "0.2", "--json", "replay.json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("replay on the truth: 1 rounds"), "\(result.stdout)")
+        #expect(result.stdout.contains("win effects after the last round, exploring: ACT01 "))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("replay.json").utf8)) as? [String: Any])
+        let replay = try #require(json["replay"] as? [String: Any])
+        let greedy = try #require(replay["greedy"] as? [String: Any])
+        let rounds = try #require(greedy["rounds"] as? [[String: Any]])
+        #expect(rounds.count == 1)
+        // Greedy's first round is the plain recommendation the evaluation measures.
+        let captured = try #require(rounds[0]["capturedFraction"] as? Double)
+        let recommended = try #require(json["recommended_captured"] as? Double)
+        #expect(abs(captured - recommended) < 1e-12)
+        let explore = try #require(replay["explore"] as? [String: Any])
+        #expect(explore["exploreShare"] as? Double == 0.2)
+
+        let noBudget = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--rounds", "2"])
+        #expect(noBudget.status != 0 && noBudget.stderr.contains("--rounds compares greedy with exploring"), "\(noBudget.stderr)")
+        let negative = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--rounds", "-1"])
+        #expect(negative.status != 0 && negative.stderr.contains("--rounds must be at least 0 (got -1)"), "\(negative.stderr)")
+    }
+
     @Test func badInputFailsWithFileLineAndColumnAndWritesNothing() throws {
         let workspace = try Workspace()
         try workspace.write("recs.csv", "old\n")

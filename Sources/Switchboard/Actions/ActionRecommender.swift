@@ -28,6 +28,9 @@ public struct ActionRecommender: Sendable {
     public var matchModel: MatchModel
     public var churnModel: ChurnModel
     public var settings: RecommendationSettings
+    /// Beliefs about actions' pooled win-logit effects that replace the match model's estimate and standard error
+    /// (by action id): what later evidence taught, e.g. `ActionReplay`'s refit after each round. Empty by default.
+    public var pooledEffectBeliefs: [String: EffectBelief] = [:]
 
     public init(matchModel: MatchModel, churnModel: ChurnModel, settings: RecommendationSettings = RecommendationSettings()) {
         self.matchModel = matchModel
@@ -99,6 +102,11 @@ public struct ActionRecommender: Sendable {
             live.append((p, eligible, revenue))
         }
         var winEffects = Self.winEffects(context, sums: effectSums, partners: effectPartners)
+        for i in winEffects.indices {
+            guard let belief = pooledEffectBeliefs[winEffects[i].actionID] else { continue }
+            winEffects[i].estimate = belief.mean
+            winEffects[i].standardError = belief.variance.squareRoot()
+        }
         let posterior = ActionPosterior(context: context, winEffects: winEffects)
         for (a, fit) in posterior.fits.enumerated() {
             guard let fit, let i = winEffects.firstIndex(where: { $0.actionID == context.actions[a].id }) else { continue }
