@@ -74,10 +74,7 @@ public enum ChunkedScoring {
 
     /// The bytes of `scores` in `format`, in order.
     public static func bytes(_ scores: [LeadScore], _ format: ScoreFormat) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(scores.count * (format == .csv ? 400 : 500))
-        for score in scores { score.write(format, into: &bytes) }
-        return bytes
+        LeadScore.bytes(scores, format)
     }
 
     /// Ids seen so far and the line of each, across chunks.
