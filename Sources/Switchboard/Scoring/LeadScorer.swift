@@ -52,6 +52,11 @@ public final class LeadScorer: Sendable {
     let coverage: [Coverage]
     let excluded: [String: [Int]]
     let poolColumn: [String: Int]
+    /// The partner id of each column.
+    let columnIDs: [String]
+    /// Whether every lead may go to every column (no territory, certification or blocked account narrows the pool):
+    /// then no lead needs a mask.
+    let everyColumnEligible: Bool
 
     /// - Throws: `LearningError` when the model's W or the partners' encoding holds a non-finite value.
     public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 512)
@@ -62,15 +67,19 @@ public final class LeadScorer: Sendable {
         self.partners = partners.sorted { $0.id < $1.id }
         let sorted = self.partners
         pool = sorted.indices.filter { Self.takesLeads(sorted[$0], rules) }
-        coverage = sorted.map { Coverage($0, rules) }
+        let coverage = sorted.map { Coverage($0, rules) }
+        self.coverage = coverage
         var column: [String: Int] = [:]
         for (c, p) in pool.enumerated() { column[sorted[p].id] = c }
         poolColumn = column
+        columnIDs = pool.map { sorted[$0].id }
         var blocked: [String: [Int]] = [:]
         for exclusion in rules.exclusions {
             if let c = column[exclusion.partner] { blocked[exclusion.account, default: []].append(c) }
         }
         excluded = blocked
+        everyColumnEligible =
+            !rules.requireCertifications && blocked.isEmpty && pool.allSatisfy { coverage[$0].any }
         let states = model.states(of: pool.map { sorted[$0] }, at: time)
         topK = try BilinearTopK(
             interaction: model.regression.matrix, right: model.encoding.rightDesign(states), blockSize: blockSize)
@@ -110,7 +119,8 @@ public final class LeadScorer: Sendable {
         guard k >= 1 else { throw .invalidParameter(name: "top", value: "\(k)", requirement: "must be at least 1") }
         if leads.isEmpty { return [] }
         var cache = MaskCache()
-        let rowMasks = leads.map { rowMask(for: $0, in: &cache) }
+        let rowMasks =
+            everyColumnEligible ? [Int32](repeating: -1, count: leads.count) : leads.map { rowMask(for: $0, in: &cache) }
         let masks = cache.masks
         let design = model.encoding.leftDesign(leads)
         // One more than k, so that an owner at the head of the list still leaves k others to choose from.
@@ -133,7 +143,7 @@ public final class LeadScorer: Sendable {
                 let probability = Kernels.sigmoid(margin)
                 partners.append(
                     RankedPartner(
-                        partnerID: self.partners[pool[column]].id, rank: partners.count + 1, winProbability: probability,
+                        partnerID: columnIDs[column], rank: partners.count + 1, winProbability: probability,
                         expectedValue: probability * lead.estimatedValue, isAccountOwner: owner))
             }
             var ownerColumn = -1
