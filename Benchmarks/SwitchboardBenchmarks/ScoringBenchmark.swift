@@ -192,8 +192,9 @@ enum ScoringBenchmark {
         let written = (try FileManager.default.attributesOfItem(atPath: "\(directory)/scores.csv")[.size] as? Int) ?? 0
         let jsonl = try Bench.runMeasured(executable, common + ["--leads", incoming, "--out", "\(directory)/scores.jsonl"])
         let quoted = ([executable] + common + ["--leads", "-", "--out", "-"]).map { "'\($0)'" }.joined(separator: " ")
+        // exec: the shell becomes switchboard, so the peak RSS polled is switchboard's, not the shell's.
         let piped = try Bench.runMeasured(
-            "/bin/sh", ["-c", "\(quoted) < '\(incoming)' > '\(directory)/stdout.csv'"])
+            "/bin/sh", ["-c", "exec \(quoted) < '\(incoming)' > '\(directory)/stdout.csv'"])
         let same = FileManager.default.contentsEqual(atPath: "\(directory)/scores.csv", andPath: "\(directory)/stdout.csv")
         try? FileManager.default.removeItem(atPath: "\(directory)/scores.jsonl")
 

@@ -73,6 +73,26 @@ struct BilinearTopKTests {
         }
     }
 
+    @Test(
+        "sparse and all-zero rows, columns repeated in threes (ties at the k-th place): equals naive",
+        arguments: [1, 2, 6, 31])
+    func sparseRowsAndTies(k: Int) throws {
+        var x = Self.instance(rows: 211, columns: 257, left: 10, right: 6, seed: 100 + UInt64(k))
+        var rng = SeededGenerator(seed: UInt64(k))
+        // Mostly zero rows, as one-hot encodings are, and every 17th row all zero (every margin 0: ties throughout).
+        for t in x.left.storage.indices where rng.nextUniform() < 0.7 { x.left.storage[t] = 0 }
+        for i in stride(from: 0, to: 211, by: 17) { for p in 0..<10 { x.left.storage[i * 10 + p] = 0 } }
+        for j in stride(from: 0, to: 255, by: 3) {
+            for copy in (j + 1)...(j + 2) { for q in 0..<6 { x.right.storage[copy * 6 + q] = x.right.storage[j * 6 + q] } }
+        }
+        let scorer = try BilinearTopK(interaction: x.interaction, right: x.right, blockSize: 64)
+        for workers in [1, 2] {
+            let selection = try scorer.select(
+                left: x.left, k: k, masks: x.masks, rowMasks: x.rowMasks, rowsPerTile: 37, workers: workers)
+            Self.expectMatches(selection, Self.naive(x, k: k), x)
+        }
+    }
+
     @Test("the same output whatever the number of workers and the tile height")
     func deterministic() throws {
         let x = Self.instance(rows: 1000, columns: 700, left: 12, right: 10, seed: 7)

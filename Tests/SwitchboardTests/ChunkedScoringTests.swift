@@ -120,4 +120,40 @@ struct ChunkedScoringTests {
             #expect(Self.run([], mode, format: .csv, scorer: scorer, top: 2).outcome == "error: incoming.csv: no leads")
         }
     }
+
+    final class Box {}
+
+    @Test("a hand-off holds no item it has passed on, even when it never empties (memory stays bounded)")
+    func handOffReleasesTaken() {
+        let handOff = HandOff<Box>(capacity: 2)
+        var taken: [() -> Box?] = []
+        handOff.put(Box())
+        for _ in 0..<50 {
+            handOff.put(Box())  // one item always waits: the hand-off is never empty
+            let box = handOff.take()
+            taken.append { [weak box] in box }
+        }
+        #expect(taken.allSatisfy { $0() == nil })
+        #expect(handOff.take() != nil)
+        handOff.close()
+        #expect(handOff.take() == nil && !handOff.put(Box()))
+    }
+
+    @Test("duplicate ids across chunks and within one: the first problem in input order is reported")
+    func duplicatesInOrder() throws {
+        let (scorer, table, _) = try Self.instance(seed: 80)
+        let id = table.columns[0][3]
+        var columns = table.columns
+        columns[0][25] = id  // a repeat of line 5, in the third chunk of 10
+        columns[7][27] = "n/a"  // a bad value after it in the same chunk
+        let bad = CSVTable(
+            source: table.source, header: table.header, columns: columns, recordLines: table.recordLines,
+            delimiter: table.delimiter)
+        for mode in [ChunkedScoring.Mode.sequential, .pipelined(depth: 2)] {
+            let outcome = Self.run(Self.chunks(bad, size: 10), mode, format: .csv, scorer: scorer, top: 2).outcome
+            #expect(
+                outcome == "error: \(RecordError.duplicateID(file: "incoming.csv", line: 27, column: "id", id: id, firstLine: 5))"
+            )
+        }
+    }
 }

@@ -137,6 +137,27 @@ struct LeadScorerTests {
         #expect(chunked == got)
     }
 
+    @Test("no rule narrows the pool (any territory, no certifications, no exclusions): no masks, equals naive")
+    func everyPartnerEligible() throws {
+        var (model, partners, leads, rules) = Self.instance(seed: 6)
+        rules.territory = .any
+        rules.territories = [:]
+        rules.requireCertifications = false
+        rules.exclusions = []
+        let scorer = try LeadScorer(model: model, partners: partners, rules: rules, at: model.historyEnd, blockSize: 64)
+        #expect(scorer.everyColumnEligible)
+        let got = try scorer.score(leads, top: 5)
+        Self.expectClose(got, try Self.naive(model, partners, leads, rules, k: 5, time: model.historyEnd))
+        #expect(got.allSatisfy { $0.eligibleCount == scorer.poolCount })
+        #expect(got.contains { $0.partners.first?.isAccountOwner == true })
+        // One exclusion is enough to need masks again.
+        rules.exclusions = [.init(account: "A1", partner: partners.first { LeadScorer.takesLeads($0, rules) }!.id)]
+        let masked = try LeadScorer(model: model, partners: partners, rules: rules, at: model.historyEnd, blockSize: 64)
+        #expect(!masked.everyColumnEligible)
+        Self.expectClose(
+            try masked.score(leads, top: 5), try Self.naive(model, partners, leads, rules, k: 5, time: model.historyEnd))
+    }
+
     @Test("no leads, no partners taking leads, and the reasons given")
     func emptyAndReasons() throws {
         let (model, partners, leads, _) = Self.instance(seed: 9)

@@ -252,10 +252,13 @@ final class TopKWorkspace {
     var bestColumns: [Int32]
     var bestScores: [Float]
     var bestCounts: [Int]
-    /// The current row's nonzero entries of l, and a bound's scratch (b entries).
-    var nonzeroIndices: [Int32]
-    var nonzeroValues: [Double]
-    var bound: [Double]
+    /// The current row's nonzero entries of l (a each), a bound's scratch (b), and its ranked columns with their
+    /// canonical margins (k each).
+    let nonzeroIndices: UnsafeMutablePointer<Int32>
+    let nonzeroValues: UnsafeMutablePointer<Double>
+    let bound: UnsafeMutablePointer<Double>
+    let rankedColumns: UnsafeMutablePointer<Int32>
+    let rankedMargins: UnsafeMutablePointer<Double>
 
     init(rowsPerTile: Int, k: Int, kept: Int, leftCount: Int, rightCount: Int, blockSize: Int) {
         self.k = k
@@ -266,9 +269,19 @@ final class TopKWorkspace {
         bestColumns = [Int32](repeating: -1, count: rowsPerTile * kept)
         bestScores = [Float](repeating: -.infinity, count: rowsPerTile * kept)
         bestCounts = [Int](repeating: 0, count: rowsPerTile)
-        nonzeroIndices = [Int32](repeating: 0, count: leftCount)
-        nonzeroValues = [Double](repeating: 0, count: leftCount)
-        bound = [Double](repeating: 0, count: rightCount)
+        nonzeroIndices = .allocate(capacity: max(1, leftCount))
+        nonzeroValues = .allocate(capacity: max(1, leftCount))
+        bound = .allocate(capacity: max(1, rightCount))
+        rankedColumns = .allocate(capacity: k)
+        rankedMargins = .allocate(capacity: k)
+    }
+
+    deinit {
+        nonzeroIndices.deallocate()
+        nonzeroValues.deallocate()
+        bound.deallocate()
+        rankedColumns.deallocate()
+        rankedMargins.deallocate()
     }
 
     func run(
@@ -285,12 +298,20 @@ final class TopKWorkspace {
             bestScores = [Float](repeating: -.infinity, count: count * kept)
             bestCounts = [Int](repeating: 0, count: count)
         }
-        for r in 0..<count {
-            bestCounts[r] = 0
-            for s in 0..<kept { bestScores[r * kept + s] = -.infinity }
+        let kept = self.kept
+        bestScores.withUnsafeMutableBufferPointer { best in
+            for t in 0..<(count * kept) { best[t] = -.infinity }
+        }
+        bestCounts.withUnsafeMutableBufferPointer { counts in
+            for r in 0..<count { counts[r] = 0 }
         }
         if scorer.screens {
-            for t in 0..<(count * a) { left32.storage[t] = Float(left.storage[rows.lowerBound * a + t]) }
+            left.storage.withUnsafeBufferPointer { source in
+                left32.storage.withUnsafeMutableBufferPointer { target in
+                    let offset = rows.lowerBound * a
+                    for t in 0..<(count * a) { target[t] = Float(source[offset + t]) }
+                }
+            }
             try! BLAS.gemm(left32, scorer.interaction32, into: &projected32)
             if scores.rowCount != count { scores = Matrix(rowCount: count, columnCount: scorer.blockSize) }
             for (index, block) in scorer.blocks32.enumerated() {
@@ -307,61 +328,84 @@ final class TopKWorkspace {
             let eligible = maskIndex < 0 ? scorer.columnCount : Int(maskCounts[maskIndex])
             let picked = select(
                 scorer, left: left, row: i, slot: r, eligible: eligible, mask: maskIndex < 0 ? nil : masks[maskIndex])
-            for (s, pick) in picked.enumerated() {
-                output.columns[i * k + s] = pick.column
-                output.margins[i * k + s] = pick.margin
+            for s in 0..<picked {
+                output.columns[i * k + s] = rankedColumns[s]
+                output.margins[i * k + s] = rankedMargins[s]
             }
-            output.counts[i] = Int32(picked.count)
+            output.counts[i] = Int32(picked)
             output.eligible[i] = Int32(eligible)
         }
     }
 
-    /// Row i's exact selection: the certified top k of its screened columns, or the top k of all its eligible
-    /// columns by canonical margin when the certificate fails.
+    /// Row i's exact selection, left in `rankedColumns` and `rankedMargins` (returns how many): the certified top k
+    /// of its screened columns, or the top k of all its eligible columns by canonical margin when the certificate
+    /// fails.
     private func select(
         _ scorer: BilinearTopK, left: Matrix<Double>, row i: Int, slot r: Int, eligible: Int, mask: ColumnMask?
-    ) -> [(column: Int32, margin: Double)] {
-        let a = scorer.leftCount, b = scorer.rightCount
+    ) -> Int {
+        let a = scorer.leftCount, b = scorer.rightCount, k = self.k, kept = self.kept
+        let nonzeroIndices = self.nonzeroIndices, nonzeroValues = self.nonzeroValues
+        let rankedColumns = self.rankedColumns, rankedMargins = self.rankedMargins
         // The row's nonzero entries, in ascending index (the canonical sum skips the zeros).
         var nonzeros = 0, leftL1 = 0.0, leftMax = 0.0
-        for p in 0..<a {
-            let value = left.storage[i * a + p]
-            if value != 0 {
-                nonzeroIndices[nonzeros] = Int32(p)
-                nonzeroValues[nonzeros] = value
-                nonzeros += 1
-                leftL1 += abs(value)
-                leftMax = max(leftMax, abs(value))
-            }
-        }
-        func canonical(_ column: Int) -> Double {
-            nonzeroIndices.withUnsafeBufferPointer { indices in
-                nonzeroValues.withUnsafeBufferPointer { values in
-                    scorer.exact.projected.storage.withUnsafeBufferPointer { v in
-                        canonicalMargin(
-                            nonzeroIndices: indices.baseAddress!, values: values.baseAddress!, count: nonzeros,
-                            v.baseAddress! + column * a)
-                    }
+        left.storage.withUnsafeBufferPointer { storage in
+            for p in 0..<a {
+                let value = storage[i * a + p]
+                if value != 0 {
+                    nonzeroIndices[nonzeros] = Int32(p)
+                    nonzeroValues[nonzeros] = value
+                    nonzeros += 1
+                    leftL1 += abs(value)
+                    leftMax = max(leftMax, abs(value))
                 }
             }
         }
-        func ranked(_ columns: some Sequence<Int>) -> [(column: Int32, margin: Double)] {
-            var all = columns.map { (column: Int32($0), margin: canonical($0)) }
-            all.sort { $0.margin != $1.margin ? $0.margin > $1.margin : $0.column < $1.column }
-            return Array(all.prefix(k))
+        // The top k of `columns` by (canonical margin descending, column ascending), by insertion.
+        func ranked(_ columns: some Sequence<Int>) -> Int {
+            scorer.exact.projected.storage.withUnsafeBufferPointer { v in
+                var filled = 0
+                for column in columns {
+                    let margin = canonicalMargin(
+                        nonzeroIndices: nonzeroIndices, values: nonzeroValues, count: nonzeros, v.baseAddress! + column * a)
+                    let entry = Int32(column)
+                    @inline(__always) func before(_ slot: Int) -> Bool {
+                        let other = rankedMargins[slot]
+                        return margin != other ? margin > other : entry < rankedColumns[slot]
+                    }
+                    if filled == k && !before(k - 1) { continue }
+                    var slot = filled == k ? k - 1 : filled
+                    while slot > 0 && before(slot - 1) {
+                        rankedMargins[slot] = rankedMargins[slot - 1]
+                        rankedColumns[slot] = rankedColumns[slot - 1]
+                        slot -= 1
+                    }
+                    rankedMargins[slot] = margin
+                    rankedColumns[slot] = entry
+                    if filled < k { filled += 1 }
+                }
+                return filled
+            }
         }
         let filled = bestCounts[r]
         let screened = scorer.screens && leftMax < 1e30
+        func rankedKept() -> Int {
+            bestColumns.withUnsafeBufferPointer { best in
+                ranked(best[(r * kept)..<(r * kept + filled)].lazy.map { Int($0) })
+            }
+        }
         if screened && eligible <= filled {
             // Every eligible column was kept.
-            return ranked((0..<filled).map { Int(bestColumns[r * kept + $0]) })
+            return rankedKept()
         }
         if screened && filled == kept {
             // rᵢ = |φᵢ|ᵀ|W|, its norms, and the certificate t + δᵢ < k-th kept margin.
+            let bound = self.bound
             for q in 0..<b { bound[q] = 0 }
-            for t in 0..<nonzeros {
-                let p = Int(nonzeroIndices[t]), weight = abs(nonzeroValues[t])
-                for q in 0..<b { bound[q] += weight * scorer.absoluteInteraction[p * b + q] }
+            scorer.absoluteInteraction.withUnsafeBufferPointer { absolute in
+                for t in 0..<nonzeros {
+                    let row = absolute.baseAddress! + Int(nonzeroIndices[t]) * b, weight = abs(nonzeroValues[t])
+                    for q in 0..<b { bound[q] += weight * row[q] }
+                }
             }
             var squares = 0.0, sum = 0.0
             for q in 0..<b {
@@ -377,9 +421,9 @@ final class TopKWorkspace {
                     * ((Double(a) * (scorer.interactionMax + 1) + leftL1) * scorer.rightL1Max + 2 * sum + Double(b))
                 let delta = 2 * gamma * norm * scorer.rightNormMax + tiny
                 let threshold = Double(bestScores[r * kept + kept - 1])
-                let candidates = ranked((0..<filled).map { Int(bestColumns[r * kept + $0]) })
-                if unit < 0.5 && candidates.count == k && candidates[k - 1].margin > threshold + delta {
-                    return candidates
+                let count = rankedKept()
+                if unit < 0.5 && count == k && rankedMargins[k - 1] > threshold + delta {
+                    return count
                 }
             }
         }

@@ -176,9 +176,9 @@ struct UniqueKeys {
         throws(RecordError)
     {
         let line = columns.line(row)
-        if let first = firstLines[key] {
+        // One hash and probe per key; on a repeat the error is thrown, so the overwritten line does not matter.
+        if let first = firstLines.updateValue(line, forKey: key) {
             throw .duplicateID(file: columns.file, line: line, column: column, id: label ?? key, firstLine: first)
         }
-        firstLines[key] = line
     }
 }

@@ -48,12 +48,18 @@ public enum RecordLoader {
     }
 
     public static func leads(_ table: CSVTable) throws(RecordError) -> [Lead] {
+        var ids = UniqueKeys()
+        return try leads(table, ids: &ids)
+    }
+
+    /// The table's leads, each id checked against `ids` (the ids of earlier tables too, when the caller keeps it
+    /// across the chunks of one input) and added to it.
+    static func leads(_ table: CSVTable, ids: inout UniqueKeys) throws(RecordError) -> [Lead] {
         let c = try RecordColumns(table, required: leadColumns, optional: leadOptionalColumns)
         let id = c.field("id"), created = c.field("created"), region = c.field("region"), country = c.field("country")
         let vertical = c.field("vertical"), technology = c.field("technology"), sizeBand = c.field("size_band")
         let value = c.field("estimated_value"), source = c.field("source")
         let certifications = c.field("required_certifications"), account = c.field("account_id")
-        var ids = UniqueKeys()
         var result: [Lead] = []
         result.reserveCapacity(c.rowCount)
         for row in 0..<c.rowCount {

@@ -12,7 +12,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     /// The decimal number in `bytes[from..<from+count]`; nil when it runs past the end or holds a non-digit.
-    static func digits(_ bytes: [UInt8], _ from: Int, _ count: Int) -> Int? {
+    static func digits<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ from: Int, _ count: Int) -> Int?
+    where Bytes.Index == Int {
         guard from + count <= bytes.count else { return nil }
         var value = 0
         for byte in bytes[from..<(from + count)] {
@@ -24,7 +25,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses ISO 8601 text; nil when it is not a valid date or time.
     public init?(iso text: Substring) {
-        let bytes = Array(text.utf8)
+        var text = text
+        // The text's own bytes, not a copy (one per lead read otherwise).
+        guard let time = text.withUTF8({ Self.parse(iso: $0) }) else { return nil }
+        self = time
+    }
+
+    private static func parse(iso bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         func number(_ from: Int, _ count: Int) -> Int? { Timestamp.digits(bytes, from, count) }
         guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
             let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
@@ -50,7 +57,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             if rest.first == 0x5A { rest = rest.dropFirst() }
             guard rest.isEmpty else { return nil }
         }
-        self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
     /// Why text in the date format is not a date or time, when it is an impossible one: `2024-02-30` ("February

@@ -74,26 +74,17 @@ public enum ChunkedScoring {
 
     /// The bytes of `scores` in `format`, in order.
     public static func bytes(_ scores: [LeadScore], _ format: ScoreFormat) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(scores.count * (format == .csv ? 400 : 500))
-        for score in scores { score.write(format, into: &bytes) }
-        return bytes
+        LeadScore.bytes(scores, format)
     }
 
     /// Ids seen so far and the line of each, across chunks.
     struct SeenIDs {
-        private var lines: [String: Int] = [:]
+        private var ids = UniqueKeys()
 
-        /// The chunk's leads, once each id is checked against every earlier one.
+        /// The chunk's leads, each id checked against every earlier one (in this chunk and before) as it is read:
+        /// the first problem in input order is the one reported.
         mutating func leads(of table: CSVTable) throws -> [Lead] {
-            let leads = try RecordLoader.leads(table)
-            for (row, lead) in leads.enumerated() {
-                let line = table.recordLines[row]
-                if let first = lines.updateValue(line, forKey: lead.id) {
-                    throw RecordError.duplicateID(file: table.source, line: line, column: "id", id: lead.id, firstLine: first)
-                }
-            }
-            return leads
+            try RecordLoader.leads(table, ids: &ids)
         }
     }
 
@@ -202,9 +193,11 @@ public enum ChunkedScoring {
 }
 
 /// A bounded first-in, first-out hand-off between two threads; closing it wakes both sides.
+///
+/// An item taken is gone from the hand-off at once (it holds at most `capacity` items, so removing the first is
+/// cheap): the hand-off never keeps a chunk alive after passing it on.
 final class HandOff<Element>: @unchecked Sendable {
     private var items: [Element] = []
-    private var head = 0
     private var closed = false
     private let capacity: Int
     private let condition = NSCondition()
@@ -216,7 +209,7 @@ final class HandOff<Element>: @unchecked Sendable {
     func put(_ item: Element) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.count - head >= capacity { condition.wait() }
+        while !closed && items.count >= capacity { condition.wait() }
         if closed { return false }
         items.append(item)
         condition.broadcast()
@@ -227,14 +220,9 @@ final class HandOff<Element>: @unchecked Sendable {
     func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.count == head { condition.wait() }
+        while !closed && items.isEmpty { condition.wait() }
         if closed { return nil }
-        let item = items[head]
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        }
+        let item = items.removeFirst()
         condition.broadcast()
         return item
     }

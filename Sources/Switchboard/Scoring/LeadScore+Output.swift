@@ -34,136 +34,227 @@ extension LeadScore {
     /// Appends this lead's output in `format` (newline-terminated) to `bytes`: probabilities with
     /// `probabilityDecimals` decimals, expected values with `valueDecimals`.
     public func write(_ format: ScoreFormat, into bytes: inout [UInt8]) {
-        switch format {
-        case .csv: writeCSV(into: &bytes)
-        case .jsonl: writeJSON(into: &bytes)
+        bytes.append(contentsOf: Self.bytes(CollectionOfOne(self), format))
+    }
+
+    /// The output of every score in `scores`, in order, in `format`: one allocation, bytes stored through a pointer
+    /// into room reserved up front (`maximumByteCount`).
+    public static func bytes(_ scores: some Collection<LeadScore>, _ format: ScoreFormat) -> [UInt8] {
+        var room = 0
+        for score in scores { room += score.maximumByteCount(format) }
+        return [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+            var out = OutputCursor(buffer.baseAddress!)
+            for score in scores {
+                switch format {
+                case .csv: score.writeCSV(&out)
+                case .jsonl: score.writeJSON(&out)
+                }
+            }
+            initialized = out.position - buffer.baseAddress!
+            precondition(initialized <= room, "lead score output overran its reserved room")
         }
     }
 
-    func writeCSV(into bytes: inout [UInt8]) {
-        let start = bytes.count
-        appendCSVField(leadID, to: &bytes)
+    /// An upper bound on the bytes `write(format, …)` produces for this score.
+    func maximumByteCount(_ format: ScoreFormat) -> Int {
+        let number = OutputCursor.maximumNumberBytes
+        switch format {
+        case .csv:
+            let id = OutputCursor.maximumCSVFieldBytes(leadID)
+            guard leadScore != nil else { return id + 10 + OutputCursor.maximumCSVFieldBytes(reason ?? "") }
+            let head = id + 3 + number + number
+            var total = head
+            for partner in partners {
+                total += head + OutputCursor.maximumCSVFieldBytes(partner.partnerID) + 3 * number + 12
+            }
+            return total
+        case .jsonl:
+            var total = 100 + OutputCursor.maximumJSONStringBytes(leadID) + 2 * number
+            total += OutputCursor.maximumJSONStringBytes(reason ?? "")
+            for partner in partners {
+                total += 100 + OutputCursor.maximumJSONStringBytes(partner.partnerID) + 3 * number
+            }
+            return total
+        }
+    }
+
+    fileprivate func writeCSV(_ out: inout OutputCursor) {
+        let start = out.position
+        out.csvField(leadID)
         guard let leadScore else {
-            bytes.append(contentsOf: ",,0,,,,,,".utf8)
-            appendCSVField(reason ?? "", to: &bytes)
-            bytes.append(10)
+            out.ascii(",,0,,,,,,")
+            out.csvField(reason ?? "")
+            out.byte(10)
             return
         }
-        bytes.append(44)
-        FixedDecimal.append(leadScore, decimals: Self.probabilityDecimals, to: &bytes)
-        bytes.append(44)
-        FixedDecimal.append(eligibleCount, to: &bytes)
-        bytes.append(44)
+        out.byte(44)
+        out.fixed(leadScore, decimals: Self.probabilityDecimals)
+        out.byte(44)
+        out.integer(eligibleCount)
+        out.byte(44)
         // The lead's columns, the same on each of its rows: written once, then copied.
-        let head = partners.count > 1 ? Array(bytes[start...]) : []
+        let headCount = out.position - start
         for (index, partner) in partners.enumerated() {
-            if index > 0 { bytes.append(contentsOf: head) }
-            FixedDecimal.append(partner.rank, to: &bytes)
-            bytes.append(44)
-            appendCSVField(partner.partnerID, to: &bytes)
-            bytes.append(44)
-            FixedDecimal.append(partner.winProbability, decimals: Self.probabilityDecimals, to: &bytes)
-            bytes.append(44)
-            FixedDecimal.append(partner.expectedValue, decimals: Self.valueDecimals, to: &bytes)
-            bytes.append(contentsOf: (partner.isAccountOwner ? ",true,\n" : ",false,\n").utf8)
+            if index > 0 { out.copy(from: start, count: headCount) }
+            out.integer(partner.rank)
+            out.byte(44)
+            out.csvField(partner.partnerID)
+            out.byte(44)
+            out.fixed(partner.winProbability, decimals: Self.probabilityDecimals)
+            out.byte(44)
+            out.fixed(partner.expectedValue, decimals: Self.valueDecimals)
+            out.ascii(partner.isAccountOwner ? ",true,\n" : ",false,\n")
         }
         // A lead with a score always has a partner; should it have none, nothing is written, as before.
-        if partners.isEmpty { bytes.removeSubrange(start...) }
+        if partners.isEmpty { out.position = start }
     }
 
-    func writeJSON(into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: "{\"lead_id\":".utf8)
-        appendJSONString(leadID, to: &bytes)
-        bytes.append(contentsOf: ",\"lead_score\":".utf8)
+    fileprivate func writeJSON(_ out: inout OutputCursor) {
+        out.ascii("{\"lead_id\":")
+        out.jsonString(leadID)
+        out.ascii(",\"lead_score\":")
         if let leadScore {
-            FixedDecimal.append(leadScore, decimals: Self.probabilityDecimals, to: &bytes)
+            out.fixed(leadScore, decimals: Self.probabilityDecimals)
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            out.ascii("null")
         }
-        bytes.append(contentsOf: ",\"eligible_partners\":".utf8)
-        FixedDecimal.append(eligibleCount, to: &bytes)
-        bytes.append(contentsOf: ",\"partners\":[".utf8)
+        out.ascii(",\"eligible_partners\":")
+        out.integer(eligibleCount)
+        out.ascii(",\"partners\":[")
         for (index, partner) in partners.enumerated() {
-            if index > 0 { bytes.append(44) }
-            bytes.append(contentsOf: "{\"rank\":".utf8)
-            FixedDecimal.append(partner.rank, to: &bytes)
-            bytes.append(contentsOf: ",\"partner_id\":".utf8)
-            appendJSONString(partner.partnerID, to: &bytes)
-            bytes.append(contentsOf: ",\"win_probability\":".utf8)
-            FixedDecimal.append(partner.winProbability, decimals: Self.probabilityDecimals, to: &bytes)
-            bytes.append(contentsOf: ",\"expected_value\":".utf8)
-            FixedDecimal.append(partner.expectedValue, decimals: Self.valueDecimals, to: &bytes)
-            bytes.append(contentsOf: (partner.isAccountOwner ? ",\"account_owner\":true}" : ",\"account_owner\":false}").utf8)
+            if index > 0 { out.byte(44) }
+            out.ascii("{\"rank\":")
+            out.integer(partner.rank)
+            out.ascii(",\"partner_id\":")
+            out.jsonString(partner.partnerID)
+            out.ascii(",\"win_probability\":")
+            out.fixed(partner.winProbability, decimals: Self.probabilityDecimals)
+            out.ascii(",\"expected_value\":")
+            out.fixed(partner.expectedValue, decimals: Self.valueDecimals)
+            out.ascii(partner.isAccountOwner ? ",\"account_owner\":true}" : ",\"account_owner\":false}")
         }
-        bytes.append(contentsOf: "],\"reason\":".utf8)
-        if let reason { appendJSONString(reason, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
-        bytes.append(contentsOf: "}\n".utf8)
+        out.ascii("],\"reason\":")
+        if let reason { out.jsonString(reason) } else { out.ascii("null") }
+        out.ascii("}\n")
     }
 }
 
-/// `CSVWriter.field(text)`'s bytes, without an intermediate string when no quoting is needed.
-private func appendCSVField(_ text: String, to bytes: inout [UInt8]) {
-    if text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
-        bytes.append(contentsOf: CSVWriter.field(text).utf8)
-    } else {
-        bytes.append(contentsOf: text.utf8)
+/// Stores bytes through a pointer into room reserved beforehand (the caller bounds what it writes), with fixed-point
+/// numbers formatted in place: no intermediate strings or arrays, no capacity check per byte.
+struct OutputCursor {
+    var position: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { position = start }
+
+    /// The most bytes `fixed` or `integer` writes: a sign, 19 integer digits, a point and 15 decimals (or Swift's
+    /// shortest form of a Double, at most 24).
+    static let maximumNumberBytes = 40
+
+    /// The most bytes `csvField(text)` writes: every byte a doubled quote, plus the two quotes.
+    static func maximumCSVFieldBytes(_ text: String) -> Int { 2 * text.utf8.count + 2 }
+
+    /// The most bytes `jsonString(text)` writes: every byte a `\u00XX` escape, plus the two quotes.
+    static func maximumJSONStringBytes(_ text: String) -> Int { 6 * text.utf8.count + 2 }
+
+    @inline(__always) mutating func byte(_ value: UInt8) {
+        position.pointee = value
+        position += 1
     }
-}
 
-/// `JSONText.string(text)`'s bytes, without an intermediate string when nothing needs escaping.
-private func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
-    if text.utf8.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) {
-        bytes.append(contentsOf: JSONText.string(text).utf8)
-    } else {
-        bytes.append(34)
-        bytes.append(contentsOf: text.utf8)
-        bytes.append(34)
+    /// Bytes of a literal (ASCII in practice; any UTF-8 is copied as is).
+    @inline(__always) mutating func ascii(_ text: StaticString) {
+        let count = text.utf8CodeUnitCount
+        position.update(from: text.utf8Start, count: count)
+        position += count
     }
-}
 
-/// Fast fixed-point formatting of numbers into UTF-8 bytes (no Foundation, no intermediate strings or arrays).
-enum FixedDecimal {
-    static let powers: [UInt64] = (0...15).map { (0..<$0).reduce(1) { value, _ in value * 10 } }
+    mutating func bytes(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            position.update(from: utf8.baseAddress!, count: utf8.count)
+            position += utf8.count
+        }
+    }
 
-    /// Appends `value` rounded to `decimals` places (half away from zero), e.g. 0.5 with 3 → "0.500". Values too
-    /// large for exact fixed-point (|value|·10^decimals ≥ 2⁶³) and non-finite ones are written in Swift's shortest form.
-    static func append(_ value: Double, decimals: Int, to bytes: inout [UInt8]) {
+    /// `count` bytes already written, starting at `start`, written again here.
+    mutating func copy(from start: UnsafeMutablePointer<UInt8>, count: Int) {
+        position.update(from: start, count: count)
+        position += count
+    }
+
+    /// `CSVWriter.field(text)`: verbatim, or quoted when it holds a comma, a quote, CR or LF.
+    mutating func csvField(_ text: String) {
+        if text.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) {
+            bytes(CSVWriter.field(text))
+        } else {
+            bytes(text)
+        }
+    }
+
+    /// `JSONText.string(text)`: quoted, escaped where RFC 8259 requires it.
+    mutating func jsonString(_ text: String) {
+        if text.utf8.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) {
+            bytes(JSONText.string(text))
+        } else {
+            byte(34)
+            bytes(text)
+            byte(34)
+        }
+    }
+
+    /// `value` rounded to `decimals` places (0 to 15; half away from zero), e.g. 0.5 with 3 → "0.500". Values too
+    /// large for exact fixed-point (|value|·10^decimals ≥ 9.2·10¹⁸) and non-finite ones are written in Swift's
+    /// shortest form.
+    mutating func fixed(_ value: Double, decimals: Int) {
         precondition((0...15).contains(decimals), "0 to 15 decimals")
-        let scaled = (abs(value) * Double(powers[decimals])).rounded()
+        let power = decimalPowers[decimals]
+        let scaled = (abs(value) * Double(power)).rounded()
         guard value.isFinite, scaled < 9.2e18 else {
-            bytes.append(contentsOf: "\(value)".utf8)
+            bytes("\(value)")
             return
         }
         let units = UInt64(scaled)
-        if value < 0 && units != 0 { bytes.append(45) }
-        append(units / powers[decimals], to: &bytes)
+        if value < 0 && units != 0 { byte(45) }
+        unsigned(units / power)
         guard decimals > 0 else { return }
-        bytes.append(46)
-        var fraction = units % powers[decimals]
-        let end = bytes.count + decimals
-        for _ in 0..<decimals { bytes.append(48) }
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            var position = end - 1
-            while fraction > 0 {
-                buffer[position] = 48 + UInt8(fraction % 10)
-                fraction /= 10
-                position -= 1
-            }
-        }
+        byte(46)
+        digits(units % power, count: decimals)
     }
 
-    static func append(_ value: Int, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(45) }
-        append(UInt64(value.magnitude), to: &bytes)
+    mutating func integer(_ value: Int) {
+        if value < 0 { byte(45) }
+        unsigned(UInt64(value.magnitude))
     }
 
-    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        let start = bytes.count
+    /// The decimal digits of `value`, without leading zeros ("0" for zero).
+    mutating func unsigned(_ value: UInt64) {
+        var count = 1
+        while count < 20 && value >= decimalPowers[count] { count += 1 }
+        digits(value, count: count)
+    }
+
+    /// The last `count` decimal digits of `value`, zero-padded on the left; two digits a step from the right.
+    private mutating func digits(_ value: UInt64, count: Int) {
         var rest = value
-        repeat {
-            bytes.append(48 + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[start...].reverse()
+        var index = count
+        while index >= 2 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            index -= 2
+            position[index] = digitPairs[pair]
+            position[index + 1] = digitPairs[pair + 1]
+        }
+        if index == 1 { position[0] = 48 &+ UInt8(truncatingIfNeeded: rest % 10) }
+        position += count
     }
+}
+
+/// 10⁰ … 10¹⁹.
+private let decimalPowers: [UInt64] = (0...19).map { (power: Int) -> UInt64 in
+    (0..<power).reduce(1) { value, _ in value * 10 }
+}
+
+/// "00" "01" … "99" as ASCII pairs.
+private let digitPairs: [UInt8] = (0..<100).flatMap { (pair: Int) -> [UInt8] in
+    [UInt8(48 + pair / 10), UInt8(48 + pair % 10)]
 }

@@ -52,6 +52,11 @@ public final class LeadScorer: Sendable {
     let coverage: [Coverage]
     let excluded: [String: [Int]]
     let poolColumn: [String: Int]
+    /// The partner id of each column.
+    let columnIDs: [String]
+    /// Whether every lead may go to every column (no territory, certification or blocked account narrows the pool):
+    /// then no lead needs a mask.
+    let everyColumnEligible: Bool
 
     /// - Throws: `LearningError` when the model's W or the partners' encoding holds a non-finite value.
     public init(model: MatchModel, partners: [Partner], rules: EligibilityRules, at time: Timestamp, blockSize: Int = 512)
@@ -62,15 +67,19 @@ public final class LeadScorer: Sendable {
         self.partners = partners.sorted { $0.id < $1.id }
         let sorted = self.partners
         pool = sorted.indices.filter { Self.takesLeads(sorted[$0], rules) }
-        coverage = sorted.map { Coverage($0, rules) }
+        let coverage = sorted.map { Coverage($0, rules) }
+        self.coverage = coverage
         var column: [String: Int] = [:]
         for (c, p) in pool.enumerated() { column[sorted[p].id] = c }
         poolColumn = column
+        columnIDs = pool.map { sorted[$0].id }
         var blocked: [String: [Int]] = [:]
         for exclusion in rules.exclusions {
             if let c = column[exclusion.partner] { blocked[exclusion.account, default: []].append(c) }
         }
         excluded = blocked
+        everyColumnEligible =
+            !rules.requireCertifications && blocked.isEmpty && pool.allSatisfy { coverage[$0].any }
         let states = model.states(of: pool.map { sorted[$0] }, at: time)
         topK = try BilinearTopK(
             interaction: model.regression.matrix, right: model.encoding.rightDesign(states), blockSize: blockSize)
@@ -110,56 +119,85 @@ public final class LeadScorer: Sendable {
         guard k >= 1 else { throw .invalidParameter(name: "top", value: "\(k)", requirement: "must be at least 1") }
         if leads.isEmpty { return [] }
         var cache = MaskCache()
-        let rowMasks = leads.map { rowMask(for: $0, in: &cache) }
+        let rowMasks =
+            everyColumnEligible ? [Int32](repeating: -1, count: leads.count) : leads.map { rowMask(for: $0, in: &cache) }
         let masks = cache.masks
         let design = model.encoding.leftDesign(leads)
         // One more than k, so that an owner at the head of the list still leaves k others to choose from.
         let selection = try topK.select(left: design, k: k + 1, masks: masks, rowMasks: rowMasks, workers: workers)
-        let a = design.columnCount
-        return leads.enumerated().map { i, lead in
-            let chosen = selection.row(i)
+        let a = design.columnCount, slots = selection.k
+        var scores: [LeadScore] = []
+        scores.reserveCapacity(leads.count)
+        for (i, lead) in leads.enumerated() {
+            let chosen = Int(selection.counts[i])
             let eligible = Int(selection.eligibleCounts[i])
-            guard let best = chosen.first else {
-                return LeadScore(leadID: lead.id, leadScore: nil, eligibleCount: 0, partners: [], reason: reason(lead))
+            guard chosen > 0 else {
+                scores.append(
+                    LeadScore(leadID: lead.id, leadScore: nil, eligibleCount: 0, partners: [], reason: reason(lead)))
+                continue
             }
-            var ranked: [(column: Int, margin: Double, owner: Bool)] = []
+            let first = i * slots
+            var partners: [RankedPartner] = []
+            partners.reserveCapacity(min(k, chosen + 1))
+            func append(column: Int, margin: Double, owner: Bool) {
+                let probability = Kernels.sigmoid(margin)
+                partners.append(
+                    RankedPartner(
+                        partnerID: columnIDs[column], rank: partners.count + 1, winProbability: probability,
+                        expectedValue: probability * lead.estimatedValue, isAccountOwner: owner))
+            }
+            var ownerColumn = -1
             if let account = lead.accountID, let ownerID = rules.accountOwners[account], let owner = poolColumn[ownerID],
                 rowMasks[i] < 0 || masks[Int(rowMasks[i])].contains(owner)
             {
+                let held = (first..<(first + chosen)).first { Int(selection.columns[$0]) == owner }
                 let margin =
-                    chosen.first { $0.column == owner }?.margin
+                    held.map { selection.margins[$0] }
                     ?? topK.margin(left: design.storage[(i * a)..<((i + 1) * a)], column: owner)
-                ranked.append((owner, margin, true))
+                append(column: owner, margin: margin, owner: true)
+                ownerColumn = owner
             }
-            for pick in chosen where ranked.count < k && !(ranked.first?.column == pick.column) {
-                ranked.append((pick.column, pick.margin, false))
+            for slot in first..<(first + chosen) where partners.count < k {
+                let column = Int(selection.columns[slot])
+                if column != ownerColumn { append(column: column, margin: selection.margins[slot], owner: false) }
             }
-            let partners = ranked.enumerated().map { rank, entry in
-                let probability = Kernels.sigmoid(entry.margin)
-                return RankedPartner(
-                    partnerID: self.partners[pool[entry.column]].id, rank: rank + 1, winProbability: probability,
-                    expectedValue: probability * lead.estimatedValue, isAccountOwner: entry.owner)
-            }
-            return LeadScore(
-                leadID: lead.id, leadScore: Kernels.sigmoid(best.margin), eligibleCount: eligible, partners: partners,
-                reason: nil)
+            scores.append(
+                LeadScore(
+                    leadID: lead.id, leadScore: Kernels.sigmoid(selection.margins[first]), eligibleCount: eligible,
+                    partners: partners, reason: nil))
         }
+        return scores
     }
 
     /// The column masks of one call, each built once.
     struct MaskCache {
         var masks: [ColumnMask] = []
-        var maskIndex: [String: Int32] = [:]
-        var baseMasks: [String: ColumnMask] = [:]
+        var maskIndex: [MaskKey: Int32] = [:]
+        var territoryMasks: [TerritoryKey: ColumnMask] = [:]
+        var certificationMasks: [[String]: ColumnMask] = [:]
+    }
+
+    /// What decides a lead's mask: its territory, the certifications it requires (sorted, once each; empty when
+    /// certifications are not required) and its account when the account is blocked for some partner.
+    struct MaskKey: Hashable {
+        var region: String
+        var country: String
+        var required: [String]
+        var blockedAccount: String?
+    }
+
+    struct TerritoryKey: Hashable {
+        var region: String
+        var country: String
     }
 
     /// The index of the lead's column mask (-1 when every column is eligible), built and cached on first use.
     private func rowMask(for lead: Lead, in cache: inout MaskCache) -> Int32 {
-        let required = rules.requireCertifications ? Array(Set(lead.requiredCertifications)).sorted() : []
+        let required = rules.requireCertifications ? Self.sortedOnce(lead.requiredCertifications) : []
         let blocked = lead.accountID.flatMap { excluded[$0] } ?? []
-        let key =
-            lead.region + "\u{1}" + lead.country + "\u{1}" + required.joined(separator: "\u{2}") + "\u{1}"
-            + (blocked.isEmpty ? "" : lead.accountID!)
+        let key = MaskKey(
+            region: lead.region, country: lead.country, required: required,
+            blockedAccount: blocked.isEmpty ? nil : lead.accountID)
         if let index = cache.maskIndex[key] { return index }
         var mask = territoryMask(lead, &cache)
         if !required.isEmpty { mask = mask.intersection(certificationMask(required, &cache)) }
@@ -175,21 +213,30 @@ public final class LeadScorer: Sendable {
         return index
     }
 
+    /// `values` sorted with duplicates removed (as read from a file they already are: then no copy is made).
+    static func sortedOnce(_ values: [String]) -> [String] {
+        var ascending = true
+        for index in values.indices.dropFirst() where !(values[index - 1] < values[index]) {
+            ascending = false
+            break
+        }
+        return ascending ? values : Array(Set(values)).sorted()
+    }
+
     private func territoryMask(_ lead: Lead, _ cache: inout MaskCache) -> ColumnMask {
-        let key = "t\u{1}" + lead.region + "\u{1}" + lead.country
-        if let mask = cache.baseMasks[key] { return mask }
+        let key = TerritoryKey(region: lead.region, country: lead.country)
+        if let mask = cache.territoryMasks[key] { return mask }
         let mask = ColumnMask(columnCount: pool.count, columns: pool.indices.filter { coverage[pool[$0]].covers(lead) })
-        cache.baseMasks[key] = mask
+        cache.territoryMasks[key] = mask
         return mask
     }
 
     private func certificationMask(_ required: [String], _ cache: inout MaskCache) -> ColumnMask {
-        let key = "c\u{1}" + required.joined(separator: "\u{2}")
-        if let mask = cache.baseMasks[key] { return mask }
+        if let mask = cache.certificationMasks[required] { return mask }
         let mask = ColumnMask(
             columnCount: pool.count,
             columns: pool.indices.filter { Set(partners[pool[$0]].certifications).isSuperset(of: required) })
-        cache.baseMasks[key] = mask
+        cache.certificationMasks[required] = mask
         return mask
     }
 
