@@ -25,7 +25,16 @@ struct Serve: ParsableCommand {
     var config: String?
     @Option(help: "Bearer tokens (JSON): [{\"token\": \"…\", \"role\": \"admin|integration|partner:<id>\"}, …].")
     var tokens: String
-    @Option(help: "The ledger database (SQLite; created on first start).") var database: String = "switchboard.sqlite"
+    @Option(
+        help: """
+            The ledger database: an SQLite file (created on first start), or postgres://user[:password]@host[:port]/db \
+            for several instances on one database.
+            """) var database: String = "switchboard.sqlite"
+
+    /// Whether --database names a PostgreSQL server rather than an SQLite file.
+    static func isPostgres(_ database: String) -> Bool {
+        database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")
+    }
     @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
     @Option(parsing: .unconditional, help: "The port to listen on (0: any free port; the address is printed).")
     var port: Int = 8080
@@ -58,7 +67,8 @@ struct Serve: ParsableCommand {
             let scoring = try loadScoring(config: live)
             let tokenTable = try AccessTokens.parse(
                 try FileIO.read(tokens), source: tokens, partnerIDs: Set(scoring.partners.map(\.id)))
-            let store = try SQLiteLedger(path: database)
+            let store: any LedgerStore =
+                Self.isPostgres(database) ? try PostgresLedger(url: database) : try SQLiteLedger(path: database)
             let service: LiveService
             do {
                 service = try LiveService(
@@ -128,7 +138,7 @@ extension Serve: ReadsAndWritesFiles {
         roles.read("--owners", owners)
         roles.read("--config", config)
         roles.read("--tokens", tokens)
-        roles.write("--database", database)
+        if !Self.isPostgres(database) { roles.write("--database", database) }
         return roles
     }
 }
