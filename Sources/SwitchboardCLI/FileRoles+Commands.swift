@@ -255,7 +255,7 @@ extension RouteStream: ReadsAndWritesFiles {
 extension Report: ReadsAndWritesFiles {
     static let dataFiles = [
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
-        "truth/partners.csv", "truth/pairs.csv",
+        "truth/partners.csv", "truth/pairs.csv", "firmographics.csv", "performance.csv", "applicants.csv",
     ]
 
     var fileRoles: FileRoles {

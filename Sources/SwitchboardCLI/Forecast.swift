@@ -8,9 +8,10 @@ struct Forecast: ParsableCommand {
         commandName: "forecast",
         abstract: "Each partner's partner-sourced revenue and won deals for the next 1 and 3 periods, with 80% intervals.",
         discussion: """
-            Fits a Poisson GLM of each period's won deals on every partner-period of the history (recent and long-run \
-            deal rates, tenure, profile features, segment), and models revenue as the sum of the deals' values \
-            (log-normal around the segment's mean deal value): zero in many periods, with a long right tail. Writes \
+            Estimates each partner's rate of won deals a period by empirical Bayes: a Gamma prior around a Poisson \
+            GLM's mean (activity, tenure, profile features, segment), updated by the partner's own deals over its \
+            history; models revenue as the sum of the deals' values (log-normal around the segment's mean deal \
+            value): zero in many periods, with a long right tail. Writes \
             each partner in the programme (--out): the median, mean and 80% interval of its deals and revenue over \
             the next 1 and 3 periods; prints the ecosystem and per-segment totals with their intervals. See \
             docs/profiles.md.
@@ -121,7 +122,8 @@ extension ProfileFormat {
         describe("ecosystem", f.totals)
         for segment in f.segmentTotals.keys.sorted() { describe(segment, f.segmentTotals[segment]!) }
         lines.append(
-            "deals are Poisson (GLM, log link); each deal's value is log-normal around its segment's mean (σ = \(fixed(f.dealValueSpread, 2)))"
+            "deals are Poisson at each partner's own rate, estimated by empirical Bayes (Gamma prior around a GLM's mean, shape α = \(fixed(f.priorShape, 2))); "
+                + "each deal's value is log-normal around its segment's mean (σ = \(fixed(f.dealValueSpread, 2)))"
         )
         return lines.joined(separator: "\n")
     }

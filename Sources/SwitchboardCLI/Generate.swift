@@ -19,7 +19,13 @@ struct GenerateEcosystem: ParsableCommand {
             incoming.csv into the output folder, and the ground truth into its truth/ subfolder: pairs.csv (the true \
             win probability of every historical outcome not declined), churn.csv (the true churn probability after \
             every activity row), actions.csv (each action's true effects) and partners.csv (each partner's hidden \
-            quality and vertical skills). The same seed gives the same files.
+            quality and vertical skills). For partner intelligence (`profile`, `recruit`, `forecast`) it also writes \
+            firmographics.csv (employees, years in business, certified staff per partner), performance.csv \
+            (partner-sourced won deals and revenue per partner and period) and applicants.csv (prospective partners as \
+            their applications describe them), with their truth: truth/potential.csv (each partner's latent \
+            potential, true expected deals and revenue a period, and probability of being a top performer over the \
+            next 12 periods), truth/performance.csv (the drawn future, 12 periods) and truth/applicants.csv (each \
+            applicant's true probability of becoming a top performer). The same seed gives the same files.
             """)
 
     @Option(parsing: .unconditional, help: "Number of partners (at most 100000; partners × periods at most 5000000).")

@@ -27,14 +27,23 @@ struct PartnerData: ParsableArguments {
         let delimiter = try csv.parsedDelimiter()
         let files = try EcosystemFiles.reading(folder: data, required: [.partners, .activity])
         let ecosystem = try Ecosystem.load(files, options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.activity]))
-        let segments = try ProfileRecords.segments(files[.partners]!, column: segmentBy, delimiter: delimiter)
+        return try Self.profileInput(
+            data: data, ecosystem: ecosystem, partners: files[.partners]!, segmentBy: segmentBy, delimiter: delimiter)
+    }
+
+    /// The profile input of `data`'s firmographics.csv and performance.csv over an ecosystem already loaded from it.
+    static func profileInput(
+        data: String, ecosystem: Ecosystem, partners: RecordSource, segmentBy: String, delimiter: CSVDelimiter?
+    ) throws -> ProfileInput {
+        let segments = try ProfileRecords.segments(partners, column: segmentBy, delimiter: delimiter)
         let ids = Set(ecosystem.partners.map(\.id))
         let firmographicsPath = EcosystemFiles.path(data, "firmographics.csv")
+        let performancePath = EcosystemFiles.path(data, "performance.csv")
         let firmographics = try ProfileRecords.firmographics(
             RecordSource(name: firmographicsPath, bytes: try FileIO.read(firmographicsPath)), partnerIDs: ids,
             partnersFile: ecosystem.sources.partners, delimiter: delimiter)
         let performance = try ProfileRecords.performance(
-            RecordSource(name: performanceFile, bytes: try FileIO.read(performanceFile)), partnerIDs: ids,
+            RecordSource(name: performancePath, bytes: try FileIO.read(performancePath)), partnerIDs: ids,
             partnersFile: ecosystem.sources.partners, delimiter: delimiter)
         return try ProfileInput(
             ecosystem: ecosystem, segments: segments, segmentColumn: segmentBy, firmographics: firmographics,

@@ -16,11 +16,16 @@ struct Report: ParsableCommand {
             exploration 1); the history's last 30 days replayed under every policy, at the recorded capacity and at \
             --tight-capacity, valued with the generator's true win probabilities when --data has a truth/ folder \
             (as `switchboard simulate`); segment KPIs; the partners most at risk of churning with their factors; and \
-            each channel manager's to-do list.
+            each channel manager's to-do list. When --data also has firmographics.csv and performance.csv, a partner \
+            intelligence section follows: each partner type's ideal profile, the high-potential partners furthest \
+            below it, the recruitment shortlist (with applicants.csv) and the next quarter's forecast with its 80% band \
+            (as `switchboard profile`, `recruit` and `forecast` fit them). When --models also holds leads.json (a \
+            `switchboard train` lead score), each of its terms' shape function closes the report.
             """)
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
-    @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
+    @Option(help: "The folder holding match.json and churn.json (and, optionally, the lead score leads.json).")
+    var models = "Models"
     @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).")
     var candidates = 10
     @Option(parsing: .unconditional, help: "Partners listed in the churn-risk table.") var atRisk = 15
@@ -49,11 +54,13 @@ struct Report: ParsableCommand {
             options.atRiskCount = atRisk
             options.replayCapacityScales = tightCapacity == 1 ? [1] : [1, tightCapacity]
             let report = try ChannelReport(input, options: options)
-            let html = HTMLReport.render(report)
+            let intelligence = try Self.intelligence(data: data, ecosystem: input.ecosystem, delimiter: try csv.parsedDelimiter())
+            let html = HTMLReport.render(report, intelligence: intelligence)
             try FileIO.writeAtomically(html, to: out)
             if out != "-" {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 print(Self.summary(report, bytes: html.utf8.count, seconds: seconds))
+                if let intelligence { print(Self.intelligenceSummary(intelligence)) }
                 print("wrote \(out)")
             }
         }
@@ -66,10 +73,51 @@ struct Report: ParsableCommand {
             optional: [.truthPartners, .truthPairs])
         let ecosystem = try Ecosystem.load(files, options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.actions]))
         let matchPath = EcosystemFiles.path(models, "match.json"), churnPath = EcosystemFiles.path(models, "churn.json")
+        let leadPath = EcosystemFiles.path(models, "leads.json")
         return ReportInput(
             ecosystem: ecosystem, matchModel: try loadModel(MatchModel.self, from: matchPath),
             churnModel: try loadModel(ChurnModel.self, from: churnPath), matchModelSource: matchPath,
-            churnModelSource: churnPath)
+            churnModelSource: churnPath,
+            leadModel: FileManager.default.fileExists(atPath: leadPath) ? try loadModel(TabularModel.self, from: leadPath) : nil,
+            leadModelSource: leadPath)
+    }
+
+    /// The partner-intelligence section's figures when `data` has firmographics.csv and performance.csv (and the
+    /// recruitment shortlist when it also has applicants.csv); nil without them. Segments are partner types.
+    static func intelligence(data: String, ecosystem: Ecosystem, delimiter: CSVDelimiter?) throws -> PartnerIntelligence? {
+        let exists = { (name: String) in FileManager.default.fileExists(atPath: EcosystemFiles.path(data, name)) }
+        guard exists("firmographics.csv") && exists("performance.csv") else { return nil }
+        let partnersPath = ecosystem.sources.partners
+        let profileInput = try PartnerData.profileInput(
+            data: data, ecosystem: ecosystem,
+            partners: RecordSource(name: partnersPath, bytes: try FileIO.read(partnersPath)), segmentBy: "type",
+            delimiter: delimiter)
+        let performancePath = EcosystemFiles.path(data, "performance.csv")
+        var applicants: [ApplicantRecord] = []
+        let applicantsPath = EcosystemFiles.path(data, "applicants.csv")
+        if exists("applicants.csv") {
+            applicants = try ProfileRecords.applicants(
+                RecordSource(name: applicantsPath, bytes: try FileIO.read(applicantsPath)), segmentColumn: "type",
+                delimiter: delimiter)
+        }
+        do {
+            return try PartnerIntelligence(
+                profileInput, applicants: applicants, applicantsSource: applicantsPath, performanceSource: performancePath)
+        } catch let error as LearningError {
+            throw CLIError("\(performancePath): \(error)")
+        }
+    }
+
+    static func intelligenceSummary(_ figures: PartnerIntelligence) -> String {
+        let q = figures.forecast.totals[figures.quarterIndex]
+        var line =
+            "partner intelligence: \(figures.profiles.segments.count) segment profiles, "
+            + "\(figures.profiles.highPotential.count) high-potential partners"
+        if let r = figures.recruitment { line += ", \(r.rows.count) applicants ranked" }
+        line +=
+            "; next quarter's partner-sourced revenue \(NumberFormat.grouped(q.mean)) "
+            + "(80%: \(NumberFormat.grouped(q.low))–\(NumberFormat.grouped(q.high)))"
+        return line
     }
 
     static func summary(_ report: ChannelReport, bytes: Int, seconds: Double) -> String {

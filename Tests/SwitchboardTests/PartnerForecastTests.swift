@@ -16,16 +16,15 @@ struct PartnerForecastTests {
         for (k, h) in forecast.horizons.enumerated() {
             var covered = 0.0, expected = 0.0, n = 0.0
             for row in forecast.rows {
-                let value = forecast.dealValue[row.segment]!
                 let r = row.revenue[k]
                 // The interval's own mass, from fresh draws, and one more draw as "what happened".
                 var inside = 0.0
                 for _ in 0..<400 {
-                    let y = compoundDraw(row.deals[k].mean, value, forecast.dealValueSpread, &rng)
+                    let y = forecast.predictiveDraw(row, periods: h, &rng)
                     if y >= r.low && y <= r.high { inside += 1 }
                 }
                 expected += inside / 400
-                let actual = compoundDraw(row.deals[k].mean, value, forecast.dealValueSpread, &rng)
+                let actual = forecast.predictiveDraw(row, periods: h, &rng)
                 if actual >= r.low && actual <= r.high { covered += 1 }
                 n += 1
             }
@@ -61,8 +60,66 @@ struct PartnerForecastTests {
         let none = (1...100).map(Double.init)
         let j = interval(none, mean: 50, coverage: 0.8)
         #expect(j.low == 10 && j.high == 90)
-        // The exact Poisson version agrees with its definition.
-        let p = poissonInterval(2, 0.8)
-        #expect(p.low == 0 && p.high == 3 && p.median == 2)
+    }
+
+    /// Gamma draws: mean shape/rate and variance shape/rate², below and above shape 1.
+    @Test(arguments: [0.4, 1.0, 2.5, 30.0])
+    func gammaDrawsHaveTheGammaMoments(shape: Double) {
+        var rng = SeededGenerator(seed: 5)
+        let rate = 2.0, n = 40_000
+        let draws = (0..<n).map { _ in GammaPoisson.gammaDraw(shape: shape, rate: rate, &rng) }
+        let mean = draws.reduce(0, +) / Double(n)
+        let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+        let trueMean = shape / rate, trueVariance = shape / (rate * rate)
+        #expect(abs(mean - trueMean) < 4 * (trueVariance / Double(n)).squareRoot(), "mean \(mean) vs \(trueMean)")
+        #expect(abs(variance / trueVariance - 1) < 0.06, "variance \(variance) vs \(trueVariance)")
+        #expect(draws.allSatisfy { $0 > 0 })
+    }
+
+    /// The marginal likelihood against the negative-binomial pmf written with lgamma, and its maximiser against a
+    /// fine grid, on counts drawn from a Gamma–Poisson with known α.
+    @Test func gammaPoissonShapeMatchesTheClosedFormAndABruteForceSearch() {
+        var rng = SeededGenerator(seed: 11)
+        let trueShape = 2.0
+        var exposures: [Double] = [], counts: [Double] = []
+        for i in 0..<3000 {
+            let periods = Double(1 + i % 24), mu = 0.2 + Double(i % 7) * 0.3
+            let lambda = GammaPoisson.gammaDraw(shape: trueShape, rate: trueShape / mu, &rng)
+            exposures.append(periods * mu)
+            counts.append(poisson(lambda * periods, &rng))
+        }
+        func closedForm(_ a: Double) -> Double {
+            var total = 0.0
+            for i in counts.indices {
+                let s = counts[i], m = exposures[i]
+                total += lgamma(a + s) - lgamma(a) - lgamma(s + 1) + a * log(a / (a + m)) + s * log(m / (a + m))
+            }
+            return total
+        }
+        // Equal up to a constant free of α.
+        let offset = closedForm(1) - GammaPoisson.logLikelihood(alpha: 1, exposures: exposures, counts: counts)
+        for a in [0.1, 0.7, 3.0, 50.0] {
+            let difference = closedForm(a) - GammaPoisson.logLikelihood(alpha: a, exposures: exposures, counts: counts)
+            #expect(abs(difference - offset) < 1e-6 * abs(offset) + 1e-6, "α = \(a)")
+        }
+        let found = GammaPoisson.shape(exposures: exposures, counts: counts)
+        let grid = (0..<2000).map { exp(log(0.05) + Double($0) * (log(1e4) - log(0.05)) / 1999) }
+        let best = grid.max { closedForm($0) < closedForm($1) }!
+        #expect(abs(log(found) - log(best)) < 0.01, "golden section \(found) vs grid \(best)")
+        #expect(abs(found - trueShape) < 0.5, "recovered α \(found) vs \(trueShape)")
+    }
+
+    /// A partner's posterior rate: with no history it is the prior mean; with a long one it approaches its own rate.
+    @Test func posteriorRateMovesFromThePriorToTheHistory() throws {
+        let (input, _) = try PartnerProfileTests.generated(partners: 400, seed: 74)
+        let forecast = try PartnerForecast.make(input)
+        #expect(forecast.priorShape > 0.05 && forecast.priorShape < 1e4)
+        for row in forecast.rows {
+            let posterior = row.rateShape / row.rateRate
+            let own = row.historyDeals / Double(max(1, row.periods))
+            // The posterior mean is a weighted average of the prior mean and the partner's own rate.
+            let w = Double(row.periods) / (forecast.priorShape / row.priorRate + Double(row.periods))
+            #expect(abs(posterior - (w * own + (1 - w) * row.priorRate)) < 1e-9 * max(1, posterior))
+        }
     }
 }

@@ -151,3 +151,47 @@ public struct GroupedLogisticRegression: Sendable, Equatable, Codable {
         return (bestL2, bestTau, losses)
     }
 }
+
+extension GroupedLogisticRegression {
+    /// An empirical-Bayes shrinkage: the between-group variance σ_b² of the coefficients, estimated from a nearly
+    /// free fit (τ = `looseShrinkage`, default 1/n: a prior variance of 1 on each standardised deviation) by
+    /// DerSimonian and Laird's moment estimator per feature,
+    ///
+    ///     Q_k = Σ_g u_g·(w_gk − w̄_k)²,  u_g = 1/se_gk²,  σ²_k = max(0, (Q_k − (G − 1)) / (Σu − Σu²/Σu)),
+    ///
+    /// averaged over the features, then τ = 1/(n·σ_b²), the strength at which the objective's penalty
+    /// (τ/2)·‖δ_g‖² against the mean loss is the Gaussian prior δ ~ N(0, σ_b²). ∞ (pooling) when σ_b² is 0.
+    /// Groups whose standard errors are not finite are left out.
+    /// - Throws: `LearningError` from the fit.
+    public static func empiricalBayesShrinkage(
+        design: Matrix<Double>, labels: [Bool], groups: [Int], groupCount: Int, l2Strength: Double,
+        looseShrinkage: Double? = nil
+    ) throws(LearningError) -> Double {
+        let n = Double(design.rowCount), d = design.columnCount
+        let (free, _) = try fit(
+            design: design, labels: labels, groups: groups, groupCount: groupCount, l2Strength: l2Strength,
+            shrinkage: looseShrinkage ?? 1 / max(1, n))
+        var total = 0.0, features = 0.0
+        for k in 0..<d {
+            var estimates: [Double] = [], weights: [Double] = []
+            for g in 0..<groupCount where !groups.allSatisfy({ $0 != g }) {
+                let se = free.standardErrors[g][k]
+                guard se.isFinite, se > 0 else { continue }
+                estimates.append(free.groupCoefficients[g][k])
+                weights.append(1 / (se * se))
+            }
+            guard estimates.count >= 2 else { continue }
+            let sumW = weights.reduce(0, +), sumW2 = weights.reduce(0) { $0 + $1 * $1 }
+            var mean = 0.0
+            for j in estimates.indices { mean += weights[j] * estimates[j] }
+            mean /= sumW
+            var q = 0.0
+            for j in estimates.indices { q += weights[j] * (estimates[j] - mean) * (estimates[j] - mean) }
+            let denominator = sumW - sumW2 / sumW
+            total += denominator > 0 ? max(0, (q - Double(estimates.count - 1)) / denominator) : 0
+            features += 1
+        }
+        let variance = features > 0 ? total / features : 0
+        return variance > 0 ? 1 / (n * variance) : .infinity
+    }
+}

@@ -18,12 +18,19 @@ public struct ForecastOptions: Sendable, Equatable {
 
 /// Partner-sourced won deals and revenue forecasts with prediction intervals.
 ///
-/// Deals a period are Poisson with a log-linear mean (a GLM fitted on every partner-period of the history): from the
-/// partner's recent and long-run deal rates, its tenure, its profile features and its segment. Revenue is the sum of
-/// the deals' values, each its segment's mean deal value times a log-normal factor (σ estimated from single-deal
-/// periods): a compound Poisson–log-normal, which has the point mass at zero (no deal this period) and the long right
-/// tail partner-sourced revenue shows; a Gaussian or log-normal model of revenue itself has neither. The point
-/// forecast is the predictive median (it minimises the expected absolute error); totals add the predictive means.
+/// Each partner wins deals at a steady rate λ of its own: Poisson(λ) deals a period. The rate is estimated by
+/// empirical Bayes (a Gamma–Poisson model): the prior mean μ comes from a Poisson GLM fitted on every partner-period
+/// of the history with what describes the partner rather than its own deal count (its profile features, its
+/// activity: mean portal logins, deal registrations and activity revenue over its history and over its last three
+/// periods, tenure, and its segment); the prior is Gamma with mean μ and shape α (λ/μ ~ Gamma(α, α)), α chosen
+/// by maximising the negative-binomial marginal likelihood of every partner's deal total. A partner with S deals in
+/// n periods then has λ ~ Gamma(α + S, α/μ + n): a long history speaks for itself, a short one borrows from
+/// partners like it. Revenue is the sum of the deals' values, each its segment's mean deal value times a mean-1
+/// log-normal factor (σ estimated from single-deal periods): a compound (Gamma–)Poisson–log-normal, which has the
+/// point mass at zero (no deal this period) and the long right tail partner-sourced revenue shows; a Gaussian or
+/// log-normal model of revenue itself has neither. Draws take λ from its posterior, then deals, then values, so
+/// the intervals carry the rate's uncertainty as well as the period's luck. The point forecast is the predictive
+/// median (it minimises the expected absolute error); totals add the predictive means.
 /// Intervals: with P(0) ≥ the coverage, [0, 0]; with P(0) above (1 − coverage)/2, [0, q(coverage)]; else the
 /// central interval. Each partner's draws come from its own seeded stream, so every figure is reproducible.
 public struct PartnerForecast: Sendable {
@@ -40,6 +47,13 @@ public struct PartnerForecast: Sendable {
         /// Per horizon (`horizons` order).
         public var deals: [Interval]
         public var revenue: [Interval]
+        /// The posterior of the partner's deal rate a period: Gamma(shape, rate) (mean shape/rate).
+        public var rateShape: Double
+        public var rateRate: Double
+        /// The prior mean rate μ from the GLM, and the periods and deals of its own history.
+        public var priorRate: Double
+        public var periods: Int
+        public var historyDeals: Double
         /// The partner's Monte Carlo revenue draws per horizon (for totals).
         var revenueDraws: [[Double]]
     }
@@ -50,7 +64,11 @@ public struct PartnerForecast: Sendable {
     /// Per horizon: the ecosystem total and each segment's total (mean and interval).
     public var totals: [Interval]
     public var segmentTotals: [String: [Interval]]
+    /// The prior mean's GLM (over `priorFeatureNames`).
     public var model: PoissonRegression
+    public var priorFeatureNames: [String]
+    /// α: the Gamma prior's shape (large: partners like each other deal alike; small: they differ beyond the features).
+    public var priorShape: Double
     public var dealValue: [String: Double]
     public var dealValueSpread: Double
     /// The first period forecast (the one after the last in the history).
@@ -73,6 +91,10 @@ public struct PartnerForecast: Sendable {
             dealTotal[input.segments[p], default: 0] += row.deals
             if row.deals == 1 && row.revenue > 0 { singleDealLogs.append((input.segments[p], Kernels.logarithm(row.revenue))) }
         }
+        var activity = [[ActivityFigures]](repeating: [], count: input.partners.count)
+        for row in input.activity where row.period < end {
+            if let p = index[row.partnerID] { activity[p].append(row.figures) }
+        }
         var dealValue: [String: Double] = [:]
         let overallValue = revenueTotal.values.reduce(0, +) / max(1, dealTotal.values.reduce(0, +))
         for segment in input.segmentNames {
@@ -92,55 +114,94 @@ public struct PartnerForecast: Sendable {
             }
             if count >= 5 { spread = (sum / count).squareRoot() }
         }
-        let profile = input.featureValues()
+        let profile = input.featureValues(before: end)
         let segmentIndex = Dictionary(uniqueKeysWithValues: input.segmentNames.enumerated().map { ($1, $0) })
-        func features(_ p: Int, _ t: Int) -> [Double]? {
-            var history: [Double] = []
-            for s in 0..<min(t, end) { if let d = deals[p][s] { history.append(d) } }
-            guard !history.isEmpty else { return nil }
-            func mean(_ values: ArraySlice<Double>) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
+        var names = [
+            "log1p_mean_logins", "log1p_mean_deal_registrations", "log1p_mean_activity_revenue",
+            "log1p_recent_logins", "log1p_recent_deal_registrations", "log1p_periods",
+        ]
+        names += ProfileFeature.allCases.map(\.rawValue)
+        names += input.segmentNames.dropFirst().map { "segment_\($0)" }
+        // What describes partner p (not its own deal count): the prior mean's features.
+        func features(_ p: Int) -> [Double] {
+            func mean(_ rows: ArraySlice<ActivityFigures>, _ value: (ActivityFigures) -> Double) -> Double {
+                rows.isEmpty ? 0 : rows.reduce(0) { $0 + value($1) } / Double(rows.count)
+            }
+            let all = activity[p][...], recent = activity[p].suffix(3)
             var row = [
-                Kernels.log1p(mean(history.suffix(3))), Kernels.log1p(mean(history.suffix(12))),
-                Kernels.log1p(mean(history[...])), Kernels.log1p(Double(history.count)),
+                Kernels.log1p(mean(all, \.portalLogins)), Kernels.log1p(mean(all, \.dealRegistrations)),
+                Kernels.log1p(mean(all, \.revenue) / 1000), Kernels.log1p(mean(recent, \.portalLogins)),
+                Kernels.log1p(mean(recent, \.dealRegistrations)), Kernels.log1p(Double(activity[p].count)),
             ]
             for feature in ProfileFeature.allCases { row.append(feature.transform(profile[p][feature])) }
             for s in 1..<max(1, input.segmentNames.count) { row.append(segmentIndex[input.segments[p]] == s ? 1 : 0) }
             return row
         }
-        var rows: [[Double]] = [], targets: [Double] = []
+        var history: [(periods: Int, deals: Double)] = []
+        var partnerFeatures: [[Double]] = []
+        var rows: [Int] = [], targets: [Double] = []
         for p in input.partners.indices {
-            for t in 1..<max(1, end) {
-                guard let target = deals[p][t], let x = features(p, t) else { continue }
-                rows.append(x)
-                targets.append(target)
+            let observed = deals[p].compactMap { $0 }
+            history.append((observed.count, observed.reduce(0, +)))
+            partnerFeatures.append(features(p))
+            for value in observed {
+                rows.append(p)
+                targets.append(value)
             }
         }
-        guard let width = rows.first?.count else { throw LearningError.emptyData }
+        guard let width = partnerFeatures.first?.count, !rows.isEmpty else { throw LearningError.emptyData }
+        // Standardise the features so one L2 strength suits them all.
+        var means = [Double](repeating: 0, count: width), scales = [Double](repeating: 1, count: width)
+        for k in 0..<width {
+            let column = rows.map { partnerFeatures[$0][k] }
+            let m = column.reduce(0, +) / Double(column.count)
+            let v = column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, column.count - 1))
+            means[k] = m
+            scales[k] = v > 1e-12 ? v.squareRoot() : 1
+        }
+        let standardized = partnerFeatures.map { row in (0..<width).map { (row[$0] - means[$0]) / scales[$0] } }
         var design = Matrix<Double>(rowCount: rows.count, columnCount: width)
-        for (i, row) in rows.enumerated() { for k in 0..<width { design[i, k] = row[k] } }
-        let (model, _) = try PoissonRegression.fit(design: design, targets: targets, l2Strength: options.l2Strength)
+        for (i, p) in rows.enumerated() { for k in 0..<width { design[i, k] = standardized[p][k] } }
+        let (fitted, _) = try PoissonRegression.fit(design: design, targets: targets, l2Strength: options.l2Strength)
+        // The same model on the raw features (coefficients divided by the scales, the intercept shifted).
+        var rawCoefficients = fitted.coefficients, rawIntercept = fitted.intercept
+        for k in 0..<width {
+            rawCoefficients[k] = fitted.coefficients[k] / scales[k]
+            rawIntercept -= rawCoefficients[k] * means[k]
+        }
+        let model = PoissonRegression(coefficients: rawCoefficients, intercept: rawIntercept)
+        let prior = input.partners.indices.map { fitted.mean(standardized[$0]) }
+        let observed = input.partners.indices.filter { history[$0].periods > 0 }
+        let alpha = GammaPoisson.shape(
+            exposures: observed.map { Double(history[$0].periods) * prior[$0] },
+            counts: observed.map { history[$0].deals })
 
         var forecastRows: [Row] = []
         for p in input.partners.indices where end >= 1 && deals[p][end - 1] != nil {
-            guard let x = features(p, end) else { continue }
-            let rate = model.mean(x)
+            let shape = alpha + history[p].deals
+            let rate = alpha / prior[p] + Double(history[p].periods)
             let segment = input.segments[p]
             var rng = SeededGenerator(seed: options.seed &+ UInt64(p) &* 0x9E37_79B9_7F4A_7C15)
             var dealIntervals: [Interval] = [], revenueIntervals: [Interval] = [], allDraws: [[Double]] = []
             for h in options.horizons {
-                let mu = rate * Double(h)
-                dealIntervals.append(poissonInterval(mu, options.coverage))
-                let draws = (0..<options.draws).map { _ in
-                    compoundDraw(mu, dealValue[segment]!, spread, &rng)
+                var dealDraws = [Double](repeating: 0, count: options.draws)
+                var draws = [Double](repeating: 0, count: options.draws)
+                for d in 0..<options.draws {
+                    let lambda = GammaPoisson.gammaDraw(shape: shape, rate: rate, &rng)
+                    let count = poisson(lambda * Double(h), &rng)
+                    dealDraws[d] = count
+                    draws[d] = compoundValues(count, dealValue[segment]!, spread, &rng)
                 }
+                let mu = Double(h) * shape / rate
+                dealIntervals.append(interval(dealDraws, mean: mu, coverage: options.coverage))
                 allDraws.append(draws)
-                revenueIntervals.append(
-                    interval(draws, mean: mu * dealValue[segment]!, coverage: options.coverage))
+                revenueIntervals.append(interval(draws, mean: mu * dealValue[segment]!, coverage: options.coverage))
             }
             forecastRows.append(
                 Row(
                     partnerID: input.partners[p].id, segment: segment, deals: dealIntervals, revenue: revenueIntervals,
-                    revenueDraws: allDraws))
+                    rateShape: shape, rateRate: rate, priorRate: prior[p], periods: history[p].periods,
+                    historyDeals: history[p].deals, revenueDraws: allDraws))
         }
         func total(_ members: [Row], _ h: Int) -> Interval {
             var sums = [Double](repeating: 0, count: options.draws)
@@ -159,7 +220,15 @@ public struct PartnerForecast: Sendable {
         }
         return PartnerForecast(
             horizons: options.horizons, coverage: options.coverage, rows: forecastRows, totals: totals,
-            segmentTotals: segmentTotals, model: model, dealValue: dealValue, dealValueSpread: spread, firstPeriod: end)
+            segmentTotals: segmentTotals, model: model, priorFeatureNames: names, priorShape: alpha,
+            dealValue: dealValue, dealValueSpread: spread, firstPeriod: end)
+    }
+
+    /// One draw of a partner's revenue over `periods` from its fitted predictive distribution: a rate from its
+    /// posterior, deals, then their values.
+    func predictiveDraw(_ row: Row, periods: Int, _ rng: inout SeededGenerator) -> Double {
+        let lambda = GammaPoisson.gammaDraw(shape: row.rateShape, rate: row.rateRate, &rng)
+        return compoundValues(poisson(lambda * Double(periods), &rng), dealValue[row.segment]!, dealValueSpread, &rng)
     }
 
     /// partner_id, segment, then per horizon h: deals_h (median), deals_h_mean, deals_h_low, deals_h_high,
@@ -190,12 +259,79 @@ public struct PartnerForecast: Sendable {
     }
 }
 
-/// A draw of the sum of Poisson(μ) deal values, each `value` times a mean-1 log-normal factor of spread σ.
-func compoundDraw(_ mu: Double, _ value: Double, _ sigma: Double, _ rng: inout SeededGenerator) -> Double {
-    let count = poisson(mu, &rng)
+/// The sum of `count` deal values, each `value` times a mean-1 log-normal factor of spread σ.
+func compoundValues(_ count: Double, _ value: Double, _ sigma: Double, _ rng: inout SeededGenerator) -> Double {
     var total = 0.0
     for _ in 0..<Int(count) { total += value * Kernels.exponential(sigma * rng.nextGaussian() - sigma * sigma / 2) }
     return total
+}
+
+/// The Gamma–Poisson (negative binomial) pieces of `PartnerForecast`.
+enum GammaPoisson {
+    /// The negative-binomial log-likelihood of counts Sᵢ with exposures mᵢ = nᵢ·μᵢ under λᵢ/μᵢ ~ Gamma(α, α),
+    /// up to terms free of α:
+    ///
+    ///     ℓ(α) = Σᵢ [ Σ_{j<Sᵢ} log(α + j) + α·log(α/(α + mᵢ)) − Sᵢ·log(α + mᵢ) ]
+    ///
+    /// (Σ_{j<S} log(α + j) = log Γ(α + S) − log Γ(α) for whole counts).
+    static func logLikelihood(alpha: Double, exposures: [Double], counts: [Double]) -> Double {
+        var total = 0.0
+        for i in counts.indices {
+            let s = Int(counts[i].rounded()), m = exposures[i]
+            for j in 0..<max(0, s) { total += Kernels.logarithm(alpha + Double(j)) }
+            total += alpha * Kernels.logarithm(alpha / (alpha + m)) - Double(s) * Kernels.logarithm(alpha + m)
+        }
+        return total
+    }
+
+    /// α maximising `logLikelihood`, by golden-section search on log α over [log 0.05, log 10⁴] (the
+    /// likelihood is unimodal in practice; at the upper end the counts are as Poisson as the features allow).
+    static func shape(exposures: [Double], counts: [Double]) -> Double {
+        guard !counts.isEmpty else { return 1e4 }
+        let ratio = (5.0.squareRoot() - 1) / 2
+        var a = Kernels.logarithm(0.05), b = Kernels.logarithm(1e4)
+        func f(_ x: Double) -> Double { logLikelihood(alpha: Kernels.exponential(x), exposures: exposures, counts: counts) }
+        var c = b - ratio * (b - a), d = a + ratio * (b - a)
+        var fc = f(c), fd = f(d)
+        for _ in 0..<60 {
+            if fc > fd {
+                b = d
+                d = c
+                fd = fc
+                c = b - ratio * (b - a)
+                fc = f(c)
+            } else {
+                a = c
+                c = d
+                fc = fd
+                d = a + ratio * (b - a)
+                fd = f(d)
+            }
+        }
+        return Kernels.exponential((a + b) / 2)
+    }
+
+    /// A Gamma(shape, rate) draw (mean shape/rate): Marsaglia and Tsang's squeeze for shape ≥ 1; for shape < 1, a
+    /// Gamma(shape + 1) draw times U^(1/shape).
+    static func gammaDraw(shape: Double, rate: Double, _ rng: inout SeededGenerator) -> Double {
+        if shape < 1 {
+            var u = rng.nextUniform()
+            while u <= 0 { u = rng.nextUniform() }
+            return gammaDraw(shape: shape + 1, rate: rate, &rng) * Kernels.exponential(Kernels.logarithm(u) / shape)
+        }
+        let d = shape - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0, v = 0.0
+            repeat {
+                x = rng.nextGaussian()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = rng.nextUniform()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v / rate }
+            if u > 0, Kernels.logarithm(u) < 0.5 * x * x + d * (1 - v + Kernels.logarithm(v)) { return d * v / rate }
+        }
+    }
 }
 
 /// The interval rule of `PartnerForecast` on Monte Carlo draws: [0, 0] when P(0) ≥ coverage, [0, q(coverage)] when
@@ -209,24 +345,6 @@ func interval(_ draws: [Double], mean: Double, coverage: Double) -> PartnerForec
     let (low, high): (Double, Double) =
         zeros >= coverage ? (0, 0) : zeros > tail ? (0, quantile(coverage)) : (quantile(tail), quantile(1 - tail))
     return PartnerForecast.Interval(mean: mean, median: quantile(0.5), low: low, high: high)
-}
-
-/// The same rule on the exact Poisson(μ) distribution.
-func poissonInterval(_ mu: Double, _ coverage: Double) -> PartnerForecast.Interval {
-    func quantile(_ q: Double) -> Double {
-        var k = 0.0, p = Kernels.exponential(-mu), cdf = p
-        while cdf < q && k < 10_000 {
-            k += 1
-            p *= mu / k
-            cdf += p
-        }
-        return k
-    }
-    let zero = Kernels.exponential(-mu)
-    let tail = (1 - coverage) / 2
-    let (low, high): (Double, Double) =
-        zero >= coverage ? (0, 0) : zero > tail ? (0, quantile(coverage)) : (quantile(tail), quantile(1 - tail))
-    return PartnerForecast.Interval(mean: mu, median: quantile(0.5), low: low, high: high)
 }
 
 /// Forecasts measured against what happened next (a generated ecosystem's drawn future, truth/performance.csv):

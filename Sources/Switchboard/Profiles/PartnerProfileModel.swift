@@ -12,6 +12,8 @@ public struct ProfileOptions: Sendable, Equatable {
     public var l2Grid: [Double] = [1, 0.3, 0.1, 0.03, 0.01, 0.003]
     /// τ candidates (segment deviations), most shrunk first; ∞ (the single pooled profile) is always a candidate.
     public var shrinkageGrid: [Double] = [30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003]
+    /// Whether the empirical-Bayes τ (`GroupedLogisticRegression.empiricalBayesShrinkage`) joins the grid.
+    public var empiricalBayesCandidate = true
 
     public init() {}
 }
@@ -57,6 +59,8 @@ public struct PartnerProfileModel: Sendable {
     public var topMedians: [[Double]]
     public var otherMedians: [[Double]]
     public var crossValidation: [(l2: Double, shrinkage: Double, loss: Double)]
+    /// The empirical-Bayes τ offered to cross-validation (∞: the segments' coefficients look alike), if computed.
+    public var empiricalBayesShrinkage: Double?
 
     /// Fits on `input`.
     /// - Throws: `ProfileError` for too short a history or no top performers; `LearningError` from the fit.
@@ -94,9 +98,21 @@ public struct PartnerProfileModel: Sendable {
         let groups = rows.map { segmentIndex[input.segments[$0]]! }
         let g = input.segmentNames.count
         let foldCount = max(2, min(options.foldCount, y.count { $0 }, y.count { !$0 }))
+        var grid = options.shrinkageGrid
+        var empiricalBayes: Double? = nil
+        if options.empiricalBayesCandidate {
+            // λ as cross-validation would choose it for the pooled model, then τ from the segments' spread.
+            let pooledChoice = try GroupedLogisticRegression.crossValidate(
+                design: design, labels: y, groups: groups, groupCount: g, l2Grid: options.l2Grid,
+                shrinkageGrid: [.infinity], foldCount: foldCount, seed: options.seed)
+            let tau = try GroupedLogisticRegression.empiricalBayesShrinkage(
+                design: design, labels: y, groups: groups, groupCount: g, l2Strength: pooledChoice.l2Strength)
+            empiricalBayes = tau
+            if tau.isFinite && !grid.contains(tau) { grid = (grid + [tau]).sorted(by: >) }
+        }
         let chosen = try GroupedLogisticRegression.crossValidate(
             design: design, labels: y, groups: groups, groupCount: g, l2Grid: options.l2Grid,
-            shrinkageGrid: options.shrinkageGrid, foldCount: foldCount, seed: options.seed)
+            shrinkageGrid: grid, foldCount: foldCount, seed: options.seed)
         let (model, _) = try GroupedLogisticRegression.fit(
             design: design, labels: y, groups: groups, groupCount: g, l2Strength: chosen.l2Strength,
             shrinkage: chosen.shrinkage)
@@ -115,7 +131,7 @@ public struct PartnerProfileModel: Sendable {
             features: features, segments: input.segmentNames, segmentColumn: input.segmentColumn, means: means,
             scales: scales, model: model, pooled: pooled, cutoff: cutoff, windowPeriods: window,
             trainingCounts: trainingCounts, topCounts: topCounts, topMedians: topMedians, otherMedians: otherMedians,
-            crossValidation: chosen.losses)
+            crossValidation: chosen.losses, empiricalBayesShrinkage: empiricalBayes)
     }
 
     func standardized(_ values: PartnerFeatureValues) -> [Double] {
