@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,9 +35,11 @@ let package = Package(
                 "Switchboard", "Learning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             exclude: ["README.md"]
@@ -58,7 +61,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "Learning", "TestSupport"]),
-        .testTarget(name: "SwitchboardCLITests", dependencies: ["SwitchboardCLI", "TestSupport"]),
+        .testTarget(
+            name: "SwitchboardCLITests", dependencies: ["SwitchboardCLI", "SwitchboardServer", "Switchboard", "TestSupport"]),
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [

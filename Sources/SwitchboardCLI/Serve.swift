@@ -25,17 +25,33 @@ struct Serve: ParsableCommand {
     var config: String?
     @Option(help: "Bearer tokens (JSON): [{\"token\": \"…\", \"role\": \"admin|integration|partner:<id>\"}, …].")
     var tokens: String
-    @Option(help: "The ledger database (SQLite; created on first start).") var database: String = "switchboard.sqlite"
+    @Option(
+        help: """
+            The ledger database: an SQLite file (created on first start), or postgres://user[:password]@host[:port]/db \
+            for several instances on one database.
+            """) var database: String = "switchboard.sqlite"
+
+    /// Whether --database names a PostgreSQL server rather than an SQLite file.
+    static func isPostgres(_ database: String) -> Bool {
+        database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")
+    }
     @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
     @Option(parsing: .unconditional, help: "The port to listen on (0: any free port; the address is printed).")
     var port: Int = 8080
     @Option(parsing: .unconditional, help: "The largest request body accepted, in bytes (at most 67108864).")
     var maxBodyBytes: Int = 1 << 20
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Also re-optimise the waiting queue with the batch router every SECONDS (on the clock's grid), not only \
+            when capacity frees (0: only then; at most 604800).
+            """) var batchInterval: Int = 0
     @Flag(help: "Load and check every file and the database, then exit without serving.") var check = false
 
     func validate() throws {
         try Limits.check("--port", port, atLeast: 0, atMost: 65535)
         try Limits.check("--max-body-bytes", maxBodyBytes, atLeast: 1024, atMost: 1 << 26)
+        try Limits.check("--batch-interval", batchInterval, atLeast: 0, atMost: 7 * 86_400)
         if host.isEmpty { throw ValidationError("--host: an empty address") }
     }
 
@@ -54,11 +70,18 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let live = try config.map { try LiveConfig.parse(try FileIO.read($0), source: $0) } ?? LiveConfig()
+            var parsed = try config.map { try LiveConfig.parse(try FileIO.read($0), source: $0) } ?? LiveConfig()
+            parsed.batchInterval = Int64(batchInterval)
+            let live = parsed
             let scoring = try loadScoring(config: live)
+            let known = Set(scoring.partners.map(\.id))
+            if let config, let unknown = live.workingHoursByPartner.keys.sorted().first(where: { !known.contains($0) }) {
+                throw CLIError("\(config): workingHoursByPartner: no partner '\(unknown)' in \(partners)")
+            }
             let tokenTable = try AccessTokens.parse(
                 try FileIO.read(tokens), source: tokens, partnerIDs: Set(scoring.partners.map(\.id)))
-            let store = try SQLiteLedger(path: database)
+            let store: any LedgerStore =
+                Self.isPostgres(database) ? try PostgresLedger(url: database) : try SQLiteLedger(path: database)
             let service: LiveService
             do {
                 service = try LiveService(
@@ -128,7 +151,7 @@ extension Serve: ReadsAndWritesFiles {
         roles.read("--owners", owners)
         roles.read("--config", config)
         roles.read("--tokens", tokens)
-        roles.write("--database", database)
+        if !Self.isPostgres(database) { roles.write("--database", database) }
         return roles
     }
 }

@@ -28,6 +28,37 @@ public protocol LedgerStore: Sendable {
     func answer(forKey key: String) throws -> StoredAnswer?
     /// Appends the events and stores the answer, atomically.
     func commit(_ events: [LedgerEvent], answer: StoredAnswer?) throws
+    /// Runs one request as one write: `body` gets the events other instances appended since this one last read or
+    /// wrote (to apply before it decides) and the stored answer for `key`; its events and answer are then appended,
+    /// all in one transaction that excludes every other writer. When `body` or the commit throws, nothing is written.
+    func write<T>(key: String?, _ body: (_ others: [LedgerEvent], _ stored: StoredAnswer?) throws -> LedgerWrite<T>)
+        throws -> T
+}
+
+/// What one write appends, and what it returns to the caller.
+public struct LedgerWrite<T> {
+    public var events: [LedgerEvent]
+    public var answer: StoredAnswer?
+    public var result: T
+
+    public init(events: [LedgerEvent], answer: StoredAnswer?, result: T) {
+        self.events = events
+        self.answer = answer
+        self.result = result
+    }
+}
+
+extension LedgerStore {
+    /// A store with a single writer (SQLite: one `serve` per database file): no other instance appends, so there is
+    /// nothing to catch up on.
+    public func write<T>(
+        key: String?, _ body: (_ others: [LedgerEvent], _ stored: StoredAnswer?) throws -> LedgerWrite<T>
+    ) throws -> T {
+        let stored = try key.map { try answer(forKey: $0) } ?? nil
+        let write = try body([], stored)
+        try commit(write.events, answer: write.answer)
+        return write.result
+    }
 }
 
 /// The ledger in an SQLite database (GRDB), in WAL mode: readers never block the writer, and a transaction that

@@ -120,40 +120,39 @@ public actor LiveService {
         _ command: (inout LiveRouter, Timestamp) throws(LiveError) -> [LedgerEvent],
         answer: (LiveRouter) -> [String: Any]
     ) -> ServiceAnswer {
-        if let key {
-            do {
-                if let stored = try store.answer(forKey: key.key) {
+        do {
+            return try store.write(key: key?.key) { others, stored in
+                // Events other instances appended (a shared PostgreSQL ledger) come first.
+                for event in others { router.apply(event) }
+                if let key, let stored {
                     guard stored.requestHash == key.hash else {
-                        return .error(
-                            422, "this Idempotency-Key was used for a different request", field: "Idempotency-Key")
+                        return LedgerWrite(
+                            events: [], answer: nil,
+                            result: .error(
+                                422, "this Idempotency-Key was used for a different request", field: "Idempotency-Key"))
                     }
                     var replay = ServiceAnswer(status: stored.status, body: stored.body)
                     replay.replayed = true
-                    return replay
+                    return LedgerWrite(events: [], answer: nil, result: replay)
                 }
-            } catch {
-                return .error(500, "the ledger could not be read: \(error)")
+                let now = clock.now()
+                var events = router.advance(to: now)
+                var result: ServiceAnswer
+                do throws(LiveError) {
+                    events += try command(&router, now)
+                    result = .json(success, answer(router))
+                } catch {
+                    result = Self.answer(for: error)
+                }
+                let storedAnswer =
+                    (key != nil && result.status < 300)
+                    ? StoredAnswer(key: key!.key, requestHash: key!.hash, status: result.status, body: result.body) : nil
+                return LedgerWrite(events: events, answer: storedAnswer, result: result)
             }
-        }
-        let now = clock.now()
-        var events = router.advance(to: now)
-        var result: ServiceAnswer
-        do {
-            events += try command(&router, now)
-            result = .json(success, answer(router))
-        } catch {
-            result = Self.answer(for: error)
-        }
-        let stored =
-            (key != nil && result.status < 300)
-            ? StoredAnswer(key: key!.key, requestHash: key!.hash, status: result.status, body: result.body) : nil
-        do {
-            try store.commit(events, answer: stored)
         } catch {
             rebuild()
             return .error(500, "the ledger could not be written; nothing was changed: \(error)")
         }
-        return result
     }
 
     static func answer(for error: LiveError) -> ServiceAnswer {
@@ -173,14 +172,16 @@ public actor LiveService {
 
     /// Advances the clock: expiries and overflow (the background ticker).
     public func tick() -> Int {
-        let events = router.advance(to: clock.now())
         do {
-            try store.commit(events, answer: nil)
+            return try store.write(key: nil) { others, _ in
+                for event in others { router.apply(event) }
+                let events = router.advance(to: clock.now())
+                return LedgerWrite(events: events, answer: nil, result: events.count)
+            }
         } catch {
             rebuild()
             return 0
         }
-        return events.count
     }
 
     // MARK: - Commands
@@ -198,7 +199,10 @@ public actor LiveService {
     }
 
     /// The partner an offer is for (nil for an unknown offer).
-    public func offerPartner(_ offerID: String) -> String? { router.offers[offerID]?.partnerID }
+    public func offerPartner(_ offerID: String) -> String? {
+        if router.offers[offerID] == nil { _ = tick() }  // another instance may have made it
+        return router.offers[offerID]?.partnerID
+    }
 
     public func accept(offer: String, actor: String, key: (key: String, hash: String)?) -> ServiceAnswer {
         perform(key: key, success: 200) { router, now throws(LiveError) in

@@ -274,7 +274,7 @@ enum BadInputTable {
                 "config.json", "--tokens", "tokens.json", "--database", "ledger.sqlite", "--check",
             ],
             inputs: [match, partners, rules, config], outputs: [("--database", "ledger.sqlite")],
-            counts: [("--port", "70000"), ("--max-body-bytes", "100000000")]),
+            counts: [("--port", "70000"), ("--max-body-bytes", "100000000"), ("--batch-interval", "100000000")]),
         CommandUnderTest(
             name: "generate leads", arguments: ["generate", "leads", "--rows", "10", "--out", "gl.csv"], inputs: [],
             outputs: [("--out", "gl.csv")], counts: [("--rows", "1000000000000000")]),
@@ -507,6 +507,28 @@ enum BadInputTable {
             BadCase(
                 command: "serve", name: "--database is not a ledger", arguments: setting(arguments, "--database", to: "l.csv"),
                 expected: ["l.csv", "ledger"]),
+            BadCase(
+                command: "serve", name: "--database is a malformed PostgreSQL URL",
+                arguments: setting(arguments, "--database", to: "postgres://:5432/db"),
+                expected: ["--database", "postgres://:5432/db", "not a PostgreSQL URL"]),
+            BadCase(
+                command: "serve", name: "--database is a PostgreSQL URL without a user",
+                arguments: setting(arguments, "--database", to: "postgres://127.0.0.1:1/db"),
+                expected: ["--database", "names no user"]),
+            BadCase(
+                command: "serve", name: "--database is a PostgreSQL URL with a bad port",
+                arguments: setting(arguments, "--database", to: "postgres://u@127.0.0.1:port/db"),
+                expected: ["--database", "not a PostgreSQL URL"]),
+            BadCase(
+                command: "serve", name: "--config with malformed working hours",
+                arguments: arguments,
+                setup: mutate("config.json") { _ in #"{"workingHours": {"default": {"start": "9am"}}}"# },
+                expected: ["config.json", "workingHours.default.start", "9am"]),
+            BadCase(
+                command: "serve", name: "--config with working hours for an unknown partner",
+                arguments: arguments,
+                setup: mutate("config.json") { _ in #"{"workingHoursByPartner": {"P9999": {"days": ["mon"]}}}"# },
+                expected: ["config.json", "'P9999'"]),
             BadCase(
                 command: "serve", name: "--config with a bad live key",
                 arguments: arguments, setup: mutate("config.json") { _ in "{\"offerTimeoutHours\": 0}" },

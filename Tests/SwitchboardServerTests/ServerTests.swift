@@ -63,19 +63,57 @@ struct ServerFixture: Sendable {
     }
 }
 
-/// A service on a fresh SQLite ledger in a temporary folder, with a manual clock.
+/// The ledger a test runs on: SQLite always; PostgreSQL when `SWITCHBOARD_TEST_POSTGRES_URL` names a server
+/// (`scripts/test` starts one with `scripts/with-postgres`).
+enum LedgerBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static var postgresURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !url.isEmpty else {
+            return nil
+        }
+        return url
+    }
+
+    /// The backends to run against.
+    static var all: [LedgerBackend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    var testDescription: String { rawValue }
+}
+
+/// A service on a fresh ledger (SQLite in a temporary folder, or an emptied PostgreSQL database), with a manual clock.
 struct ServerHarness {
     let folder: URL
+    let backend: LedgerBackend
     let clock = ManualClock(Timestamp(year: 2026, month: 6, day: 1, hour: 9))
     let service: LiveService
-    let store: SQLiteLedger
+    let store: any LedgerStore
     let configuration = ServerConfiguration(maxBodyBytes: 64 * 1024, maxBatchLeads: 50, tickSeconds: 3600)
 
-    init(config: LiveConfig = LiveConfig(candidatesPerLead: 5)) throws {
+    init(backend: LedgerBackend = .sqlite, config: LiveConfig = LiveConfig(candidatesPerLead: 5)) throws {
+        self.backend = backend
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("sb-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try SQLiteLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        if backend == .postgres {
+            let postgres = try PostgresLedger(url: LedgerBackend.postgresURL!)
+            try postgres.dropEverything()
+            store = postgres
+        } else {
+            store = try SQLiteLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        }
         service = try LiveService(scoring: ServerFixture.shared.scoring, config: config, store: store, clock: clock)
+    }
+
+    /// The same ledger, opened again (a restart).
+    func reopen() throws -> any LedgerStore {
+        backend == .postgres
+            ? try PostgresLedger(url: LedgerBackend.postgresURL!)
+            : try SQLiteLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+    }
+
+    func eventCount() throws -> Int {
+        if let postgres = store as? PostgresLedger { return try postgres.eventCount() }
+        return try (store as! SQLiteLedger).eventCount()
     }
 
     func app() -> some ApplicationProtocol {
@@ -110,8 +148,8 @@ extension TestClientProtocol {
 @Suite(.serialized) struct ServerTests {
     var fixture: ServerFixture { .shared }
 
-    @Test func healthNeedsNoTokenAndEverythingElseDoes() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func healthNeedsNoTokenAndEverythingElseDoes(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             #expect(try await client.call(.get, "/healthz", token: nil).status == 200)
@@ -128,8 +166,8 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func aLeadIsOfferedExplainedAndAudited() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func aLeadIsOfferedExplainedAndAudited(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let lead = fixture.incoming[0]
@@ -162,38 +200,41 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func idempotencyKeysReplayTheAnswerAndCreateNothing() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func idempotencyKeysReplayTheAnswerAndCreateNothing(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let body = ServerFixture.json(fixture.incoming[1])
             let first = try await client.call(.post, "/v1/leads", json: body, key: "k-1")
             #expect(first.status == 201)
-            let events = try harness.store.eventCount()
+            let events = try harness.eventCount()
             harness.clock.advance(seconds: 60)
             let again = try await client.call(.post, "/v1/leads", json: body, key: "k-1")
             #expect(again.status == 201)
             #expect(again.text == first.text)
             #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
-            #expect(try harness.store.eventCount() == events)
+            #expect(try harness.eventCount() == events)
             // The same key with another body is refused; the same lead under a new key is a conflict.
             var changed = body
             changed["estimated_value"] = 1
             #expect(try await client.call(.post, "/v1/leads", json: changed, key: "k-1").status == 422)
             let conflict = try await client.call(.post, "/v1/leads", json: body, key: "k-2")
             #expect(conflict.status == 409)
-            #expect(try harness.store.eventCount() == events)
+            #expect(try harness.eventCount() == events)
             #expect(try await client.call(.post, "/v1/leads", json: body, key: "bad key with spaces").status == 400)
         }
     }
 
-    @Test(arguments: [
-        ("{\"id\": ", "(body)"), ("[]", "(body)"), ("", "(body)"),
-        ("{\"id\": \"X1\", \"region\": \"EMEA\"}", "country"),
-        ("ESTIMATE", "estimated_value"), ("EXTRA", "colour"), ("CERTS", "required_certifications[0]"),
-    ])
-    func badBodiesNameTheFieldAndWriteNothing(body: String, field: String) async throws {
-        let harness = try ServerHarness()
+    @Test(
+        arguments: LedgerBackend.all,
+        [
+            ("{\"id\": ", "(body)"), ("[]", "(body)"), ("", "(body)"),
+            ("{\"id\": \"X1\", \"region\": \"EMEA\"}", "country"),
+            ("ESTIMATE", "estimated_value"), ("EXTRA", "colour"), ("CERTS", "required_certifications[0]"),
+        ])
+    func badBodiesNameTheFieldAndWriteNothing(backend: LedgerBackend, example: (String, String)) async throws {
+        let (body, field) = example
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         var lead = ServerFixture.json(fixture.incoming[2])
         var raw = body
@@ -214,22 +255,22 @@ extension TestClientProtocol {
             let batch = try await client.call(.post, "/v1/leads:batch", raw: "{\"leads\": [" + (text.isEmpty ? "1" : text) + "]}")
             #expect(batch.status == 400)
         }
-        #expect(try harness.store.eventCount() == 0)
+        #expect(try harness.eventCount() == 0)
     }
 
-    @Test func oversizedBodiesAre413() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func oversizedBodiesAre413(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let huge = "{\"id\": \"" + String(repeating: "x", count: 70_000) + "\"}"
             let answer = try await client.call(.post, "/v1/leads", raw: huge)
             #expect(answer.status == 413)
         }
-        #expect(try harness.store.eventCount() == 0)
+        #expect(try harness.eventCount() == 0)
     }
 
-    @Test func partnersAnswerOnlyTheirOwnOffers() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func partnersAnswerOnlyTheirOwnOffers(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let created = try await client.call(.post, "/v1/leads", json: ServerFixture.json(fixture.incoming[3]))
@@ -273,8 +314,9 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func declineAndExpiryReroute() async throws {
-        let harness = try ServerHarness(config: LiveConfig(offerTimeout: 3600, pauseAfterExpiries: 1, candidatesPerLead: 5))
+    @Test(arguments: LedgerBackend.all) func declineAndExpiryReroute(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(
+            backend: backend, config: LiveConfig(offerTimeout: 3600, pauseAfterExpiries: 1, candidatesPerLead: 5))
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let lead = fixture.incoming[4]
@@ -303,8 +345,8 @@ extension TestClientProtocol {
         #expect(state.checkInvariants().isEmpty)
     }
 
-    @Test func batchesAreRoutedTogetherAndExported() async throws {
-        let harness = try ServerHarness()
+    @Test(arguments: LedgerBackend.all) func batchesAreRoutedTogetherAndExported(backend: LedgerBackend) async throws {
+        let harness = try ServerHarness(backend: backend)
         defer { harness.remove() }
         try await harness.app().test(.router) { client in
             let leads = fixture.incoming[10..<40].map(ServerFixture.json)
@@ -337,7 +379,7 @@ extension TestClientProtocol {
         let before = await harness.service.state
         let reopened = try LiveService(
             scoring: fixture.scoring, config: LiveConfig(candidatesPerLead: 5),
-            store: try SQLiteLedger(path: harness.folder.appendingPathComponent("ledger.sqlite").path),
+            store: try harness.reopen(),
             clock: harness.clock)
         let after = await reopened.state
         #expect(after.leads == before.leads)

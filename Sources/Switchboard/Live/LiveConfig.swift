@@ -13,9 +13,17 @@ import Foundation
 ///   "pauseAfterExpiries": 3,
 ///   "maxQueueWaitHours": 48,
 ///   "overflowOwner": "channel-desk",
-///   "candidatesPerLead": 20
+///   "candidatesPerLead": 20,
+///   "workingHours": {"default": {"utcOffset": "+00:00", "days": ["mon", "tue", "wed", "thu", "fri"],
+///                                "start": "09:00", "end": "17:00"},
+///                    "referral": {"utcOffset": "-05:00", "days": ["mon", "tue", "wed", "thu"], "start": "08:00",
+///                                 "end": "16:00"}},
+///   "workingHoursByPartner": {"P0042": {"utcOffset": "+09:00", "start": "10:00", "end": "18:00"}}
 /// }
 /// ```
+///
+/// Without `workingHours`, partners work around the clock. A partner's schedule is its own entry, else its tier's,
+/// else its type's, else `default` (each schedule's missing keys: UTC, Monday to Friday, 09:00–17:00).
 public struct LiveConfig: Sendable, Equatable {
     /// How batches (the queue, `leads:batch`) are routed.
     public var routing: RoutingConfig
@@ -31,12 +39,23 @@ public struct LiveConfig: Sendable, Equatable {
     public var overflowOwner: String
     /// Each lead's candidates: its top eligible partners by P(win).
     public var candidatesPerLead: Int
+    /// Working hours by tier, type or `default` (see `WorkingHours`); empty: always at work.
+    public var workingHoursByGroup: [String: WorkingHours]
+    /// Working hours by partner id (win over the group's).
+    public var workingHoursByPartner: [String: WorkingHours]
+    /// Every this many seconds (on the clock's grid: multiples since the epoch) the waiting queue is re-optimised by
+    /// the batch router, as well as whenever capacity frees (0: only when capacity frees). `serve --batch-interval`.
+    public var batchInterval: Int64
 
     public init(
         routing: RoutingConfig = RoutingConfig(), offerTimeout: Int64 = 86_400, offerTimeoutByGroup: [String: Int64] = [:],
         pauseAfterExpiries: Int = 3, maxQueueWait: Int64 = 48 * 3600, overflowOwner: String = "overflow",
-        candidatesPerLead: Int = 20
+        candidatesPerLead: Int = 20, workingHoursByGroup: [String: WorkingHours] = [:],
+        workingHoursByPartner: [String: WorkingHours] = [:], batchInterval: Int64 = 0
     ) {
+        self.workingHoursByGroup = workingHoursByGroup
+        self.workingHoursByPartner = workingHoursByPartner
+        self.batchInterval = batchInterval
         self.routing = routing
         self.offerTimeout = offerTimeout
         self.offerTimeoutByGroup = offerTimeoutByGroup
@@ -49,8 +68,24 @@ public struct LiveConfig: Sendable, Equatable {
     /// The keys the live router adds to the routing configuration.
     public static let liveKeys = [
         "offerTimeoutHours", "offerTimeoutHoursByTier", "pauseAfterExpiries", "maxQueueWaitHours", "overflowOwner",
-        "candidatesPerLead",
+        "candidatesPerLead", "workingHours", "workingHoursByPartner",
     ]
+
+    /// The partner's working hours: its own, else its tier's, else its type's, else the default; nil: always at work.
+    public func workingHours(for partner: LivePartner) -> WorkingHours? {
+        if workingHoursByPartner.isEmpty && workingHoursByGroup.isEmpty { return nil }
+        return workingHoursByPartner[partner.id] ?? workingHoursByGroup[partner.tier] ?? workingHoursByGroup[partner.type]
+            ?? workingHoursByGroup["default"]
+    }
+
+    /// Every distinct schedule (to find the next moment someone starts work).
+    var allWorkingHours: [WorkingHours] {
+        var seen: [WorkingHours] = []
+        for hours in Array(workingHoursByGroup.values) + Array(workingHoursByPartner.values) where !seen.contains(hours) {
+            seen.append(hours)
+        }
+        return seen
+    }
 
     /// The offer timeout of a partner of this tier and type, in seconds.
     public func offerTimeout(tier: String, type: String) -> Int64 {
@@ -118,6 +153,29 @@ public struct LiveConfig: Sendable, Equatable {
         }
         if let value = dictionary["candidatesPerLead"] {
             config.candidatesPerLead = try whole("candidatesPerLead", value, 1...10_000)
+        }
+        if let value = dictionary["workingHours"] {
+            guard let groups = value as? [String: Any] else {
+                throw fail("workingHours: expected an object of tier or type names (or default) to schedules")
+            }
+            let names = Set(PartnerTier.allCases.map(\.rawValue) + PartnerType.allCases.map(\.rawValue) + ["default"])
+            for (name, schedule) in groups.sorted(by: { $0.key < $1.key }) {
+                guard names.contains(name) else {
+                    throw fail(
+                        "workingHours: '\(name)' is not a partner tier or type or default (one of \(names.sorted().joined(separator: ", ")))"
+                    )
+                }
+                config.workingHoursByGroup[name] = try WorkingHours.parse(schedule, key: "workingHours.\(name)", fail: fail)
+            }
+        }
+        if let value = dictionary["workingHoursByPartner"] {
+            guard let partners = value as? [String: Any] else {
+                throw fail("workingHoursByPartner: expected an object of partner ids to schedules")
+            }
+            for (id, schedule) in partners.sorted(by: { $0.key < $1.key }) {
+                config.workingHoursByPartner[id] = try WorkingHours.parse(
+                    schedule, key: "workingHoursByPartner.\(id)", fail: fail)
+            }
         }
         return config
     }

@@ -127,9 +127,27 @@ extension LiveRouter {
     /// Moves the clock to `time`: expires every pending offer whose deadline is at or before it (in deadline order,
     /// then offer id), pausing partners that let too many expire in a row; sends leads queued longer than the
     /// maximum wait to the overflow owner; routes the re-routed leads with the queue.
+    ///
+    /// With working hours, the queue is also routed when some partner has started work since the last advance; with a
+    /// batch interval, whenever the clock has crossed a multiple of the interval since the last batch.
     public mutating func advance(to time: Timestamp) -> [LedgerEvent] {
         guard let deadline = nextDeadline, deadline <= time else { return [] }
         var events: [LedgerEvent] = []
+        let previous = lastAdvance
+        lastAdvance = time
+        var queueDue = false
+        if !queue.isEmpty && !config.allWorkingHours.isEmpty {
+            queueDue =
+                previous.map { previous in config.allWorkingHours.contains { $0.nextShiftStart(after: previous) <= time } }
+                ?? true
+        }
+        if config.batchInterval > 0 {
+            let cell = Self.floorDivide(time.secondsSinceEpoch, config.batchInterval)
+            if batchedThrough.map({ $0 < cell }) ?? true {
+                batchedThrough = cell
+                if !queue.isEmpty { queueDue = true }
+            }
+        }
         let due = offers.values.filter { $0.state == .pending && $0.expiresAt <= time }
             .sorted { ($0.expiresAt, $0.id) < ($1.expiresAt, $1.id) }
         var rerouted: [String] = []
@@ -138,7 +156,12 @@ extension LiveRouter {
             event.offerID = offer.id
             event.leadID = offer.leadID
             event.partnerID = offer.partnerID
-            event.reason = "not answered within \(offer.expiresAt.secondsSinceEpoch - offer.created.secondsSinceEpoch) s"
+            if let partner = partners[offer.partnerID], let hours = config.workingHours(for: partner) {
+                event.reason =
+                    "not answered within \(hours.workingSeconds(from: offer.created, to: offer.expiresAt)) s of working hours"
+            } else {
+                event.reason = "not answered within \(offer.expiresAt.secondsSinceEpoch - offer.created.secondsSinceEpoch) s"
+            }
             record(event, into: &events)
             rerouted.append(offer.leadID)
             let run = ledgers[offer.partnerID]?.consecutiveExpiries ?? 0
@@ -160,7 +183,7 @@ extension LiveRouter {
             event.reason = "waited \(config.maxQueueWait / 3600) h in the queue"
             record(event, into: &events)
         }
-        route(rerouted, at: time, into: &events)
+        route(rerouted, at: time, into: &events, force: queueDue && !queue.isEmpty)
         // Recompute the next deadline from what is still pending.
         nextDeadline = nil
         for offer in offers.values where offer.state == .pending { lowerDeadline(to: offer.expiresAt) }
@@ -169,7 +192,27 @@ extension LiveRouter {
                 lowerDeadline(to: Timestamp(secondsSinceEpoch: since.secondsSinceEpoch + config.maxQueueWait))
             }
         }
+        if !queue.isEmpty { lowerQueueDeadline(after: time) }
         return events
+    }
+
+    /// Lowers the next deadline to the next moment the queue must be looked at again: the next start of work of any
+    /// schedule, the next multiple of the batch interval.
+    mutating func lowerQueueDeadline(after time: Timestamp) {
+        for hours in config.allWorkingHours { lowerDeadline(to: hours.nextShiftStart(after: time)) }
+        if config.batchInterval > 0 {
+            let cell = Self.floorDivide(time.secondsSinceEpoch, config.batchInterval)
+            lowerDeadline(to: Timestamp(secondsSinceEpoch: (cell + 1) * config.batchInterval))
+        }
+    }
+
+    /// ⌊a ÷ b⌋ for b > 0.
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    /// Whether the partner is at work at `time` (always, without working hours; nil time: not asked).
+    func isAtWork(_ partnerID: String, at time: Timestamp?) -> Bool {
+        guard let time, let partner = partners[partnerID], let hours = config.workingHours(for: partner) else { return true }
+        return hours.isWorking(at: time)
     }
 
     // MARK: - Routing
@@ -188,30 +231,32 @@ extension LiveRouter {
     /// Routes `leadIDs` (in the `rerouting` state, just received or refused): alone on arrival when it is one lead
     /// and nobody waits, otherwise together with the queue by the batch router. With no leads, routes the queue when
     /// some queued lead has an eligible candidate with room.
-    mutating func route(_ leadIDs: [String], at time: Timestamp, into events: inout [LedgerEvent]) {
+    /// With `force`, the queue is routed by the batch router whatever the rooms (a batch interval, a start of work).
+    mutating func route(_ leadIDs: [String], at time: Timestamp, into events: inout [LedgerEvent], force: Bool = false) {
         if leadIDs.count == 1 && queue.isEmpty {
             routeOne(leadIDs[0], at: time, into: &events)
             return
         }
         var batch = leadIDs
         let waiting = queuedLeads.filter { !leadIDs.contains($0) }
-        if leadIDs.isEmpty && !waiting.contains(where: { hasOpenCandidate($0) }) { return }
+        if leadIDs.isEmpty && !force && !waiting.contains(where: { hasOpenCandidate($0, at: time) }) { return }
         batch += waiting
         if !batch.isEmpty { routeBatch(batch, at: time, into: &events) }
     }
 
-    /// Why the candidate cannot get the lead at all now (nil when it can): the partner turned it down, is paused or
-    /// is unknown.
-    func exclusion(_ lead: LiveLead, _ partnerID: String) -> String? {
+    /// Why the candidate cannot get the lead at all now (nil when it can): the partner turned it down, is paused, is
+    /// unknown, or is outside its working hours at `time`.
+    func exclusion(_ lead: LiveLead, _ partnerID: String, at time: Timestamp?) -> String? {
         if let why = lead.excluded[partnerID] { return why == "declined" ? "declined it" : "let its offer expire" }
         if ledgers[partnerID]?.paused == true { return "paused" }
         if partners[partnerID] == nil { return "no longer listed" }
+        if !isAtWork(partnerID, at: time) { return "outside working hours" }
         return nil
     }
 
-    func hasOpenCandidate(_ leadID: String) -> Bool {
+    func hasOpenCandidate(_ leadID: String, at time: Timestamp) -> Bool {
         guard let lead = leads[leadID] else { return false }
-        return lead.candidates.contains { exclusion(lead, $0.partnerID) == nil && room($0.partnerID) > 0 }
+        return lead.candidates.contains { exclusion(lead, $0.partnerID, at: time) == nil && room($0.partnerID) > 0 }
     }
 
     /// The decision for a lead that cannot be offered: unroutable when nobody was ever eligible or nobody is worth
@@ -220,7 +265,7 @@ extension LiveRouter {
         _ leadID: String, open: Bool, fullReason: String, at time: Timestamp, into events: inout [LedgerEvent]
     ) {
         guard let lead = leads[leadID] else { return }
-        let usable = lead.candidates.filter { exclusion(lead, $0.partnerID) == nil }
+        let usable = lead.candidates.filter { exclusion(lead, $0.partnerID, at: time) == nil }
         var event = LedgerEvent(kind: .queued, time: time, actor: "router")
         event.leadID = leadID
         event.modelVersion = lead.modelVersion
@@ -231,6 +276,8 @@ extension LiveRouter {
             event.kind = .overflowed
             event.partnerID = config.overflowOwner
             event.reason = "every eligible partner declined it or let its offer expire"
+        } else if usable.isEmpty && lead.candidates.contains(where: { exclusion(lead, $0.partnerID, at: nil) == nil }) {
+            event.reason = "every eligible partner it can go to is outside working hours"
         } else if usable.isEmpty {
             event.reason = "every eligible partner is paused or turned it down"
         } else if !usable.contains(where: { $0.expectedValue > 0 }) {
@@ -250,7 +297,9 @@ extension LiveRouter {
         var best: LiveCandidate?
         var bestNet = 0.0
         for candidate in lead.candidates
-        where exclusion(lead, candidate.partnerID) == nil && room(candidate.partnerID) > 0 && candidate.expectedValue > 0 {
+        where exclusion(lead, candidate.partnerID, at: time) == nil && room(candidate.partnerID) > 0
+            && candidate.expectedValue > 0
+        {
             let net = candidate.expectedValue - (prices[candidate.partnerID] ?? 0)
             if let current = best {
                 if net < bestNet { continue }
@@ -268,7 +317,7 @@ extension LiveRouter {
             settleUnplaced(leadID, open: best != nil, fullReason: "below the shadow price", at: time, into: &events)
             return
         }
-        let alternative = bestAlternative(lead, chosen: chosen.partnerID) { other in
+        let alternative = bestAlternative(lead, chosen: chosen.partnerID, at: time) { other in
             if other.expectedValue < chosen.expectedValue { return "lower value" }
             if other.expectedValue == chosen.expectedValue { return "equal value" }
             return "lower value net of its shadow price"
@@ -280,7 +329,7 @@ extension LiveRouter {
 
     /// The candidate with the highest expected value other than the chosen one (ties by partner id), and why it lost:
     /// `exclusion`, `full`, or the reason `compare` gives.
-    func bestAlternative(_ lead: LiveLead, chosen: String?, compare: (LiveCandidate) -> String) -> (
+    func bestAlternative(_ lead: LiveLead, chosen: String?, at time: Timestamp, compare: (LiveCandidate) -> String) -> (
         LiveCandidate, String
     )? {
         var best: LiveCandidate?
@@ -294,7 +343,7 @@ extension LiveRouter {
             best = candidate
         }
         guard let alternative = best else { return nil }
-        if let why = exclusion(lead, alternative.partnerID) { return (alternative, why) }
+        if let why = exclusion(lead, alternative.partnerID, at: time) { return (alternative, why) }
         if room(alternative.partnerID) == 0 { return (alternative, "full") }
         return (alternative, compare(alternative))
     }
@@ -316,7 +365,12 @@ extension LiveRouter {
         event.offerID = Self.offerID(offers.count + 1)
         event.partnerID = candidate.partnerID
         event.modelVersion = lead.modelVersion
-        event.expiresAt = Timestamp(secondsSinceEpoch: time.secondsSinceEpoch + timeout)
+        // The deadline counts the partner's working time only (offers are made while it is at work).
+        if let partner, let hours = config.workingHours(for: partner) {
+            event.expiresAt = hours.adding(workingSeconds: timeout, to: time)
+        } else {
+            event.expiresAt = Timestamp(secondsSinceEpoch: time.secondsSinceEpoch + timeout)
+        }
         event.offer = OfferExplanation(
             expectedValue: candidate.expectedValue, winProbability: candidate.winProbability, rank: rank,
             candidateCount: lead.candidates.count, shadowPrice: shadowPrice, bestAlternative: alternative?.0.partnerID,
@@ -347,7 +401,7 @@ extension LiveRouter {
                     candidates: lead.candidates.map {
                         RoutingCandidate(
                             partnerID: $0.partnerID, expectedValue: $0.expectedValue, winProbability: $0.winProbability,
-                            isAccountOwner: $0.isAccountOwner, isEligible: exclusion(lead, $0.partnerID) == nil)
+                            isAccountOwner: $0.isAccountOwner, isEligible: exclusion(lead, $0.partnerID, at: time) == nil)
                     }, dealValue: lead.lead.estimatedValue)
             }
         } catch {
@@ -374,7 +428,7 @@ extension LiveRouter {
             guard let lead = leads[assignment.leadID],
                 let candidate = lead.candidates.first(where: { $0.partnerID == assignment.partnerID })
             else { continue }
-            let alternative = bestAlternative(lead, chosen: candidate.partnerID) { _ in
+            let alternative = bestAlternative(lead, chosen: candidate.partnerID, at: time) { _ in
                 assignment.bestAlternative?.reason.rawValue ?? "lower value"
             }
             let basis =

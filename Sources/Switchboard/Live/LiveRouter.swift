@@ -157,6 +157,10 @@ public struct LiveRouter: Sendable {
     var queueSequence = 0
     /// No offer expires and no queued lead overflows before this time (a lower bound; nil: nothing pending).
     var nextDeadline: Timestamp?
+    /// The time of the last `advance` past a deadline (for starts of work in between; not part of the ledger's fold).
+    var lastAdvance: Timestamp?
+    /// The batch interval's grid cell (⌊time ÷ interval⌋) the queue was last re-optimised in.
+    var batchedThrough: Int64?
 
     public init(partners: [LivePartner], config: LiveConfig = LiveConfig()) {
         self.config = config
@@ -309,6 +313,7 @@ public struct LiveRouter: Sendable {
                 queue[leadID] = queueSequence
                 leads[leadID]?.queuedSince = event.time
                 lowerDeadline(to: Timestamp(secondsSinceEpoch: event.time.secondsSinceEpoch + config.maxQueueWait))
+                lowerQueueDeadline(after: event.time)
             }
             leads[leadID]?.state = .queued
             leads[leadID]?.reason = event.reason
