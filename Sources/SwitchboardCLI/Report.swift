@@ -19,11 +19,13 @@ struct Report: ParsableCommand {
             each channel manager's to-do list. When --data also has firmographics.csv and performance.csv, a partner \
             intelligence section follows: each partner type's ideal profile, the high-potential partners furthest \
             below it, the recruitment shortlist (with applicants.csv) and the next quarter's forecast with its 80% band \
-            (as `switchboard profile`, `recruit` and `forecast` fit them).
+            (as `switchboard profile`, `recruit` and `forecast` fit them). When --models also holds leads.json (a \
+            `switchboard train` lead score), each of its terms' shape function closes the report.
             """)
 
     @Option(help: "The folder of record files written by `switchboard generate`.") var data = "Data/ecosystem"
-    @Option(help: "The folder holding match.json and churn.json.") var models = "Models"
+    @Option(help: "The folder holding match.json and churn.json (and, optionally, the lead score leads.json).")
+    var models = "Models"
     @Option(parsing: .unconditional, help: "Partners kept for each incoming lead (the router chooses among them; at most 10000).")
     var candidates = 10
     @Option(parsing: .unconditional, help: "Partners listed in the churn-risk table.") var atRisk = 15
@@ -71,10 +73,13 @@ struct Report: ParsableCommand {
             optional: [.truthPartners, .truthPairs])
         let ecosystem = try Ecosystem.load(files, options: EcosystemLoadOptions(delimiter: delimiter, nonEmpty: [.actions]))
         let matchPath = EcosystemFiles.path(models, "match.json"), churnPath = EcosystemFiles.path(models, "churn.json")
+        let leadPath = EcosystemFiles.path(models, "leads.json")
         return ReportInput(
             ecosystem: ecosystem, matchModel: try loadModel(MatchModel.self, from: matchPath),
             churnModel: try loadModel(ChurnModel.self, from: churnPath), matchModelSource: matchPath,
-            churnModelSource: churnPath)
+            churnModelSource: churnPath,
+            leadModel: FileManager.default.fileExists(atPath: leadPath) ? try loadModel(TabularModel.self, from: leadPath) : nil,
+            leadModelSource: leadPath)
     }
 
     /// The partner-intelligence section's figures when `data` has firmographics.csv and performance.csv (and the

@@ -131,54 +131,8 @@ enum ShapeText {
         return text
     }
 
-    /// Every term's shape function as one SVG image, a panel a term: a curve for a numeric input, bars for
-    /// categories and cells (the 12 largest in magnitude for an interaction), log-odds on the vertical axis.
-    static func svg(_ model: TabularModel) -> String {
-        let width = 640.0, panel = 170.0, plotLeft = 190.0, plotWidth = 420.0
-        let shapes = model.shapeFunctions()
-        var body = ""
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
-        }
-        for (index, shape) in shapes.enumerated() {
-            let top = Double(index) * panel + 10
-            body += "<text x=\"10\" y=\"\(Format.fixed(top + 14, 1))\" font-weight=\"bold\">\(escape(shape.term))</text>\n"
-            var points = shape.points
-            if shape.numericInputs == nil && points.count > 12 {
-                points = Array(points.sorted { abs($0.value) > abs($1.value) }.prefix(12))
-            }
-            let largest = max(1e-9, points.map { abs($0.value) }.max() ?? 0)
-            let middle = top + 20 + (panel - 40) / 2, half = (panel - 40) / 2
-            body +=
-                "<line x1=\"\(plotLeft)\" x2=\"\(plotLeft + plotWidth)\" y1=\"\(Format.fixed(middle, 1))\" y2=\"\(Format.fixed(middle, 1))\" stroke=\"#999\"/>\n"
-            body +=
-                "<text x=\"\(plotLeft + plotWidth + 4)\" y=\"\(Format.fixed(middle - half + 10, 1))\">\(Format.signed(largest))</text>\n"
-            if let inputs = shape.numericInputs, let low = inputs.first, let high = inputs.last, high > low {
-                let path = zip(inputs, points).map { x, point in
-                    "\(Format.fixed(plotLeft + (x - low) / (high - low) * plotWidth, 1)),\(Format.fixed(middle - point.value / largest * half, 1))"
-                }.joined(separator: " ")
-                body += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-                body +=
-                    "<text x=\"\(plotLeft)\" y=\"\(Format.fixed(top + panel - 6, 1))\">\(escape(points.first!.input))</text>"
-                    + "<text x=\"\(plotLeft + plotWidth)\" y=\"\(Format.fixed(top + panel - 6, 1))\" text-anchor=\"end\">\(escape(points.last!.input))</text>\n"
-            } else {
-                let barHeight = (panel - 40) / Double(max(1, points.count))
-                for (k, point) in points.enumerated() {
-                    let y = top + 20 + Double(k) * barHeight
-                    let length = abs(point.value) / largest * plotWidth / 2
-                    let x = point.value < 0 ? plotLeft + plotWidth / 2 - length : plotLeft + plotWidth / 2
-                    body +=
-                        "<rect x=\"\(Format.fixed(x, 1))\" y=\"\(Format.fixed(y, 1))\" width=\"\(Format.fixed(length, 1))\" height=\"\(Format.fixed(max(1, barHeight - 1), 1))\" fill=\"\(point.value < 0 ? "#d62728" : "#2ca02c")\"/>"
-                        + "<text x=\"\(plotLeft - 4)\" y=\"\(Format.fixed(y + barHeight - 2, 1))\" text-anchor=\"end\" font-size=\"\(Format.fixed(min(11, barHeight), 1))\">\(escape(point.input))</text>\n"
-                }
-            }
-        }
-        let height = Double(shapes.count) * panel + 20
-        return
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
-            + body + "</svg>\n"
-    }
+    /// Every term's shape function as one SVG image, a panel a term (`ShapeChart`, as the report draws them).
+    static func svg(_ model: TabularModel) -> String { ShapeChart.svg(model.shapeFunctions()) }
 }
 
 enum TrainingSummary {
@@ -190,7 +144,9 @@ enum TrainingSummary {
                 + "objective \(Format.fixed(t.objective, 10)), |g| \(String(format: "%.1e", t.gradientNorm)), \(Format.fixed(t.seconds, 2)) s",
         ]
         if let selection = t.shapeSelection {
-            lines.append("model: \(selection.chosen.summary), chosen by inner \(selection.innerFolds)-fold cross-validation:")
+            let sample = selection.sampledRows.map { " on a stratified sample of \($0) rows" } ?? ""
+            lines.append(
+                "model: \(selection.chosen.summary), chosen by inner \(selection.innerFolds)-fold cross-validation\(sample):")
             lines.append(
                 Format.table(
                     ["candidate", "held-out log loss", "held-out ROC AUC"],

@@ -97,6 +97,53 @@ struct AdditiveModelTests {
         #expect(abs(objective.value(at: theta) - expected) < 1e-12)
     }
 
+    /// The sparse sweep (non-zeros row by row) against the dense BLAS one and against finite differences, on a design
+    /// shaped like an additive model's: a few non-zeros per row, sample weights and difference penalties.
+    @Test(arguments: [81 as UInt64, 82])
+    func theSparseSweepMatchesTheDenseOneAndFiniteDifferences(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let n = 300, d = 70
+        var storage = [Double](repeating: 0, count: n * d)
+        for i in 0..<n {
+            for _ in 0..<6 { storage[i * d + Int(rng.uniform(0, Double(d) - 1e-9))] = rng.uniform(-2, 2) }
+        }
+        let design = try Matrix(rowCount: n, columnCount: d, storage: storage)
+        let labels = (0..<n).map { _ in rng.uniform(0, 1) < 0.3 }
+        let weights = (0..<n).map { _ in rng.uniform(0.2, 2) }
+        let penalties = [DifferencePenalty(offset: 3, width: 12, order: 2, strength: 0.5)]
+        #expect(SparseRows.pays(for: design))
+        func objective(_ sparse: Bool, workers: Int) throws -> LogisticObjective {
+            try LogisticObjective(
+                design: design, labels: labels, sampleWeights: weights, l2Strength: 0.01, fitsIntercept: true,
+                penalties: penalties, workerCount: workers, sparse: sparse)
+        }
+        let dense = try objective(false, workers: 1), sparse = try objective(true, workers: 2)
+        #expect(sparse.sparseRows != nil && dense.sparseRows == nil)
+        let theta = (0..<(d + 1)).map { _ in rng.uniform(-0.5, 0.5) }
+        var gDense = [Double](repeating: 0, count: d + 1), gSparse = gDense
+        var hDense = Matrix<Double>(rowCount: d + 1, columnCount: d + 1), hSparse = hDense
+        let fDense = dense.value(at: theta, gradient: &gDense, hessian: &hDense)
+        let fSparse = sparse.value(at: theta, gradient: &gSparse, hessian: &hSparse)
+        #expect(abs(fDense - fSparse) < 1e-12)
+        for j in 0...d {
+            #expect(abs(gDense[j] - gSparse[j]) < 1e-12, "∂f/∂θ\(j)")
+            for k in 0...d { #expect(abs(hDense[j, k] - hSparse[j, k]) < 1e-12, "∂²f/∂θ\(j)∂θ\(k)") }
+        }
+        let h = 1e-5
+        for j in [0, 5, 40, d] {
+            var plus = theta, minus = theta
+            plus[j] += h
+            minus[j] -= h
+            let numeric = (sparse.value(at: plus) - sparse.value(at: minus)) / (2 * h)
+            #expect(abs(numeric - gSparse[j]) < 1e-7, "∂f/∂θ\(j): \(numeric) vs \(gSparse[j])")
+        }
+        // Fitted from zero, both sweeps reach the same optimum to the solver's tolerance.
+        let configuration = LogisticRegressionConfiguration(l2Strength: 0.01, solver: .newton, penalties: penalties)
+        let viaDense = try NewtonSolver.minimize(dense, options: configuration.options)
+        let viaSparse = try NewtonSolver.minimize(sparse, options: configuration.options)
+        for j in 0...d { #expect(abs(viaDense.parameters[j] - viaSparse.parameters[j]) < 1e-6) }
+    }
+
     @Test func aPenaltyOutsideTheCoefficientsIsRefused() {
         let design = Matrix<Double>(rowCount: 2, columnCount: 3)
         #expect(throws: LearningError.self) {

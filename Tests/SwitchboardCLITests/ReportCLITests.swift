@@ -11,7 +11,7 @@ struct ReportCLITests {
 
     static let recordFiles = [
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
-        "truth/partners.csv", "truth/pairs.csv",
+        "truth/partners.csv", "truth/pairs.csv", "firmographics.csv", "performance.csv", "applicants.csv",
     ]
 
     /// A copy of the sample's record files in `data/` and of the models in `models/`, inside the workspace.
@@ -24,7 +24,7 @@ struct ReportCLITests {
             try manager.copyItem(
                 atPath: path("Data/ecosystem/\(name)"), toPath: workspace.work.appendingPathComponent("data/\(name)").path)
         }
-        for name in ["match.json", "churn.json"] {
+        for name in ["match.json", "churn.json", "leads.json"] {
             try manager.copyItem(
                 atPath: path("Models/\(name)"), toPath: workspace.work.appendingPathComponent("models/\(name)").path)
         }
@@ -45,7 +45,7 @@ struct ReportCLITests {
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
         for heading in [
             "1. Model quality", "2. Routing the incoming leads", "3. Replaying the history", "4. Segments",
-            "5. Partners most at risk", "6. Channel",
+            "5. Partners most at risk", "6. Channel", "8. What drives the lead score",
         ] {
             #expect(html.contains("<h2>\(heading)"), "\(heading)")
         }
@@ -65,6 +65,7 @@ struct ReportCLITests {
         // Only the paths in the text differ.
         let normalise = { (text: String) in
             text.replacingOccurrences(of: Self.path("Data/ecosystem") + "/", with: "Data/ecosystem/")
+                .replacingOccurrences(of: Self.path("Models") + "/", with: "Models/")
         }
         #expect(normalise(html) == (try workspace.read("again.html")))
     }
@@ -101,6 +102,10 @@ struct ReportCLITests {
             Case(
                 name: "a damaged model", file: "models/churn.json",
                 edit: { $0.replacingOccurrences(of: "\"intercept\"", with: "\"intercept_\"") }, message: "models/churn.json"),
+            Case(
+                name: "a damaged lead score", file: "models/leads.json",
+                edit: { $0.replacingOccurrences(of: "\"coefficients\"", with: "\"coefficients_\"") },
+                message: "models/leads.json"),
         ]
         for c in cases {
             let workspace = try Workspace()

@@ -358,6 +358,43 @@ struct RecommendTests {
         }
     }
 
+    /// The within-partner estimates against a naive recount: for each partner's first receipt of each action, the
+    /// outcomes between the latest earlier receipt of any action and the earliest later one, split at the receipt.
+    @Test func withinPartnerEstimatesAreBracketedByTheNeighbouringActions() throws {
+        let fixture = RecommendFixture.small
+        let context = try ActionContext(fixture.ecosystem, settings: RecommendationSettings())
+        let estimates = context.withinPartnerEstimates()
+        let all = context.resolved.flatMap { $0 }
+        let rate = Double(all.count { $0.won }) / Double(all.count)
+        let spread = rate * (1 - rate)
+        var checked = 0, bracketed = 0
+        for p in context.partners.indices {
+            let times = context.received[p].map(\.time.secondsSinceEpoch)
+            for a in context.actions.indices {
+                guard let first = context.received[p].first(where: { $0.action == a })?.time.secondsSinceEpoch else {
+                    #expect(estimates[a][p] == nil)
+                    continue
+                }
+                let previous = times.filter { $0 < first }.max() ?? Int64.min
+                let next = times.filter { $0 > first }.min() ?? Int64.max
+                if previous != Int64.min || next != Int64.max { bracketed += 1 }
+                let before = context.resolved[p].filter { $0.assigned >= previous && $0.assigned < first }
+                let after = context.resolved[p].filter { $0.assigned >= first && $0.assigned < next }
+                guard !before.isEmpty && !after.isEmpty else {
+                    #expect(estimates[a][p] == nil)
+                    continue
+                }
+                let nb = Double(before.count), na = Double(after.count)
+                let change = Double(after.count { $0.won }) / na - Double(before.count { $0.won }) / nb
+                let own = try #require(estimates[a][p])
+                #expect(isClose(own.estimate, change / spread, absolute: 1e-12))
+                #expect(isClose(own.variance, (nb + na) / (spread * nb * na), relative: 1e-12))
+                checked += 1
+            }
+        }
+        #expect(checked > 20 && bracketed > 10, "\(checked) estimates, \(bracketed) bracketed")
+    }
+
     /// The evidence's counts against a naive recount over the same neighbours.
     @Test func evidenceCountsTheNeighboursThatTookTheAction() throws {
         let fixture = RecommendFixture.small

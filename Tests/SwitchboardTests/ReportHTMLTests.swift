@@ -22,7 +22,9 @@ private struct ReportSample: Sendable {
             return try ModelFile.decode(type, from: Array(try #require(FileManager.default.contents(atPath: path))), file: name)
         }
         var files = EcosystemFiles()
-        for kind in [RecordKind.partners, .leads, .outcomes, .activity, .actions, .actionHistory, .incoming, .truthPartners, .truthPairs] {
+        for kind in [
+            RecordKind.partners, .leads, .outcomes, .activity, .actions, .actionHistory, .incoming, .truthPartners, .truthPairs,
+        ] {
             let path = Self.root.appendingPathComponent("Data/ecosystem/\(kind.fileName)").path
             files[kind] = RecordSource(
                 name: kind.fileName, bytes: Array(try #require(FileManager.default.contents(atPath: path))))
@@ -223,6 +225,48 @@ struct ReportHTMLTests {
             #expect(sample.html.contains("<strong>\(entry.partnerID)</strong>"))
         }
         #expect(zip(sample.report.atRisk, sample.report.atRisk.dropFirst()).allSatisfy { $0.risk >= $1.risk })
+    }
+
+    /// The lead score's section: present only with a lead model, one panel a shape function, the panels' geometry
+    /// read back from the SVG.
+    @Test func leadScoreSectionDrawsEveryShapeFunction() throws {
+        let sample = try ReportSample.shared.get()
+        #expect(!sample.html.contains("id=\"lead-score\""))
+        let path = ReportSample.root.appendingPathComponent("Models/leads.json").path
+        let lead = try ModelFile.decode(
+            TabularModel.self, from: Array(try #require(FileManager.default.contents(atPath: path))), file: "leads.json")
+        var report = sample.report
+        report.leadModel = LeadModelFigures(lead, source: "Models/leads.json")
+        let html = HTMLReport.render(report)
+        #expect(markupProblem(html) == nil, "\(markupProblem(html) ?? "")")
+        #expect(html.contains("<section id=\"lead-score\">") && html.contains("href=\"#lead-score\""))
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 14)
+        let shapes = lead.shapeFunctions()
+        #expect(report.leadModel?.shapes == shapes)
+        let chart = ShapeChart.markup(shapes).rendered()
+        #expect(html.contains(chart))
+        // One bold title a term, in order.
+        var titles: [String] = []
+        var rest = Substring(chart)
+        while let range = rest.range(of: "font-weight=\"bold\">") {
+            let title = rest[range.upperBound...].prefix { $0 != "<" }
+            titles.append(String(title))
+            rest = rest[range.upperBound...]
+        }
+        #expect(titles == shapes.map { Markup.escape($0.term) })
+        // A numeric term's curve: x across the plot, y = middle − value / largest · half.
+        let curve = ShapeFunction(
+            term: "age", numericInputs: [0, 1, 2],
+            points: [ShapePoint(input: "0", value: -1), ShapePoint(input: "1", value: 0), ShapePoint(input: "2", value: 2)])
+        #expect(ShapeChart.markup([curve]).rendered().contains("points=\"190.0,127.5 400.0,95.0 610.0,30.0\""))
+        // Categories: one bar each, at most 12 (the largest in magnitude), red below zero, green above.
+        let many = ShapeFunction(
+            term: "cell", numericInputs: nil,
+            points: (0..<20).map { ShapePoint(input: "c\($0)", value: Double($0 - 10)) })
+        let bars = ShapeChart.markup([many]).rendered()
+        #expect(bars.components(separatedBy: "<rect ").count - 1 == 12)
+        #expect(bars.contains(">c0<") && !bars.contains(">c10<") && bars.contains(">c19<"))
+        #expect(ShapeChart.svg([curve]).hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\""))
     }
 
     @Test func everyDataTextIsEscaped() throws {

@@ -32,6 +32,11 @@ public struct RowExplanation: Sendable, Equatable {
 public struct ShapePoint: Sendable, Equatable {
     public var input: String
     public var value: Double
+
+    public init(input: String, value: Double) {
+        self.input = input
+        self.value = value
+    }
 }
 
 /// A term's shape function: its contribution to the log-odds over its inputs.
@@ -40,6 +45,12 @@ public struct ShapeFunction: Sendable, Equatable {
     /// Numeric inputs (for plotting a curve), nil for categories and cells.
     public var numericInputs: [Double]?
     public var points: [ShapePoint]
+
+    public init(term: String, numericInputs: [Double]?, points: [ShapePoint]) {
+        self.term = term
+        self.numericInputs = numericInputs
+        self.points = points
+    }
 }
 
 extension TabularModel {

@@ -80,7 +80,10 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .auto:
             var first = configuration.options
-            first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: design.columnCount))
+            // A sparse sweep forms the Hessian at O(nnz²) a row, not O(d²): the budget counts the non-zeros per row.
+            let width =
+                objective.sparseRows.map { ($0.values.count + design.rowCount - 1) / design.rowCount } ?? design.columnCount
+            first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: width))
             report = try LBFGSSolver.minimize(objective, start: start, options: first, progress: progress)
             if !report.converged && report.iterations < configuration.options.maxIterations {
                 var rest = configuration.options

@@ -62,6 +62,14 @@ struct ActionPosterior {
 extension ActionContext {
     /// Per catalogue action: partner index → (yₐₚ, sₐₚ²), the within-partner before/after estimate of the action's
     /// win-logit effect (`ActionPosterior`), for the partners with resolved leads on both sides of their first receipt.
+    ///
+    /// The two sides are bracketed by the partner's neighbouring receipts of any action: "before" holds the outcomes
+    /// assigned after the previous receipt (or from the start of the history) and before this one, "after" those from
+    /// this receipt to the next one (or the end). Without the brackets an estimate also measures the effects of the
+    /// actions the partner received before (part of "before" predates them) and after (all of "after" follows them), a
+    /// share that differs from partner to partner: on the generator, whose true effects are the same for every
+    /// partner, that scatter made REML report τ ≈ 0.2 where the truth is 0. Receipts at the same instant share one
+    /// bracket (their effects cannot be told apart within the partner; the pooled effect separates them).
     func withinPartnerEstimates() -> [[Int: (estimate: Double, variance: Double)]] {
         let outcomes = resolved.reduce(0) { $0 + $1.count }
         let wins = resolved.reduce(0) { $0 + $1.count { $0.won } }
@@ -69,16 +77,25 @@ extension ActionContext {
         let spread = max(rate * (1 - rate), 1e-6)
         var result = [[Int: (estimate: Double, variance: Double)]](repeating: [:], count: actions.count)
         for p in partners.indices {
-            var first: [Int: Int64] = [:]
-            for taken in received[p] where first[taken.action] == nil { first[taken.action] = taken.time.secondsSinceEpoch }
-            for (a, time) in first {
-                let beforeOutcomes = resolved[p].filter { $0.assigned < time }
-                let before = Double(beforeOutcomes.count), after = Double(resolved[p].count) - before
+            let times = received[p].map(\.time.secondsSinceEpoch)
+            var seen = Set<Int>()
+            for (index, taken) in received[p].enumerated() where seen.insert(taken.action).inserted {
+                let time = times[index]
+                let previous = times[..<index].last { $0 < time } ?? Int64.min
+                let next = times[(index + 1)...].first { $0 > time } ?? Int64.max
+                var before = 0.0, after = 0.0, winsBefore = 0.0, winsAfter = 0.0
+                for outcome in resolved[p] {
+                    if outcome.assigned >= previous && outcome.assigned < time {
+                        before += 1
+                        if outcome.won { winsBefore += 1 }
+                    } else if outcome.assigned >= time && outcome.assigned < next {
+                        after += 1
+                        if outcome.won { winsAfter += 1 }
+                    }
+                }
                 guard before > 0 && after > 0 else { continue }
-                let winsBefore = Double(beforeOutcomes.count { $0.won })
-                let winsAfter = Double(resolved[p].count { $0.won }) - winsBefore
                 let change = winsAfter / after - winsBefore / before
-                result[a][p] = (change / spread, (before + after) / (spread * before * after))
+                result[taken.action][p] = (change / spread, (before + after) / (spread * before * after))
             }
         }
         return result

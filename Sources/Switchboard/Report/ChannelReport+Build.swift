@@ -124,6 +124,7 @@ extension ChannelReport {
 
         let recommender = ActionRecommender(matchModel: match, churnModel: churn, settings: options.recommendation)
         actions = try recommender.recommend(ecosystem)
+        leadModel = input.leadModel.map { LeadModelFigures($0, source: input.leadModelSource) }
     }
 
     /// Each account's owner as the history shows it: the partner that accepted the most of the account's leads

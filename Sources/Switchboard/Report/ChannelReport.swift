@@ -13,11 +13,16 @@ public struct ReportInput: Sendable {
     /// The model files' names, for error messages and the report's text.
     public var matchModelSource: String
     public var churnModelSource: String
+    /// The lead-score model (`switchboard train` on lead data), whose shape functions the report draws; optional.
+    public var leadModel: TabularModel?
+    public var leadModelSource: String
 
     public init(
         ecosystem: Ecosystem, matchModel: MatchModel, churnModel: ChurnModel, matchModelSource: String = "match.json",
-        churnModelSource: String = "churn.json"
+        churnModelSource: String = "churn.json", leadModel: TabularModel? = nil, leadModelSource: String = "leads.json"
     ) {
+        self.leadModel = leadModel
+        self.leadModelSource = leadModelSource
         self.ecosystem = ecosystem
         self.matchModel = matchModel
         self.churnModel = churnModel
@@ -247,4 +252,6 @@ public struct ChannelReport: Sendable {
     public var churnScoredCount: Int
     public var highRiskCount: Int
     public var actions: ActionPlan
+    /// The lead-score model's shape functions, when the input has one.
+    public var leadModel: LeadModelFigures?
 }

@@ -42,7 +42,7 @@ public enum HTMLReport {
                                 header(report), modelSection(report), routingSection(report), replaySection(report),
                                 segmentSection(report),
                                 riskSection(report), todoSection(report),
-                            ] + (intelligence.map { [intelligenceSection($0)] } ?? []) + [footer(report)])
+                            ] + (intelligence.map { [intelligenceSection($0)] } ?? []) + [leadModelSection(report, number: intelligence == nil ? 7 : 8), footer(report)])
                     ]),
             ])
     }
@@ -127,7 +127,7 @@ public enum HTMLReport {
                         link("#models", "Models"), link("#routing", "Routing"), link("#replay", "Replay"),
                         link("#segments", "Segments"),
                         link("#risk", "At risk"), link("#todo", "To-do lists"),
-                    ]),
+                    ] + (report.leadModel == nil ? [] : [link("#lead-score", "Lead score")])),
             ])
     }
 
@@ -703,6 +703,48 @@ public enum HTMLReport {
             ])
     }
 
+    /// 7. The lead-score model, term by term: its shape, how inner cross-validation chose it, and each term's shape
+    /// function (the log-odds it adds), so a channel manager sees what raises or lowers a lead's score.
+    static func leadModelSection(_ report: ChannelReport, number: Int = 7) -> Markup {
+        guard let lead = report.leadModel else { return .text("") }
+        var children: [Markup] = [
+            paragraph(
+                "The lead score of \(lead.source) (P(\(lead.target) = \(lead.positive)), trained on \(count(lead.trainingRows)) "
+                    + "rows) is a sum of one term per column, plus pairs where they help: its log-odds is the intercept plus "
+                    + "the values read off the curves and bars below, so every score is explained exactly, factor by "
+                    + "factor, as switchboard predict --explain lists them. Model: \(lead.shape)"
+                    + (lead.crossValidatedAUC.map { "; cross-validated ROC AUC \(fixed($0, 4))." } ?? "."))
+        ]
+        if let selection = lead.selection {
+            children.append(
+                .tag(
+                    "table", [.init("class", "data")],
+                    [
+                        .tag(
+                            "tr", [],
+                            [
+                                .tag("th", text: "candidate (inner \(selection.innerFolds)-fold CV)"),
+                                .tag("th", text: "held-out log loss"), .tag("th", text: "held-out ROC AUC"),
+                            ])
+                    ]
+                        + selection.candidates.map { candidate in
+                            .tag(
+                                "tr", candidate.settings == selection.chosen ? [.init("class", "chosen")] : [],
+                                [
+                                    .tag("td", text: candidate.settings.summary),
+                                    .tag("td", text: fixed(candidate.heldOutLogLoss, 4)),
+                                    .tag("td", text: fixed(candidate.heldOutAUC, 4)),
+                                ])
+                        }))
+        }
+        children.append(
+            figure(
+                "Shape functions: the log-odds each term adds (curves for numbers over their training range, bars for "
+                    + "categories and cells; each panel scaled to its own largest value, printed at its right)",
+                .tag("div", [.init("class", "shapes")], [ShapeChart.markup(lead.shapes)]), wide: true))
+        return section("lead-score", "\(number). What drives the lead score", children)
+    }
+
     static func footer(_ report: ChannelReport) -> Markup {
         .tag(
             "footer", [],
@@ -745,6 +787,8 @@ public enum HTMLReport {
         table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         table.data th.num { white-space: normal; }
         table.data tbody tr:nth-child(even) { background: #fafbfc; }
+        table.data tr.chosen td { font-weight: 600; }
+        .shapes { overflow-x: auto; }
         .riskcell { display: flex; align-items: center; gap: 8px; min-width: 160px; }
         .riskcell .track { display: block; width: 110px; height: 12px; background: #f3e6e0; border-radius: 3px; overflow: hidden; }
         .riskcell .bar { display: block; height: 100%; background: #D55E00; }
