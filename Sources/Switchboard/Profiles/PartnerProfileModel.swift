@@ -14,8 +14,24 @@ public struct ProfileOptions: Sendable, Equatable {
     public var shrinkageGrid: [Double] = [30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003]
     /// Whether the empirical-Bayes τ (`GroupedLogisticRegression.empiricalBayesShrinkage`) joins the grid.
     public var empiricalBayesCandidate = true
+    /// What the model learns from (`ProfileLabels`).
+    public var labels = ProfileLabels.history
+    /// `.history`: the periods after its first three a partner needs to be labelled.
+    public var minimumLabelPeriods = 6
 
     public init() {}
+}
+
+/// The training labels of profiles.
+public enum ProfileLabels: String, Sendable, Equatable, CaseIterable {
+    /// Top performer over the last window of the history, among the partners in the programme at its start, with
+    /// features from before it.
+    case window
+    /// Top performer on revenue a period over each partner's whole history after its first three periods (the
+    /// early behaviour's): the top quartile of its segment among the partners with at least
+    /// `minimumLabelPeriods` such periods. Every partner that stayed long enough counts, whenever it joined or
+    /// left, and a long history is a steadier measure of what a partner delivers than one window.
+    case history
 }
 
 /// Errors of profiles and recruitment that are not about one record.
@@ -73,14 +89,23 @@ public struct PartnerProfileModel: Sendable {
             throw ProfileError.tooFewPeriods(file: performanceFile, periods: input.periodCount, needed: window + 1)
         }
         let cutoff = input.periodCount - window
-        let eligible = input.present(at: cutoff)
-        let revenue = input.revenue(in: cutoff..<(cutoff + window))
+        let eligible: [Bool], revenue: [Double], values: [PartnerFeatureValues]
+        switch options.labels {
+        case .window:
+            eligible = input.present(at: cutoff)
+            revenue = input.revenue(in: cutoff..<(cutoff + window))
+            values = input.featureValues(before: cutoff)
+        case .history:
+            let rates = input.revenueRates(skippingFirst: 3)
+            eligible = rates.map { $0.periods >= options.minimumLabelPeriods }
+            revenue = rates.map { $0.periods > 0 ? $0.revenue / Double($0.periods) : 0 }
+            values = input.featureValues()
+        }
         let labels = TopPerformers.labels(revenue: revenue, segments: input.segments, eligible: eligible)
         let rows = input.partners.indices.filter { eligible[$0] }
         guard rows.contains(where: { labels[$0] }) else {
             throw ProfileError.noTopPerformers(file: performanceFile, cutoff: cutoff)
         }
-        let values = input.featureValues(before: cutoff)
         let segmentIndex = Dictionary(uniqueKeysWithValues: input.segmentNames.enumerated().map { ($1, $0) })
         let transformed = rows.map { i in features.map { $0.transform(values[i][$0]) } }
         let d = features.count
