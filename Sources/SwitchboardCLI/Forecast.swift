@@ -35,10 +35,11 @@ struct Forecast: ParsableCommand {
 /// The forecast's season options, shared by `forecast` and `evaluate forecast`.
 struct ForecastSeason: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help:
             "Periods in the cycle the deal rate may follow (3: the months of a quarter; 1: none; at most 24). Used only when the data support it (F test, p < 0.01)."
     ) var seasonLength: Int = 3
-    @Option(help: "The position of period 0 in the cycle (0: period 0 opens a quarter).")
+    @Option(parsing: .unconditional, help: "The position of period 0 in the cycle (0: period 0 opens a quarter).")
     var seasonOffset: Int = 0
 
     func validate() throws {
@@ -92,7 +93,7 @@ struct EvaluateForecast: ParsableCommand {
             var forecast_mae, naive_mae, naive_last_mae, naive_mean3_mae: Double
             var deals_mae, naive_last_deals_mae, naive_mean3_deals_mae: Double
             var total_ape, naive_last_total_ape, naive_mean3_total_ape: Double
-            var interval_coverage, deals_interval_coverage: Double
+            var interval_coverage, deals_interval_coverage, expected_interval_coverage: Double
             init(_ h: ForecastEvaluation.Horizon) {
                 periods = h.periods
                 partners = h.partners
@@ -108,6 +109,7 @@ struct EvaluateForecast: ParsableCommand {
                 naive_mean3_total_ape = h.naiveMeanTotalAPE
                 interval_coverage = h.revenueCoverage
                 deals_interval_coverage = h.dealsCoverage
+                expected_interval_coverage = h.expectedRevenueCoverage
             }
         }
         var forecast_mae, naive_mae, interval_coverage: Double
@@ -177,7 +179,8 @@ extension ProfileFormat {
                 "next \(h.periods): revenue MAE \(money(h.revenueMAE)) vs naive \(money(h.naiveLastRevenueMAE)) / \(money(h.naiveMeanRevenueMAE)); "
                     + "deals MAE \(fixed(h.dealsMAE, 3)) vs \(fixed(h.naiveLastDealsMAE, 3)) / \(fixed(h.naiveMeanDealsMAE, 3)); "
                     + "total APE \(fixed(100 * h.totalAPE, 1))% vs \(fixed(100 * h.naiveLastTotalAPE, 1))% / \(fixed(100 * h.naiveMeanTotalAPE, 1))%; "
-                    + "80% interval coverage \(fixed(h.revenueCoverage, 3)) (deals \(fixed(h.dealsCoverage, 3)))")
+                    + "80% interval coverage \(fixed(h.revenueCoverage, 3)) (deals \(fixed(h.dealsCoverage, 3)); the model expects \(fixed(h.expectedRevenueCoverage, 3)))"
+            )
         }
         return lines.joined(separator: "\n")
     }

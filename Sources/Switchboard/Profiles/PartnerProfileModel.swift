@@ -16,7 +16,7 @@ public struct ProfileOptions: Sendable, Equatable {
     public var empiricalBayesCandidate = true
     /// What the model learns from (`ProfileLabels`).
     public var labels = ProfileLabels.history
-    /// `.history`: the periods after its first three a partner needs to be labelled.
+    /// `.history`: the periods after its first three a partner needs to be labelled (at most `windowPeriods`).
     public var minimumLabelPeriods = 6
 
     public init() {}
@@ -32,6 +32,18 @@ public enum ProfileLabels: String, Sendable, Equatable, CaseIterable {
     /// `minimumLabelPeriods` such periods. Every partner that stayed long enough counts, whenever it joined or
     /// left, and a long history is a steadier measure of what a partner delivers than one window.
     case history
+}
+
+extension PartnerProfileModel {
+    /// How the model was trained, in words: "labels from periods 12–23, features from before 12".
+    public var trainingWords: String {
+        switch labels {
+        case .window:
+            "fitted on the partners in the programme at period \(cutoff), features from the periods before it, labels from periods \(cutoff)–\(cutoff + windowPeriods - 1)"
+        case .history:
+            "fitted on every partner with at least \(minimumLabelPeriods) periods after its first three, labelled by its revenue a period over them (its first three are its early behaviour)"
+        }
+    }
 }
 
 /// Errors of profiles and recruitment that are not about one record.
@@ -68,6 +80,9 @@ public struct PartnerProfileModel: Sendable {
     public var pooled: GroupedLogisticRegression
     public var cutoff: Int
     public var windowPeriods: Int
+    /// What it learnt from, and (`.history`) the periods a partner needed to be labelled.
+    public var labels: ProfileLabels
+    public var minimumLabelPeriods: Int
     /// Per segment: training partners, top performers among them, and the median raw value of each feature among
     /// top performers and among the rest.
     public var trainingCounts: [Int]
@@ -89,6 +104,8 @@ public struct PartnerProfileModel: Sendable {
             throw ProfileError.tooFewPeriods(file: performanceFile, periods: input.periodCount, needed: window + 1)
         }
         let cutoff = input.periodCount - window
+        // A partner needs `minimumLabelPeriods` periods after its first three, or the window's length if shorter.
+        let minimumLabelPeriods = max(1, min(options.minimumLabelPeriods, window))
         let eligible: [Bool], revenue: [Double], values: [PartnerFeatureValues]
         switch options.labels {
         case .window:
@@ -97,7 +114,7 @@ public struct PartnerProfileModel: Sendable {
             values = input.featureValues(before: cutoff)
         case .history:
             let rates = input.revenueRates(skippingFirst: 3)
-            eligible = rates.map { $0.periods >= options.minimumLabelPeriods }
+            eligible = rates.map { $0.periods >= minimumLabelPeriods }
             revenue = rates.map { $0.periods > 0 ? $0.revenue / Double($0.periods) : 0 }
             values = input.featureValues()
         }
@@ -155,6 +172,7 @@ public struct PartnerProfileModel: Sendable {
         return PartnerProfileModel(
             features: features, segments: input.segmentNames, segmentColumn: input.segmentColumn, means: means,
             scales: scales, model: model, pooled: pooled, cutoff: cutoff, windowPeriods: window,
+            labels: options.labels, minimumLabelPeriods: minimumLabelPeriods,
             trainingCounts: trainingCounts, topCounts: topCounts, topMedians: topMedians, otherMedians: otherMedians,
             crossValidation: chosen.losses, empiricalBayesShrinkage: empiricalBayes)
     }
