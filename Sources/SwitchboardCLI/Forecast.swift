@@ -18,16 +18,40 @@ struct Forecast: ParsableCommand {
             """)
 
     @OptionGroup var input: PartnerData
+    @OptionGroup var season: ForecastSeason
     @Option(help: "Where to write each partner's forecasts (CSV).") var out: String
 
     func run() throws {
         try reportingErrors {
             let data = try input.load()
-            let forecast = try input.fitting { try PartnerForecast.make(data) }
+            let forecast = try input.fitting { try PartnerForecast.make(data, options: season.options) }
             try FileIO.writeAtomically(forecast.csv(), to: out)
             print(ProfileFormat.forecast(forecast))
             if out != "-" { print("wrote \(forecast.rows.count) partners to \(out)") }
         }
+    }
+}
+
+/// The forecast's season options, shared by `forecast` and `evaluate forecast`.
+struct ForecastSeason: ParsableArguments {
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Periods in the cycle the deal rate may follow (3: the months of a quarter; 1: none; at most 24). Used only when the data support it (F test, p < 0.01)."
+    ) var seasonLength: Int = 3
+    @Option(parsing: .unconditional, help: "The position of period 0 in the cycle (0: period 0 opens a quarter).")
+    var seasonOffset: Int = 0
+
+    func validate() throws {
+        try Limits.check("--season-length", seasonLength, atLeast: 1, atMost: 24)
+        try Limits.check("--season-offset", seasonOffset, atLeast: 0, atMost: seasonLength - 1)
+    }
+
+    var options: ForecastOptions {
+        var options = ForecastOptions()
+        options.seasonLength = seasonLength
+        options.seasonOffset = seasonOffset
+        return options
     }
 }
 
@@ -43,6 +67,7 @@ struct EvaluateForecast: ParsableCommand {
             """)
 
     @OptionGroup var input: PartnerData
+    @OptionGroup var season: ForecastSeason
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
 
     func run() throws {
@@ -52,9 +77,10 @@ struct EvaluateForecast: ParsableCommand {
             let future = try ProfileRecords.performance(
                 RecordSource(name: path, bytes: try FileIO.read(path)), partnerIDs: Set(data.partners.map(\.id)),
                 partnersFile: EcosystemFiles.path(input.data, "partners.csv"), delimiter: try input.csv.parsedDelimiter())
-            let forecast = try input.fitting { try PartnerForecast.make(data) }
+            let forecast = try input.fitting { try PartnerForecast.make(data, options: season.options) }
             let evaluation = ForecastEvaluation.evaluate(forecast, input: data, future: future)
             print(ProfileFormat.forecastEvaluation(evaluation))
+            print(ProfileFormat.model(forecast))
             if let json {
                 try FileIO.writeAtomically(Array(try JSONEncoder.pretty.encode(JSONReport(evaluation))) + [0x0A], to: json)
             }
@@ -67,7 +93,7 @@ struct EvaluateForecast: ParsableCommand {
             var forecast_mae, naive_mae, naive_last_mae, naive_mean3_mae: Double
             var deals_mae, naive_last_deals_mae, naive_mean3_deals_mae: Double
             var total_ape, naive_last_total_ape, naive_mean3_total_ape: Double
-            var interval_coverage, deals_interval_coverage: Double
+            var interval_coverage, deals_interval_coverage, expected_interval_coverage: Double
             init(_ h: ForecastEvaluation.Horizon) {
                 periods = h.periods
                 partners = h.partners
@@ -83,6 +109,7 @@ struct EvaluateForecast: ParsableCommand {
                 naive_mean3_total_ape = h.naiveMeanTotalAPE
                 interval_coverage = h.revenueCoverage
                 deals_interval_coverage = h.dealsCoverage
+                expected_interval_coverage = h.expectedRevenueCoverage
             }
         }
         var forecast_mae, naive_mae, interval_coverage: Double
@@ -121,11 +148,28 @@ extension ProfileFormat {
         }
         describe("ecosystem", f.totals)
         for segment in f.segmentTotals.keys.sorted() { describe(segment, f.segmentTotals[segment]!) }
-        lines.append(
-            "deals are Poisson at each partner's own rate, estimated by empirical Bayes (Gamma prior around a GLM's mean, shape α = \(fixed(f.priorShape, 2))); "
-                + "each deal's value is log-normal around its segment's mean (σ = \(fixed(f.dealValueSpread, 2)))"
-        )
+        lines.append(model(f))
         return lines.joined(separator: "\n")
+    }
+
+    /// The fitted model in one paragraph: the prior, the segments' own effects, the season, the deal values.
+    static func model(_ f: PartnerForecast) -> String {
+        var text =
+            "deals are Poisson at each partner's own rate, estimated by empirical Bayes (Gamma prior around a GLM's mean, shape α = \(fixed(f.priorShape, 2))"
+        text +=
+            f.interaction > 0
+            ? "; segment-specific profile effects, scale \(fixed(f.interaction, 2)) by cross-validation)"
+            : "; profile effects shared by the segments, by cross-validation)"
+        if let test = f.seasonTest {
+            let factors = f.seasonFactors.map { fixed($0, 2) }.joined(separator: " / ")
+            text +=
+                f.seasonFactors.contains(where: { $0 != 1 })
+                ? "; a \(f.seasonFactors.count)-period season, rates × \(factors) (F = \(fixed(test.statistic, 1)), p = \(fixed(test.pValue, 4)))"
+                : "; no \(f.seasonFactors.count)-period season (p = \(fixed(test.pValue, 3)))"
+        }
+        text +=
+            "; each deal's value is log-normal (σ = \(fixed(f.dealValueSpread, 2))) around its partner's mean, shrunk toward its segment's (between-partner variance \(fixed(f.dealValueBetweenSpread, 3)))"
+        return text
     }
 
     static func forecastEvaluation(_ e: ForecastEvaluation) -> String {
@@ -135,7 +179,8 @@ extension ProfileFormat {
                 "next \(h.periods): revenue MAE \(money(h.revenueMAE)) vs naive \(money(h.naiveLastRevenueMAE)) / \(money(h.naiveMeanRevenueMAE)); "
                     + "deals MAE \(fixed(h.dealsMAE, 3)) vs \(fixed(h.naiveLastDealsMAE, 3)) / \(fixed(h.naiveMeanDealsMAE, 3)); "
                     + "total APE \(fixed(100 * h.totalAPE, 1))% vs \(fixed(100 * h.naiveLastTotalAPE, 1))% / \(fixed(100 * h.naiveMeanTotalAPE, 1))%; "
-                    + "80% interval coverage \(fixed(h.revenueCoverage, 3)) (deals \(fixed(h.dealsCoverage, 3)))")
+                    + "80% interval coverage \(fixed(h.revenueCoverage, 3)) (deals \(fixed(h.dealsCoverage, 3)); the model expects \(fixed(h.expectedRevenueCoverage, 3)))"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -72,3 +72,66 @@ struct PoissonRegressionTests {
         #expect(throws: LearningError.self) { _ = try PoissonRegression.fit(design: x, targets: [1], l2Strength: 0) }
     }
 }
+
+@Suite("Poisson regression with weights")
+struct WeightedPoissonRegressionTests {
+    /// A row whose target is the mean of s periods, weighted s, is those s rows: the fit on grouped rows equals the
+    /// fit on every row (the slow reference), and the weighted gradient matches finite differences.
+    @Test func groupedRowsFitAsTheirPeriods() throws {
+        var rng = SeededGenerator(seed: 41)
+        let partners = 60, features = 3
+        let x: Matrix<Double> = randomMatrix(partners, features, using: &rng)
+        var expanded: [[Double]] = [], targets: [Double] = []
+        var groupedTargets: [Double] = [], weights: [Double] = []
+        for p in 0..<partners {
+            let periods = 1 + Int(rng.nextUniform() * 12)
+            var sum = 0.0
+            for _ in 0..<periods {
+                let y = Double(Int(rng.nextUniform() * 4))
+                expanded.append((0..<features).map { x[p, $0] })
+                targets.append(y)
+                sum += y
+            }
+            groupedTargets.append(sum / Double(periods))
+            weights.append(Double(periods))
+        }
+        var all = Matrix<Double>(rowCount: expanded.count, columnCount: features)
+        for (i, row) in expanded.enumerated() { for k in 0..<features { all[i, k] = row[k] } }
+        let options = SolverOptions(gradientTolerance: 1e-10, maxIterations: 100)
+        let (reference, _) = try PoissonRegression.fit(design: all, targets: targets, l2Strength: 0.05, options: options)
+        let (grouped, _) = try PoissonRegression.fit(
+            design: x, targets: groupedTargets, weights: weights, l2Strength: 0.05, options: options)
+        #expect(maxAbsDifference(reference.coefficients, grouped.coefficients) < 1e-8)
+        #expect(abs(reference.intercept - grouped.intercept) < 1e-8)
+
+        let theta: [Double] = randomVector(features + 1, using: &rng)
+        var gradient = [Double](repeating: 0, count: features + 1), scratch = gradient
+        let value = PoissonRegression.objective(
+            design: x, targets: groupedTargets, weights: weights, l2Strength: 0.05, parameters: theta, gradient: &gradient)
+        let expandedValue = PoissonRegression.objective(
+            design: all, targets: targets, l2Strength: 0.05, parameters: theta, gradient: &scratch)
+        // The objectives differ by a constant (Σ y·z is linear in the targets, and the means keep the sums).
+        #expect(isClose(value, expandedValue, absolute: 1e-10, relative: 1e-10))
+        let h = 1e-6
+        for j in theta.indices {
+            var plus = theta, minus = theta
+            plus[j] += h
+            minus[j] -= h
+            let numeric =
+                (PoissonRegression.objective(
+                    design: x, targets: groupedTargets, weights: weights, l2Strength: 0.05, parameters: plus,
+                    gradient: &scratch)
+                    - PoissonRegression.objective(
+                        design: x, targets: groupedTargets, weights: weights, l2Strength: 0.05, parameters: minus,
+                        gradient: &scratch)) / (2 * h)
+            #expect(abs(numeric - gradient[j]) < 1e-7)
+        }
+        #expect(throws: LearningError.self) {
+            _ = try PoissonRegression.fit(design: x, targets: groupedTargets, weights: [1], l2Strength: 0)
+        }
+        #expect(throws: LearningError.self) {
+            _ = try PoissonRegression.fit(
+                design: x, targets: groupedTargets, weights: weights.map { _ in 0 }, l2Strength: 0)
+        }
+    }
+}

@@ -254,11 +254,13 @@ enum BadInputTable {
             inputs: [partners, activity, firmographics, performance], outputs: [("--json", "ep.json")]),
         CommandUnderTest(
             name: "forecast", arguments: ["forecast", "--data", "eco", "--segment-by", "manager_id", "--out", "fc.csv"],
-            inputs: [partners, activity, firmographics, performance], outputs: [("--out", "fc.csv")]),
+            inputs: [partners, activity, firmographics, performance], outputs: [("--out", "fc.csv")],
+            counts: [("--season-length", "1000000000")]),
         CommandUnderTest(
             name: "evaluate forecast",
             arguments: ["evaluate", "forecast", "--data", "eco", "--segment-by", "manager_id", "--json", "ef.json"],
-            inputs: [partners, activity, firmographics, performance], outputs: [("--json", "ef.json")]),
+            inputs: [partners, activity, firmographics, performance], outputs: [("--json", "ef.json")],
+            counts: [("--season-length", "1000000000")]),
         CommandUnderTest(
             name: "generate ecosystem",
             arguments: ["generate", "--partners", "5", "--leads", "50", "--periods", "3", "--incoming", "5", "--out", "gen"],

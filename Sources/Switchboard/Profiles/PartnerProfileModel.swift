@@ -14,8 +14,36 @@ public struct ProfileOptions: Sendable, Equatable {
     public var shrinkageGrid: [Double] = [30, 10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003]
     /// Whether the empirical-Bayes τ (`GroupedLogisticRegression.empiricalBayesShrinkage`) joins the grid.
     public var empiricalBayesCandidate = true
+    /// What the model learns from (`ProfileLabels`).
+    public var labels = ProfileLabels.history
+    /// `.history`: the periods after its first three a partner needs to be labelled (at most `windowPeriods`).
+    public var minimumLabelPeriods = 6
 
     public init() {}
+}
+
+/// The training labels of profiles.
+public enum ProfileLabels: String, Sendable, Equatable, CaseIterable {
+    /// Top performer over the last window of the history, among the partners in the programme at its start, with
+    /// features from before it.
+    case window
+    /// Top performer on revenue a period over each partner's whole history after its first three periods (the
+    /// early behaviour's): the top quartile of its segment among the partners with at least
+    /// `minimumLabelPeriods` such periods. Every partner that stayed long enough counts, whenever it joined or
+    /// left, and a long history is a steadier measure of what a partner delivers than one window.
+    case history
+}
+
+extension PartnerProfileModel {
+    /// How the model was trained, in words: "labels from periods 12–23, features from before 12".
+    public var trainingWords: String {
+        switch labels {
+        case .window:
+            "fitted on the partners in the programme at period \(cutoff), features from the periods before it, labels from periods \(cutoff)–\(cutoff + windowPeriods - 1)"
+        case .history:
+            "fitted on every partner with at least \(minimumLabelPeriods) periods after its first three, labelled by its revenue a period over them (its first three are its early behaviour)"
+        }
+    }
 }
 
 /// Errors of profiles and recruitment that are not about one record.
@@ -52,6 +80,9 @@ public struct PartnerProfileModel: Sendable {
     public var pooled: GroupedLogisticRegression
     public var cutoff: Int
     public var windowPeriods: Int
+    /// What it learnt from, and (`.history`) the periods a partner needed to be labelled.
+    public var labels: ProfileLabels
+    public var minimumLabelPeriods: Int
     /// Per segment: training partners, top performers among them, and the median raw value of each feature among
     /// top performers and among the rest.
     public var trainingCounts: [Int]
@@ -73,14 +104,25 @@ public struct PartnerProfileModel: Sendable {
             throw ProfileError.tooFewPeriods(file: performanceFile, periods: input.periodCount, needed: window + 1)
         }
         let cutoff = input.periodCount - window
-        let eligible = input.present(at: cutoff)
-        let revenue = input.revenue(in: cutoff..<(cutoff + window))
+        // A partner needs `minimumLabelPeriods` periods after its first three, or the window's length if shorter.
+        let minimumLabelPeriods = max(1, min(options.minimumLabelPeriods, window))
+        let eligible: [Bool], revenue: [Double], values: [PartnerFeatureValues]
+        switch options.labels {
+        case .window:
+            eligible = input.present(at: cutoff)
+            revenue = input.revenue(in: cutoff..<(cutoff + window))
+            values = input.featureValues(before: cutoff)
+        case .history:
+            let rates = input.revenueRates(skippingFirst: 3)
+            eligible = rates.map { $0.periods >= minimumLabelPeriods }
+            revenue = rates.map { $0.periods > 0 ? $0.revenue / Double($0.periods) : 0 }
+            values = input.featureValues()
+        }
         let labels = TopPerformers.labels(revenue: revenue, segments: input.segments, eligible: eligible)
         let rows = input.partners.indices.filter { eligible[$0] }
         guard rows.contains(where: { labels[$0] }) else {
             throw ProfileError.noTopPerformers(file: performanceFile, cutoff: cutoff)
         }
-        let values = input.featureValues(before: cutoff)
         let segmentIndex = Dictionary(uniqueKeysWithValues: input.segmentNames.enumerated().map { ($1, $0) })
         let transformed = rows.map { i in features.map { $0.transform(values[i][$0]) } }
         let d = features.count
@@ -130,6 +172,7 @@ public struct PartnerProfileModel: Sendable {
         return PartnerProfileModel(
             features: features, segments: input.segmentNames, segmentColumn: input.segmentColumn, means: means,
             scales: scales, model: model, pooled: pooled, cutoff: cutoff, windowPeriods: window,
+            labels: options.labels, minimumLabelPeriods: minimumLabelPeriods,
             trainingCounts: trainingCounts, topCounts: topCounts, topMedians: topMedians, otherMedians: otherMedians,
             crossValidation: chosen.losses, empiricalBayesShrinkage: empiricalBayes)
     }

@@ -121,7 +121,7 @@ public struct PartnerProfileReport: Sendable {
         let tau = model.model.shrinkage
         lines.append(
             "ideal partner profiles by \(model.segmentColumn): top performer = top quartile of partner-sourced revenue of its segment over "
-                + "\(model.windowPeriods) periods; fitted on periods before \(model.cutoff), labels from periods \(model.cutoff)–\(model.cutoff + model.windowPeriods - 1); "
+                + "\(model.windowPeriods) periods; \(model.trainingWords); "
                 + "λ = \(model.model.l2Strength), segment shrinkage τ = \(tau.isInfinite ? "∞ (one shared profile)" : "\(tau)") by cross-validation"
         )
         for segment in segments {

@@ -102,6 +102,17 @@ public struct ProfileInput: Sendable {
         return totals
     }
 
+    /// Each partner's revenue and number of periods over its performance rows after its first `skippingFirst`.
+    func revenueRates(skippingFirst skipped: Int) -> [(revenue: Double, periods: Int)] {
+        let index = Dictionary(uniqueKeysWithValues: partners.enumerated().map { ($1.id, $0) })
+        var rows = [[(period: Int, revenue: Double)]](repeating: [], count: partners.count)
+        for row in performance { rows[index[row.partnerID]!].append((row.period, row.revenue)) }
+        return rows.map { own in
+            let kept = own.sorted { $0.period < $1.period }.dropFirst(skipped)
+            return (kept.reduce(0) { $0 + $1.revenue }, kept.count)
+        }
+    }
+
     /// Whether each partner has a performance row for `period` (it was in the programme then).
     func present(at period: Int) -> [Bool] {
         let ids = Set(performance.filter { $0.period == period }.map(\.partnerID))

@@ -14,9 +14,8 @@ extension HTMLReport {
                 "A top performer is in the top quartile of partner-sourced revenue of its \(model.segmentColumn) over "
                     + "\(model.windowPeriods) periods. One logistic model with each segment's coefficients shrunk toward "
                     + "shared ones (τ = \(tau.isInfinite ? "∞, one shared profile" : NumberFormat.fixed(tau, 3)), "
-                    + "λ = \(NumberFormat.fixed(model.model.l2Strength, 3)), both by cross-validation), fitted on the "
-                    + "partners in the programme at period \(model.cutoff) with labels from periods \(model.cutoff)–"
-                    + "\(model.cutoff + model.windowPeriods - 1) of \(figures.performanceSource). Odds ratios are per "
+                    + "λ = \(NumberFormat.fixed(model.model.l2Strength, 3)), both by cross-validation), "
+                    + "\(model.trainingWords), from \(figures.performanceSource). Odds ratios are per "
                     + "standard deviation of the feature (log scale for counts), with 95% intervals; the medians compare "
                     + "the segment's top performers with the rest (`switchboard profile`).")
         ]
