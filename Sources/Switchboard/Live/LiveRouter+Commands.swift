@@ -13,8 +13,10 @@ public struct LiveLeadInput: Sendable, Equatable {
 }
 
 extension LiveRouter {
-    /// Records and routes new leads. One lead with an empty queue is routed on arrival (value net of shadow price);
-    /// several are routed together with the queue by the batch router.
+    /// Records and routes new leads. One lead is routed on arrival, net of the current shadow prices: an arrival brings
+    /// no capacity, so the queue is re-solved when capacity frees or on the batch interval, not on every arrival
+    /// (which made each submission's cost grow with the queue). Several are routed together with the queue by the batch
+    /// router.
     /// - Throws: `LiveError.duplicateLead` for a lead id the ledger or the batch already holds; nothing changes.
     public mutating func submit(_ inputs: [LiveLeadInput], modelVersion: String, at time: Timestamp, actor: String)
         throws(LiveError) -> [LedgerEvent]
@@ -35,7 +37,11 @@ extension LiveRouter {
             event.reason = input.candidates.isEmpty ? (input.noCandidateReason ?? "no eligible partner") : nil
             record(event, into: &events)
         }
-        route(inputs.map(\.lead.id), at: time, into: &events)
+        if inputs.count == 1 {
+            routeOne(inputs[0].lead.id, at: time, into: &events)
+        } else {
+            route(inputs.map(\.lead.id), at: time, into: &events)
+        }
         return events
     }
 
