@@ -36,14 +36,10 @@ import Foundation
             try ScoringBenchmark.run(quick: quick)
         case "routing":
             try RoutingBenchmark.run(quick: quick)
-        case "serve":
-            try ServeBenchmark.run(quick: quick)
-            print()
-            try ServeBenchmark.value()
         case "serve-value":
             try ServeBenchmark.value()
         case let other?:
-            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing, serve, serve-value)")
+            throw BenchError("unknown benchmark '\(other)' (logistic, match, scoring, routing, serve-value; the server under load: Benchmarks/serve-wrk)")
         }
     } catch {
         FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

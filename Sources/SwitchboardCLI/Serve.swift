@@ -31,6 +31,12 @@ struct Serve: ParsableCommand {
             for several instances on one database.
             """) var database: String = "switchboard.sqlite"
 
+    @Option(
+        help: """
+            SQLite only: normal (an answered request survives a killed process; a power cut can lose the last ones) or \
+            full (an fsync at every commit: it survives a power cut too, slower).
+            """) var sqliteSync: SQLiteSync = .normal
+
     /// Whether --database names a PostgreSQL server rather than an SQLite file.
     static func isPostgres(_ database: String) -> Bool {
         database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")
@@ -81,7 +87,7 @@ struct Serve: ParsableCommand {
             let tokenTable = try AccessTokens.parse(
                 try FileIO.read(tokens), source: tokens, partnerIDs: Set(scoring.partners.map(\.id)))
             let store: any LedgerStore =
-                Self.isPostgres(database) ? try PostgresLedger(url: database) : try SQLiteLedger(path: database)
+                Self.isPostgres(database) ? try PostgresLedger(url: database) : try SQLiteLedger(path: database, sync: sqliteSync)
             let service: LiveService
             do {
                 service = try LiveService(
@@ -155,3 +161,5 @@ extension Serve: ReadsAndWritesFiles {
         return roles
     }
 }
+
+extension SQLiteSync: ExpressibleByArgument {}

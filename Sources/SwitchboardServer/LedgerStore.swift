@@ -61,24 +61,33 @@ extension LedgerStore {
     }
 }
 
+/// How hard an SQLite commit holds on to the disk (`PRAGMA synchronous`, in WAL mode).
+public enum SQLiteSync: String, Sendable, CaseIterable {
+    /// A committed transaction is in the WAL file, in the operating system's cache, before the answer leaves: a
+    /// killed or crashed process (`kill -9`) loses nothing it acknowledged; a power cut or an operating-system crash
+    /// can lose the last transactions (never corrupt the database). The WAL is fsynced at checkpoints.
+    case normal
+    /// The WAL is also fsynced at every commit: an acknowledged request survives a power cut too, at the price of one
+    /// fsync per write.
+    case full
+}
+
 /// The ledger in an SQLite database (GRDB), in WAL mode: readers never block the writer, and a transaction that
-/// returned is on disk in the WAL (a killed process loses nothing it acknowledged).
+/// returned is in the WAL (a killed process loses nothing it acknowledged; see `SQLiteSync` for power cuts).
 ///
 /// Schema (versioned migrations, `grdb_migrations`): `events(seq, time, kind, lead_id, offer_id, partner_id, body)`
 /// with the whole event as JSON in `body`; `idempotency(key, request_hash, status, body, created)`.
 public final class SQLiteLedger: LedgerStore {
     let pool: DatabasePool
-    let encoder = JSONEncoder()
 
     /// Opens (creating on first start) the database at `path` and migrates it to the current schema.
     /// - Throws: `ServerSetupError` naming the path when it cannot be opened or is not a ledger.
-    public init(path: String) throws(ServerSetupError) {
+    /// - Parameter sync: `PRAGMA synchronous` (see `SQLiteSync`).
+    public init(path: String, sync: SQLiteSync = .normal) throws(ServerSetupError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // With WAL, NORMAL syncs at checkpoints: a process crash loses nothing committed; a power cut may lose the
-            // last transactions (FULL would fsync every commit).
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: sync == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -138,14 +147,15 @@ public final class SQLiteLedger: LedgerStore {
 
     public func commit(_ events: [LedgerEvent], answer: StoredAnswer?) throws {
         if events.isEmpty && answer == nil { return }
-        let bodies = try events.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let bodies = try events.map { String(decoding: try $0.jsonBytes(), as: UTF8.self) }
         try pool.write { db in
+            // Prepared once per connection (GRDB's statement cache), not once per event.
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO events (time, kind, lead_id, offer_id, partner_id, body) VALUES (?, ?, ?, ?, ?, ?)")
             for (event, body) in zip(events, bodies) {
-                try db.execute(
-                    sql: "INSERT INTO events (time, kind, lead_id, offer_id, partner_id, body) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        event.time.secondsSinceEpoch, event.kind.rawValue, event.leadID, event.offerID, event.partnerID, body,
-                    ])
+                try insert.execute(arguments: [
+                    event.time.secondsSinceEpoch, event.kind.rawValue, event.leadID, event.offerID, event.partnerID, body,
+                ])
             }
             if let answer {
                 try db.execute(

@@ -26,7 +26,6 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     let url: String
     let group: MultiThreadedEventLoopGroup
     let logger = Logger(label: "switchboard.postgres")
-    let encoder = JSONEncoder()
     let decoder = JSONDecoder()
     private let lock = NSLock()
     private var connection: PostgresConnection?
@@ -188,7 +187,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 leads.append(event.leadID ?? "")
                 offers.append(event.offerID ?? "")
                 partners.append(event.partnerID ?? "")
-                bodies.append(String(decoding: try encoder.encode(event), as: UTF8.self))
+                bodies.append(String(decoding: try event.jsonBytes(), as: UTF8.self))
             }
             // unnest keeps the array order (WITH ORDINALITY makes it explicit), so seq follows the events' order.
             let result = try run(

@@ -80,10 +80,13 @@ enum Views {
         return view
     }
 
-    static func partner(_ router: LiveRouter, _ id: String) -> [String: Any] {
+    /// A partner's state at `now`: capacity and load, counts, response time, shadow price, working hours.
+    static func partner(_ router: LiveRouter, _ id: String, now: Timestamp) -> [String: Any] {
         let partner = router.partners[id]
         let ledger = router.ledgers[id] ?? PartnerLedger()
+        let hours: Any = partner.map { workingHours(router.config, $0, now: now) } ?? NSNull()
         return [
+            "working_hours": hours,
             "partner_id": id, "capacity": partner?.capacity ?? 0, "open_leads_before": partner?.openLeads ?? 0,
             "offers_pending": ledger.pending, "open_leads": ledger.open, "room": router.room(id), "paused": ledger.paused,
             "pause_reason": optional(ledger.pauseReason), "offered": ledger.offered, "accepted": ledger.accepted,
@@ -92,5 +95,18 @@ enum Views {
             "mean_response_seconds": optional(ledger.meanResponseSeconds),
             "shadow_price": router.prices[id] ?? 0,
         ]
+    }
+
+    /// The partner's schedule from `--config` (null: it works around the clock): `from` says whose schedule it is
+    /// (`partner`, its tier's or type's name, `default`); `at_work` and `next_start` are as of `now`.
+    static func workingHours(_ config: LiveConfig, _ partner: LivePartner, now: Timestamp) -> Any {
+        guard let found = config.workingHoursSource(for: partner) else { return NSNull() }
+        let hours = found.hours, source = found.source
+        let atWork = hours.isWorking(at: now)
+        return [
+            "utc_offset": hours.utcOffsetText, "days": hours.days.sorted().map { WorkingHours.dayNames[$0] },
+            "start": WorkingHours.clockText(hours.start), "end": WorkingHours.clockText(hours.end), "from": source,
+            "at_work": atWork, "next_start": atWork ? NSNull() : hours.nextStart(atOrAfter: now).description,
+        ] as [String: Any]
     }
 }

@@ -387,6 +387,78 @@ extension TestClientProtocol {
         #expect(after.ledgers == before.ledgers)
     }
 
+    /// `GET /v1/partners/{id}` shows the partner's working hours from the configuration (its own, else its tier's, its
+    /// type's or the default; null when it works around the clock), whether it is at work now and when it next starts.
+    @Test func aPartnerShowsItsWorkingHours() async throws {
+        let partners = fixture.scoring.livePartners
+        let own = partners[0], other = partners.first { $0.tier != own.tier && $0.id != own.id } ?? partners[1]
+        // The clock starts on Monday 2026-06-01 09:00 UTC: 18:00 in Tokyo, the end of a 10:00-18:00 day there.
+        let tokyo = WorkingHours(utcOffset: 9 * 3600, days: [0, 1, 2, 3, 4], start: 10 * 3600, end: 18 * 3600)
+        let tierHours = WorkingHours(utcOffset: -5 * 3600, days: [0, 2], start: 4 * 3600, end: 24 * 3600)
+        let config = LiveConfig(
+            candidatesPerLead: 5, workingHoursByGroup: [other.tier: tierHours], workingHoursByPartner: [own.id: tokyo])
+        let harness = try ServerHarness(config: config)
+        defer { harness.remove() }
+        try await harness.app().test(.router) { client in
+            let first = try await client.call(.get, "/v1/partners/\(own.id)")
+            #expect(first.status == 200, "\(first.text)")
+            let hours = try #require(first.body["working_hours"] as? [String: Any], "\(first.text)")
+            #expect(hours["utc_offset"] as? String == "+09:00")
+            #expect(hours["days"] as? [String] == ["mon", "tue", "wed", "thu", "fri"])
+            #expect(hours["start"] as? String == "10:00")
+            #expect(hours["end"] as? String == "18:00")
+            #expect(hours["from"] as? String == "partner")
+            #expect(hours["at_work"] as? Bool == false)
+            #expect(hours["next_start"] as? String == Timestamp(year: 2026, month: 6, day: 2, hour: 1).description)
+            // By tier: 04:00 in New York, the start of its day (Monday).
+            let second = try await client.call(.get, "/v1/partners/\(other.id)")
+            let tier = try #require(second.body["working_hours"] as? [String: Any], "\(second.text)")
+            #expect(tier["utc_offset"] as? String == "-05:00")
+            #expect(tier["days"] as? [String] == ["mon", "wed"])
+            #expect(tier["end"] as? String == "24:00")
+            #expect(tier["from"] as? String == other.tier)
+            #expect(tier["at_work"] as? Bool == true)
+            #expect(tier["next_start"] is NSNull)
+            // Nobody else has a schedule: around the clock.
+            if let third = partners.first(where: { $0.id != own.id && $0.tier != other.tier }) {
+                let plain = try await client.call(.get, "/v1/partners/\(third.id)")
+                #expect(plain.body["working_hours"] is NSNull)
+            }
+        }
+        let plain = try ServerHarness()
+        defer { plain.remove() }
+        try await plain.app().test(.router) { client in
+            let answer = try await client.call(.get, "/v1/partners/\(own.id)")
+            #expect(answer.body["working_hours"] is NSNull)
+        }
+    }
+
+    /// The partner answer's fields are exactly the Partner schema's properties in docs/openapi.yaml.
+    @Test func thePartnerAnswerIsTheDocumentedSchema() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        let start = try #require(lines.firstIndex(of: "    Partner:"))
+        var documented = Set<String>()
+        var index = start + 1
+        while index < lines.count, lines[index].hasPrefix("      ") {
+            let line = lines[index]
+            // The schema's own properties: eight spaces, a name, a colon.
+            if line.hasPrefix("        "), !line.hasPrefix("         "), let colon = line.firstIndex(of: ":") {
+                documented.insert(String(line[line.index(line.startIndex, offsetBy: 8)..<colon]))
+            }
+            index += 1
+        }
+        let schema = documented
+        let harness = try ServerHarness()
+        defer { harness.remove() }
+        try await harness.app().test(.router) { client in
+            let partner = try await client.call(.get, "/v1/partners/\(fixture.scoring.partners[0].id)")
+            #expect(Set(partner.body.keys) == schema)
+        }
+    }
+
     /// Every route the server registers is in docs/openapi.yaml, and every path and method there is served.
     @Test func theOpenAPIDocumentListsExactlyTheRoutesServed() throws {
         let harness = try ServerHarness()

@@ -78,6 +78,16 @@ public struct LiveConfig: Sendable, Equatable {
             ?? workingHoursByGroup["default"]
     }
 
+    /// The partner's schedule with where it comes from: `partner` (`workingHoursByPartner`), the tier's or the type's
+    /// name, or `default`; nil when the partner works around the clock.
+    public func workingHoursSource(for partner: LivePartner) -> (hours: WorkingHours, source: String)? {
+        if let hours = workingHoursByPartner[partner.id] { return (hours, "partner") }
+        for group in [partner.tier, partner.type, "default"] {
+            if let hours = workingHoursByGroup[group] { return (hours, group) }
+        }
+        return nil
+    }
+
     /// Every distinct schedule (to find the next moment someone starts work).
     var allWorkingHours: [WorkingHours] {
         var seen: [WorkingHours] = []

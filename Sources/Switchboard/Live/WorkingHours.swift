@@ -90,6 +90,17 @@ public struct WorkingHours: Sendable, Equatable {
         }
     }
 
+    /// The offset as the configuration writes it: `+09:00`, `-05:00`.
+    public var utcOffsetText: String {
+        (utcOffset < 0 ? "-" : "+") + Self.clockText(abs(utcOffset))
+    }
+
+    /// Seconds after midnight as `HH:MM` (`24:00` for the end of the day).
+    public static func clockText(_ seconds: Int64) -> String {
+        let hours = seconds / 3600, minutes = seconds % 3600 / 60
+        return (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+    }
+
     /// Working seconds between two moments (for explanations: how much of an offer's time counted).
     public func workingSeconds(from: Timestamp, to: Timestamp) -> Int64 {
         var total: Int64 = 0
