@@ -144,6 +144,47 @@ struct AdditiveModelTests {
         for j in 0...d { #expect(abs(viaDense.parameters[j] - viaSparse.parameters[j]) < 1e-6) }
     }
 
+    /// A design given only by its non-zeros (the final additive fit's path) gives the same objective, fit, margins and
+    /// density decision as the same rows built dense, and `AdditiveFit.sparseRows` holds `appendingCells`' non-zeros.
+    @Test(arguments: [83 as UInt64, 84])
+    func sparseRowsFitAsTheirDenseDesign(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let n = 400, baseWidth = 40
+        var storage = [Double](repeating: 0, count: n * baseWidth)
+        for i in 0..<n {
+            for _ in 0..<5 { storage[i * baseWidth + Int(rng.uniform(0, Double(baseWidth) - 1e-9))] = rng.uniform(-2, 2) }
+        }
+        let base = try Matrix(rowCount: n, columnCount: baseWidth, storage: storage)
+        let widths = [12, 21]
+        let cells = widths.map { width in (0..<n).map { _ in Int(rng.uniform(0, Double(width) - 1e-9)) } }
+        let interactions = widths.map { width in
+            InteractionEncoding(
+                first: InteractionSide(name: "a", categories: ["x", "y"]),
+                second: InteractionSide(name: "b", categories: (1..<(width / 3)).map { "\($0)" }))
+        }
+        let settings = AdditiveSettings(splineKnots: 4, interactions: interactions)
+        #expect(settings.interactions.map(\.width) == widths)
+        let dense = AdditiveFit.appendingCells(base, cells: cells, rows: Array(0..<n), settings: settings)
+        let sparse = AdditiveFit.sparseRows(base, cells: cells, widths: widths)
+        let d = dense.columnCount
+        #expect(sparse.rowCount == n && sparse.dense(columnCount: d).storage == dense.storage)
+        #expect(sparse.pays(columnCount: d) == SparseRows.pays(for: dense))
+        let labels = (0..<n).map { _ in rng.uniform(0, 1) < 0.35 }
+        let configuration = LogisticRegressionConfiguration(
+            l2Strength: 0.01, penalties: [DifferencePenalty(offset: baseWidth, width: widths[0], order: 0, strength: 0.2)])
+        let start = (0...d).map { _ in rng.uniform(-0.1, 0.1) }
+        let viaDense = try LogisticRegression.fit(design: dense, labels: labels, configuration: configuration, start: start)
+        let viaSparse = try LogisticRegression.fit(
+            sparseRows: sparse, columnCount: d, labels: labels, configuration: configuration, start: start)
+        #expect(viaDense.report.iterations == viaSparse.report.iterations)
+        for j in 0..<d {
+            #expect(abs(viaDense.model.coefficients[j] - viaSparse.model.coefficients[j]) < 1e-12, "w\(j)")
+        }
+        #expect(abs(viaDense.model.intercept - viaSparse.model.intercept) < 1e-12)
+        let margins = try viaSparse.model.margins(for: dense)
+        for (a, b) in zip(margins, viaSparse.model.margins(for: sparse)) { #expect(abs(a - b) < 1e-12) }
+    }
+
     @Test func aPenaltyOutsideTheCoefficientsIsRefused() {
         let design = Matrix<Double>(rowCount: 2, columnCount: 3)
         #expect(throws: LearningError.self) {

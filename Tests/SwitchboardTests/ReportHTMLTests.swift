@@ -227,6 +227,27 @@ struct ReportHTMLTests {
         #expect(zip(sample.report.atRisk, sample.report.atRisk.dropFirst()).allSatisfy { $0.risk >= $1.risk })
     }
 
+    /// The lead score's section states the Platt recalibration when the model carries one, and only then.
+    @Test func leadScoreSectionStatesTheRecalibration() throws {
+        let sample = try ReportSample.shared.get()
+        let path = ReportSample.root.appendingPathComponent("Models/leads.json").path
+        let lead = try ModelFile.decode(
+            TabularModel.self, from: Array(try #require(FileManager.default.contents(atPath: path))), file: "leads.json")
+        var report = sample.report
+        report.leadModel = LeadModelFigures(lead, source: "Models/leads.json")
+        var selection = ShapeSelection(
+            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil)
+        report.leadModel?.selection = selection
+        #expect(!HTMLReport.render(report).contains("Recalibrated:"))
+        selection.recalibration = Recalibration(
+            slope: 0.303, offset: -0.37, heldOutLogLossBefore: 0.6668, heldOutLogLossAfter: 0.656)
+        report.leadModel?.selection = selection
+        let html = HTMLReport.render(report)
+        #expect(markupProblem(html) == nil, "\(markupProblem(html) ?? "")")
+        #expect(html.contains("Recalibrated: the fitted log-odds × 0.303 − 0.370"))
+        #expect(html.contains("held-out log loss 0.6668 → 0.6560"))
+    }
+
     /// The lead score's section: present only with a lead model, one panel a shape function, the panels' geometry
     /// read back from the SVG.
     @Test func leadScoreSectionDrawsEveryShapeFunction() throws {

@@ -79,6 +79,18 @@ public struct ShapeSelection: Sendable, Codable, Equatable {
     /// The Platt recalibration applied to the final fit's margins, when it lowered cross-fitted held-out log loss;
     /// nil when the margins were kept as fitted.
     public var recalibration: Recalibration?
+
+    public init(
+        innerFolds: Int, sampledRows: Int?, candidates: [ShapeCandidate], pairs: [PairGain], chosen: AdditiveSettings,
+        recalibration: Recalibration?
+    ) {
+        self.innerFolds = innerFolds
+        self.sampledRows = sampledRows
+        self.candidates = candidates
+        self.pairs = pairs
+        self.chosen = chosen
+        self.recalibration = recalibration
+    }
 }
 
 extension TabularSchema {
@@ -143,10 +155,31 @@ enum AdditiveFit {
     struct Fitted {
         var schema: TabularSchema
         var notes: EncodingNotes
-        var design: Matrix<Double>
+        /// The rows the model was fitted on: dense, or (the final additive fit) their non-zeros only.
+        var rows: FittedRows
         var model: LogisticRegression
         var report: SolverReport
         var l2Strength: Double
+
+        /// The dense training design.
+        /// - Precondition: the fit was on a dense design (every inner-fold fit is).
+        var design: Matrix<Double> {
+            guard case let .dense(design) = rows else { preconditionFailure("a sparse fit has no dense design") }
+            return design
+        }
+
+        /// The model's probabilities on its training rows, the same Doubles whichever form the rows take.
+        func trainingProbabilities() throws -> [Double] {
+            switch rows {
+            case let .dense(design): return try model.probabilities(for: design)
+            case let .sparse(sparse): return model.margins(for: sparse).map { Kernels.sigmoid($0) }
+            }
+        }
+    }
+
+    enum FittedRows {
+        case dense(Matrix<Double>)
+        case sparse(SparseRows)
     }
 
     /// Encodes `table` under `settings` and fits the penalised logistic regression; spline, date and interaction
@@ -190,7 +223,32 @@ enum AdditiveFit {
             design: design, labels: labels, configuration: configuration, start: start, progress: progress)
         if schema.isAdditive { centre(&model, blocks: schema.partitionOfUnityBlocks, design: design) }
         return Fitted(
-            schema: schema, notes: EncodingNotes(), design: design, model: model, report: report, l2Strength: l2)
+            schema: schema, notes: EncodingNotes(), rows: .dense(design), model: model, report: report, l2Strength: l2)
+    }
+
+    /// As `fit(design:…)` for a design given by its non-zeros (`columnCount` columns), never built dense; the same
+    /// model, bit for bit, as the dense design of those rows gives when its sweep is sparse.
+    static func fit(
+        sparseRows: SparseRows, columnCount: Int, schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
+        request: TabularTrainingRequest, start: [Double]?, progress: SolverProgress?
+    ) throws -> Fitted {
+        let n = Double(sparseRows.rowCount)
+        let l2 = request.l2Strength ?? 1 / n
+        let configuration = LogisticRegressionConfiguration(
+            l2Strength: l2, solver: request.solver, options: request.options,
+            penalties: schema.penalties(
+                splineStrength: settings.splineStrength / n, interactionStrength: settings.interactionStrength / n))
+        var (model, report) = try LogisticRegression.fit(
+            sparseRows: sparseRows, columnCount: columnCount, labels: labels, configuration: configuration, start: start,
+            progress: progress)
+        if schema.isAdditive {
+            var columnSums = [Double](repeating: 0, count: columnCount)
+            for k in sparseRows.values.indices { columnSums[Int(sparseRows.columns[k])] += sparseRows.values[k] }
+            centre(&model, blocks: schema.partitionOfUnityBlocks, columnSums: columnSums, rowCount: sparseRows.rowCount)
+        }
+        return Fitted(
+            schema: schema, notes: EncodingNotes(), rows: .sparse(sparseRows), model: model, report: report,
+            l2Strength: l2)
     }
 
     /// Moves each block's mean contribution over the rows of `design` into the intercept: the block's mean is
@@ -208,10 +266,16 @@ enum AdditiveFit {
                 }
             }
         }
+        centre(&model, blocks: blocks, columnSums: columnSums, rowCount: rows)
+    }
+
+    /// `centre(_:blocks:design:)` given the design's column sums over its `rowCount` rows.
+    static func centre(_ model: inout LogisticRegression, blocks: [Range<Int>], columnSums: [Double], rowCount: Int) {
+        guard rowCount > 0 else { return }
         for block in blocks {
             var total = 0.0
             for j in block { total += columnSums[j] * model.coefficients[j] }
-            let mean = total / Double(rows)
+            let mean = total / Double(rowCount)
             for j in block { model.coefficients[j] -= mean }
             model.intercept += mean
         }
@@ -262,20 +326,29 @@ enum AdditiveFit {
             fitted = try fit(table, labels: labels, target: target, settings: settings, request: request, progress: progress)
         } else {
             var schema = choice.splineSchema
-            var design = choice.splineDesign
+            var cells: [[Int]] = []
             if !settings.interactions.isEmpty {
                 schema.interactions = settings.interactions
-                let cells = settings.interactions.map { interaction in
+                cells = settings.interactions.map { interaction in
                     let first = InteractionScreening.levels(interaction.first, in: table)
                     let second = InteractionScreening.levels(interaction.second, in: table)
                     let secondCount = interaction.second.levelCount
                     return zip(first, second).map { $0 * secondCount + $1 }
                 }
-                design = appendingCells(design, cells: cells, rows: Array(0..<table.rowCount), settings: settings)
             }
-            fitted = try fit(
-                design: design, schema: schema, labels: labels, settings: settings, request: request, start: choice.start,
-                progress: progress)
+            // The final design straight as non-zeros (the splines' design is already dense; the wide cell columns
+            // never are): the same rows, values and sweep as the dense design, without building its n·d entries.
+            let sparse = sparseRows(choice.splineDesign, cells: cells, widths: settings.interactions.map(\.width))
+            let columnCount = choice.splineDesign.columnCount + settings.interactions.map(\.width).reduce(0, +)
+            if sparse.pays(columnCount: columnCount) {
+                fitted = try fit(
+                    sparseRows: sparse, columnCount: columnCount, schema: schema, labels: labels, settings: settings,
+                    request: request, start: choice.start, progress: progress)
+            } else {
+                fitted = try fit(
+                    design: sparse.dense(columnCount: columnCount), schema: schema, labels: labels, settings: settings,
+                    request: request, start: choice.start, progress: progress)
+            }
             fitted.notes = choice.splineNotes
         }
         if let recalibration = choice.selection.recalibration { fitted.model = recalibration.applied(to: fitted.model) }
@@ -487,6 +560,32 @@ enum AdditiveFit {
             }
         }
         return result
+    }
+
+    /// The non-zeros of every row of `base` followed by one indicator a cell list (`cells[k][row]` is row's cell of
+    /// interaction k, whose cells take `widths[k]` columns after the previous ones): `appendingCells` over every row,
+    /// as sparse rows.
+    /// - Complexity: O(n·(d + cells.count)).
+    static func sparseRows(_ base: Matrix<Double>, cells: [[Int]], widths: [Int]) -> SparseRows {
+        let d = base.columnCount, n = base.rowCount
+        var starts = [0], columns: [Int32] = [], values: [Double] = []
+        starts.reserveCapacity(n + 1)
+        base.storage.withUnsafeBufferPointer { x in
+            for i in 0..<n {
+                for j in 0..<d where x[i * d + j] != 0 {
+                    columns.append(Int32(j))
+                    values.append(x[i * d + j])
+                }
+                var offset = d
+                for k in cells.indices {
+                    columns.append(Int32(offset + cells[k][i]))
+                    values.append(1)
+                    offset += widths[k]
+                }
+                starts.append(values.count)
+            }
+        }
+        return SparseRows(starts: starts, columns: columns, values: values)
     }
 
     /// `base` (rows of an encoded design) with each interaction's cell indicators appended: `cells[k][row]` is the

@@ -107,7 +107,7 @@ public enum TabularTrainer {
             table, labels: labels, target: target.column, request: request,
             progress: progress.map { callback in { callback(.iteration($0, objective: $1, gradientNorm: $2)) } })
         let trainingReport = try Metrics.report(
-            labels: labels, probabilities: try fitted.model.probabilities(for: fitted.design))
+            labels: labels, probabilities: try fitted.trainingProbabilities())
         var metadata = TrainingMetadata(
             source: table.source, rowCount: table.rowCount, positiveCount: labels.filter { $0 }.count,
             l2Strength: fitted.l2Strength, report: fitted.report, dataChecksum: request.dataChecksum)

@@ -55,30 +55,54 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
     }
 
     /// As the public initialiser; `sparse` forces the sparse (true) or dense (false) sweep, nil chooses by density.
-    init(
+    convenience init(
         design: Matrix<Double>, labels: [Bool], sampleWeights: [Double]?, l2Strength: Double, fitsIntercept: Bool,
         penalties: [DifferencePenalty], workerCount: Int?, sparse: Bool?
     ) throws(LearningError) {
-        for penalty in penalties { try penalty.validate(featureCount: design.columnCount) }
+        try self.init(
+            rowCount: design.rowCount, columnCount: design.columnCount, design: design,
+            sparseRows: (sparse ?? SparseRows.pays(for: design)) ? SparseRows(design) : nil, labels: labels,
+            sampleWeights: sampleWeights, l2Strength: l2Strength, fitsIntercept: fitsIntercept, penalties: penalties,
+            workerCount: workerCount)
+    }
+
+    /// The objective over a design given by its non-zeros only (`columnCount` columns), swept row by row; no dense
+    /// design is ever built. The same objective, bit for bit, as over the dense design with the sparse sweep.
+    convenience init(
+        sparseRows: SparseRows, columnCount: Int, labels: [Bool], sampleWeights: [Double]?, l2Strength: Double,
+        fitsIntercept: Bool, penalties: [DifferencePenalty], workerCount: Int?
+    ) throws(LearningError) {
+        try self.init(
+            rowCount: sparseRows.rowCount, columnCount: columnCount, design: Matrix(rowCount: 0, columnCount: columnCount),
+            sparseRows: sparseRows, labels: labels, sampleWeights: sampleWeights, l2Strength: l2Strength,
+            fitsIntercept: fitsIntercept, penalties: penalties, workerCount: workerCount)
+    }
+
+    /// `design` is swept when `sparseRows` is nil (it is then rowCount × columnCount); otherwise `sparseRows` is.
+    private init(
+        rowCount: Int, columnCount: Int, design: Matrix<Double>, sparseRows: SparseRows?, labels: [Bool],
+        sampleWeights: [Double]?, l2Strength: Double, fitsIntercept: Bool, penalties: [DifferencePenalty],
+        workerCount: Int?
+    ) throws(LearningError) {
+        for penalty in penalties { try penalty.validate(featureCount: columnCount) }
         self.penalties = penalties
-        guard labels.count == design.rowCount else {
-            throw .lengthMismatch(what: "labels", expected: design.rowCount, got: labels.count)
+        guard labels.count == rowCount else {
+            throw .lengthMismatch(what: "labels", expected: rowCount, got: labels.count)
         }
         guard l2Strength >= 0, l2Strength.isFinite else {
             throw .invalidParameter(name: "l2Strength", value: "\(l2Strength)", requirement: "must be finite and >= 0")
         }
-        guard design.rowCount > 0 else { throw .emptyData }
+        guard rowCount > 0 else { throw .emptyData }
         self.design = design
-        self.sparseRows =
-            (sparse ?? SparseRows.pays(for: design)) ? SparseRows(design) : nil
-        self.sampleCount = design.rowCount
-        self.featureCount = design.columnCount
+        self.sparseRows = sparseRows
+        self.sampleCount = rowCount
+        self.featureCount = columnCount
         self.l2Strength = l2Strength
         self.fitsIntercept = fitsIntercept
         self.targets = labels.map { $0 ? 1 : 0 }
         if let weights = sampleWeights {
-            guard weights.count == design.rowCount else {
-                throw .lengthMismatch(what: "sample weights", expected: design.rowCount, got: weights.count)
+            guard weights.count == rowCount else {
+                throw .lengthMismatch(what: "sample weights", expected: rowCount, got: weights.count)
             }
             var total = 0.0
             for (index, weight) in weights.enumerated() {
@@ -90,18 +114,16 @@ public final class LogisticObjective: DifferentiableObjective, @unchecked Sendab
             }
             self.normalizedWeights = weights.map { $0 / total }
         } else {
-            self.normalizedWeights = [Double](repeating: 1 / Double(design.rowCount), count: design.rowCount)
+            self.normalizedWeights = [Double](repeating: 1 / Double(rowCount), count: rowCount)
         }
         let workers = max(
-            1,
-            min(
-                workerCount ?? ParallelRows.workerCount(rows: design.rowCount, columns: design.columnCount),
-                design.rowCount))
-        let blockRows = Self.blockRows(columns: design.columnCount)
+            1, min(workerCount ?? ParallelRows.workerCount(rows: rowCount, columns: columnCount), rowCount))
+        let blockRows = Self.blockRows(columns: columnCount)
+        let sweepsDense = sparseRows == nil
         self.workspaces = (0..<workers).map { w in
             Workspace(
-                rows: ParallelRows.range(worker: w, of: workers, rows: design.rowCount), blockRows: blockRows,
-                featureCount: design.columnCount)
+                rows: ParallelRows.range(worker: w, of: workers, rows: rowCount), blockRows: blockRows,
+                featureCount: columnCount, sweepsDense: sweepsDense)
         }
     }
 
@@ -221,13 +243,16 @@ final class Workspace: @unchecked Sendable {
     var curvatureColumn: [Double]
     var loss = 0.0, residualSum = 0.0, curvatureSum = 0.0
 
-    init(rows: Range<Int>, blockRows: Int, featureCount: Int) {
+    /// `sweepsDense`: whether the dense sweep runs (the sparse one needs no block buffers nor √D·X rows).
+    init(rows: Range<Int>, blockRows: Int, featureCount: Int, sweepsDense: Bool = true) {
         self.rows = rows
         self.blockRows = blockRows
-        let fullCount = min(blockRows, rows.count)
+        let fullCount = sweepsDense ? min(blockRows, rows.count) : 0
         full = BlockVectors(count: fullCount)
-        tail = BlockVectors(count: rows.count % max(1, fullCount))
-        scaled = Matrix(rowCount: min(rows.count, LogisticObjective.hessianRows(blockRows: blockRows)), columnCount: featureCount)
+        tail = BlockVectors(count: sweepsDense ? rows.count % max(1, fullCount) : 0)
+        scaled = Matrix(
+            rowCount: sweepsDense ? min(rows.count, LogisticObjective.hessianRows(blockRows: blockRows)) : 0,
+            columnCount: featureCount)
         gradient = [Double](repeating: 0, count: featureCount)
         hessian = Matrix(rowCount: featureCount, columnCount: featureCount)
         curvatureColumn = [Double](repeating: 0, count: featureCount)
@@ -392,6 +417,38 @@ struct SparseRows: Sendable {
     var starts: [Int]
     var columns: [Int32]
     var values: [Double]
+
+    var rowCount: Int { starts.count - 1 }
+
+    /// Rows given by their non-zeros: `starts` has rowCount + 1 entries from 0, each row's columns ascending.
+    init(starts: [Int], columns: [Int32], values: [Double]) {
+        precondition(starts.first == 0 && starts.last == values.count && columns.count == values.count)
+        self.starts = starts
+        self.columns = columns
+        self.values = values
+    }
+
+    /// The dense rowCount × `columnCount` matrix.
+    func dense(columnCount: Int) -> Matrix<Double> {
+        var matrix = Matrix<Double>(rowCount: rowCount, columnCount: columnCount)
+        for i in 0..<rowCount {
+            for k in starts[i]..<starts[i + 1] { matrix.storage[i * columnCount + Int(columns[k])] = values[k] }
+        }
+        return matrix
+    }
+
+    /// `pays(for:)` of the dense `columnCount`-column matrix these rows hold, decided on the same sampled rows.
+    func pays(columnCount d: Int) -> Bool {
+        guard d >= 64, d < Int(Int32.max), rowCount > 0 else { return false }
+        let stride = max(1, rowCount / 2000)
+        var nonZero = 0, sampled = 0, i = 0
+        while i < rowCount {
+            for k in starts[i]..<starts[i + 1] where values[k] != 0 { nonZero += 1 }
+            sampled += 1
+            i += stride
+        }
+        return nonZero * 5 <= sampled * d
+    }
 
     init(_ design: Matrix<Double>) {
         let d = design.columnCount

@@ -72,13 +72,43 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
         let objective = try LogisticObjective(
             design: design, labels: labels, sampleWeights: sampleWeights, l2Strength: configuration.l2Strength,
             fitsIntercept: configuration.fitsIntercept, penalties: configuration.penalties, workerCount: workerCount)
+        return try solve(objective, configuration: configuration, start: start, progress: progress)
+    }
+
+    /// As `fit(design:…)` for a design given by its non-zeros (`columnCount` columns), never built dense: the same
+    /// objective and solver steps, bit for bit, as the dense design swept sparse.
+    static func fit(
+        sparseRows: SparseRows, columnCount: Int, labels: [Bool], configuration: LogisticRegressionConfiguration,
+        start: [Double]? = nil, progress: SolverProgress? = nil
+    ) throws(LearningError) -> (model: LogisticRegression, report: SolverReport) {
+        if let start, start.count != columnCount + (configuration.fitsIntercept ? 1 : 0) {
+            throw .lengthMismatch(
+                what: "starting point", expected: columnCount + (configuration.fitsIntercept ? 1 : 0), got: start.count)
+        }
+        try configuration.validate()
+        guard !labels.isEmpty else { throw .emptyData }
+        let positives = labels.count { $0 }
+        if positives == 0 || positives == labels.count { throw .singleClass(label: positives > 0) }
+        let objective = try LogisticObjective(
+            sparseRows: sparseRows, columnCount: columnCount, labels: labels, sampleWeights: nil,
+            l2Strength: configuration.l2Strength, fitsIntercept: configuration.fitsIntercept,
+            penalties: configuration.penalties, workerCount: nil)
+        return try solve(objective, configuration: configuration, start: start, progress: progress)
+    }
+
+    /// Runs the configured solver on `objective` and reads the model off its solution.
+    private static func solve(
+        _ objective: LogisticObjective, configuration: LogisticRegressionConfiguration, start: [Double]?,
+        progress: SolverProgress?
+    ) throws(LearningError) -> (model: LogisticRegression, report: SolverReport) {
+        let rowCount = objective.sampleCount, columnCount = objective.featureCount
         var report: SolverReport
         switch configuration.solver {
         case .newton:
             report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
         case .lbfgs, .newtonCG:  // newton-cg is turned away by `validate()`
             report = try LBFGSSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
-        case .auto where start != nil && design.columnCount <= 2000:
+        case .auto where start != nil && columnCount <= 2000:
             // From a given start (a warm start, near the solution), Newton's quadratic convergence takes a few steps
             // where L-BFGS would spend its whole budget; with at most 2,000 columns the Hessian's Cholesky is cheap.
             report = try NewtonSolver.minimize(objective, start: start, options: configuration.options, progress: progress)
@@ -86,7 +116,7 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             var first = configuration.options
             // A sparse sweep forms the Hessian at O(nnz²) a row, not O(d²): the budget counts the non-zeros per row.
             let width =
-                objective.sparseRows.map { ($0.values.count + design.rowCount - 1) / design.rowCount } ?? design.columnCount
+                objective.sparseRows.map { ($0.values.count + rowCount - 1) / rowCount } ?? columnCount
             first.maxIterations = min(first.maxIterations, SolverKind.lbfgsIterationBudget(featureCount: width))
             report = try LBFGSSolver.minimize(objective, start: start, options: first, progress: progress)
             if !report.converged && report.iterations < configuration.options.maxIterations {
@@ -102,7 +132,7 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
                     gradientNorm: newton.gradientNorm, passes: newton.passes)
             }
         }
-        let d = design.columnCount
+        let d = columnCount
         let model = LogisticRegression(
             coefficients: Array(report.parameters[0..<d]),
             intercept: configuration.fitsIntercept ? report.parameters[d] : 0)
@@ -119,6 +149,19 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             throw .lengthMismatch(what: "design columns", expected: coefficients.count, got: design.columnCount)
         }
         return rowwise(design) { $0 }
+    }
+
+    /// The margins of rows given by their non-zeros, in the same fixed order as `margins(for:)` (so the same Doubles
+    /// as for the dense rows).
+    /// - Precondition: every column index is below `coefficients.count`.
+    func margins(for rows: SparseRows) -> [Double] {
+        (0..<rows.rowCount).map { i in
+            var sum = 0.0
+            for k in rows.starts[i]..<rows.starts[i + 1] where rows.values[k] != 0 {
+                sum += rows.values[k] * coefficients[Int(rows.columns[k])]
+            }
+            return sum + intercept
+        }
     }
 
     /// P(y = 1 | x) = σ(margin) for every row of `design`, with the fixed-order margins of `margins(for:)`.

@@ -736,6 +736,14 @@ public enum HTMLReport {
                                     .tag("td", text: fixed(candidate.heldOutAUC, 4)),
                                 ])
                         }))
+            if let r = selection.recalibration {
+                children.append(
+                    paragraph(
+                        "Recalibrated: the fitted log-odds × \(fixed(r.slope, 3)) \(r.offset < 0 ? "−" : "+") "
+                            + "\(fixed(abs(r.offset), 3)) (a Platt map fitted on the inner folds' held-out scores; cross-fitted "
+                            + "held-out log loss \(fixed(r.heldOutLogLossBefore, 4)) → \(fixed(r.heldOutLogLossAfter, 4))). The "
+                            + "curves below already include it."))
+            }
         }
         children.append(
             figure(
