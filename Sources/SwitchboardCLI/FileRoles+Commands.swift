@@ -6,6 +6,7 @@ extension GenerateEcosystem: ReadsAndWritesFiles {
         "partners.csv", "leads.csv", "outcomes.csv", "activity.csv", "actions.csv", "action_history.csv", "incoming.csv",
         "truth/pairs.csv", "truth/churn.csv", "truth/actions.csv", "truth/partners.csv", "firmographics.csv",
         "performance.csv", "applicants.csv", "truth/potential.csv", "truth/performance.csv", "truth/applicants.csv",
+        "onboarding_history.csv", "onboarding_new.csv", "truth/onboarding.csv", "truth/onboarding_segments.csv",
     ]
 
     var fileRoles: FileRoles {
@@ -184,7 +185,7 @@ extension Simulate: ReadsAndWritesFiles {
     }
 }
 
-extension Recommend: ReadsAndWritesFiles {
+extension RecommendActions: ReadsAndWritesFiles {
     var fileRoles: FileRoles {
         var roles = FileRoles()
         roles.read("--partners", records.partners)
@@ -193,6 +194,7 @@ extension Recommend: ReadsAndWritesFiles {
         roles.read("--activity", records.activity)
         roles.read("--actions", records.actions)
         roles.read("--action-history", records.actionHistory)
+        roles.read("--performance", records.performance)
         options.addInputs(to: &roles)
         roles.write("--out", out)
         roles.write("--todo", todo)
@@ -262,6 +264,32 @@ extension Report: ReadsAndWritesFiles {
         var roles = FileRoles()
         roles.read("--data", folder: data, files: Self.dataFiles)
         roles.read("--models", folder: models, files: ["match.json", "churn.json"])
+        roles.write("--out", out)
+        return roles
+    }
+}
+
+extension RecommendOnboarding: ReadsAndWritesFiles {
+    var fileRoles: FileRoles {
+        var roles = FileRoles()
+        roles.read("--history", history)
+        roles.read("--partners", partners)
+        roles.read("--actions", actions)
+        roles.write("--out", out)
+        return roles
+    }
+}
+
+extension EvaluateOnboarding: ReadsAndWritesFiles {
+    var fileRoles: FileRoles {
+        var roles = FileRoles()
+        roles.read(
+            "--data", folder: data,
+            files: [
+                "actions.csv", "onboarding_history.csv", "onboarding_new.csv", "truth/onboarding.csv",
+                "truth/onboarding_segments.csv",
+            ])
+        roles.write("--json", json)
         roles.write("--out", out)
         return roles
     }

@@ -25,7 +25,11 @@ struct GenerateEcosystem: ParsableCommand {
             their applications describe them), with their truth: truth/potential.csv (each partner's latent \
             potential, true expected deals and revenue a period, and probability of being a top performer over the \
             next 12 periods), truth/performance.csv (the drawn future, 12 periods) and truth/applicants.csv (each \
-            applicant's true probability of becoming a top performer). The same seed gives the same files.
+            applicant's true probability of becoming a top performer). For onboarding paths it writes \
+            onboarding_history.csv (onboarded partners: their steps in order, first won deal's month and first-year \
+            revenue) and onboarding_new.csv (new partners to plan for), with truth/onboarding.csv and \
+            truth/onboarding_segments.csv (the true step effects on the monthly first-deal chance by partner type). \
+            The same seed gives the same files.
             """)
 
     @Option(parsing: .unconditional, help: "Number of partners (at most 100000; partners × periods at most 5000000).")

@@ -106,7 +106,7 @@ struct Evaluate: ParsableCommand {
         abstract: "Report a model's metrics: a tabular model on labelled data, the match or the churn model.",
         subcommands: [
             EvaluateTabular.self, EvaluateMatch.self, EvaluateChurn.self, EvaluateActions.self, EvaluateProfiles.self,
-            EvaluateForecast.self,
+            EvaluateForecast.self, EvaluateOnboarding.self,
         ],
         defaultSubcommand: EvaluateTabular.self)
 }

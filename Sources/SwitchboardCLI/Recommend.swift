@@ -12,6 +12,12 @@ struct RecommendRecords: ParsableArguments {
     @Option(help: "The action catalogue CSV file (id, name, type, eligible_types, eligible_tiers, cost, effects).")
     var actions: String
     @Option(help: "The action history CSV file (partner_id, action_id, time).") var actionHistory: String?
+    @Option(
+        help: """
+            Partner-sourced performance (partner_id, period, sourced_deals, sourced_revenue): each recommendation's \
+            reason then compares the partner with its segment's top performers (default: with its own history).
+            """)
+    var performance: String?
     @OptionGroup var csv: CSVOptions
 
     func load() throws -> Ecosystem {
@@ -96,6 +102,14 @@ enum TodoFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Recommend: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Next-best actions for every partner (recommend actions), or onboarding paths for new partners.",
+        subcommands: [RecommendActions.self, RecommendOnboarding.self],
+        defaultSubcommand: RecommendActions.self)
+}
+
+struct RecommendActions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "actions",
         abstract: "Recommend each partner's next-best actions, with their expected value and evidence, and a to-do list.",
         discussion: """
             For every active partner and every action it is eligible for: expected value = A₀·(Rₐ − R₀) + (Aₐ − A₀)·Rₐ \
@@ -116,7 +130,16 @@ struct Recommend: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let recommender = try options.recommender()
-            let plan = try recommender.recommend(try records.load())
+            let ecosystem = try records.load()
+            var plan = try recommender.recommend(ecosystem)
+            var performanceRows: [PartnerPerformance]? = nil
+            if let path = records.performance {
+                performanceRows = try ProfileRecords.performance(
+                    RecordSource(name: path, bytes: try FileIO.read(path)), partnerIDs: Set(ecosystem.partners.map(\.id)),
+                    partnersFile: records.partners, delimiter: try records.csv.parsedDelimiter())
+            }
+            plan.reasons = ActionTargeting(ecosystem: ecosystem, performance: performanceRows)
+                .reasons(for: plan, actions: ecosystem.actions)
             var outputs = [(out, Array(plan.recommendationsCSV().utf8))]
             if let todo {
                 let text = todoFormat == .csv ? plan.todoCSV() : plan.todoMarkdown()

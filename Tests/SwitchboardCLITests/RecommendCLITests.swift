@@ -36,10 +36,10 @@ struct RecommendCLITests {
         #expect(result.stdout.contains("recommended 294 actions to 147 partners"), "\(result.stdout)")
         #expect(result.stdout.contains("153 already churned"))
         let recs = Self.rows(try workspace.read("recs.csv"))
-        #expect(recs[0].count == 30 && recs[0][0] == "partner_id" && recs[0][6] == "expected_value")
+        #expect(recs[0].count == 31 && recs[0][0] == "partner_id" && recs[0][6] == "expected_value")
         #expect(
-            Array(recs[0].suffix(5)) == [
-                "win_logit_change_sd", "value_low", "value_high", "probability_best", "explore_action_id",
+            Array(recs[0].suffix(6)) == [
+                "win_logit_change_sd", "value_low", "value_high", "probability_best", "explore_action_id", "why",
             ])
         #expect(recs.count == 1 + 2 * 147)
         for pair in stride(from: 1, to: recs.count, by: 2) {
@@ -56,7 +56,7 @@ struct RecommendCLITests {
             todo[0] == [
                 "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors",
                 "action_id", "action_name", "expected_value", "value_low", "value_high", "probability_best",
-                "explore_action_id",
+                "explore_action_id", "why",
             ])
         #expect(todo.count == 1 + 147)
         // Within a manager: positions count up, high-risk partners first, by falling risk.

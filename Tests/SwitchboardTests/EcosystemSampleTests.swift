@@ -18,7 +18,7 @@ struct EcosystemSampleTests {
     @Test func committedSampleRegeneratesExactly() throws {
         let files = EcosystemGenerator(partnerCount: 300, leadCount: 20_000, periodCount: 24, incomingCount: 3000, seed: 2026)
             .generate().files()
-        #expect(files.count == 17)
+        #expect(files.count == 21)
         for file in files {
             #expect(Array(file.text.utf8) == (try Self.bytes("Data/ecosystem/\(file.name)")), "Data/ecosystem/\(file.name)")
         }

@@ -8,8 +8,14 @@ extension ActionPlan {
         "churn_risk", "churn_within_horizon", "churn_within_horizon_after", "expected_active_periods",
         "expected_active_periods_after", "neighbours", "neighbours_took", "took_win_rate_change", "others_win_rate_change",
         "took_churn_rate", "others_churn_rate", "win_logit_change_sd", "value_low", "value_high", "probability_best",
-        "explore_action_id",
+        "explore_action_id", "why",
     ]
+
+    /// The reason `actionID` suits the partner, with its basis: "no … certification; … (profile)"; empty when none.
+    func why(_ partnerID: String, _ actionID: String?) -> String {
+        guard let actionID, let reason = reasons[partnerID]?[actionID] else { return "" }
+        return "\(reason.text) (\(reason.basis)\(reason.addressesGap ? "; a gap" : ""))"
+    }
 
     static func optionalNumber(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
 
@@ -29,7 +35,7 @@ extension ActionPlan {
                     "\(e.tookCount)", Self.optionalNumber(e.tookWinRateChange), Self.optionalNumber(e.othersWinRateChange),
                     Self.optionalNumber(e.tookChurnRate), Self.optionalNumber(e.othersChurnRate),
                     "\(r.winLogitChangeDeviation)", "\(r.valueLow)", "\(r.valueHigh)", "\(r.probabilityBest)",
-                    outlook.exploreActionID ?? "",
+                    outlook.exploreActionID ?? "", why(outlook.partnerID, r.actionID),
                 ])
             }
         }
@@ -47,7 +53,7 @@ extension ActionPlan {
         let plan = self
         var text = CSVWriter.line([
             "manager_id", "position", "partner_id", "partner_name", "churn_risk", "high_risk", "risk_factors", "action_id",
-            "action_name", "expected_value", "value_low", "value_high", "probability_best", "explore_action_id",
+            "action_name", "expected_value", "value_low", "value_high", "probability_best", "explore_action_id", "why",
         ])
         for todo in plan.todos {
             for item in todo.items {
@@ -57,7 +63,7 @@ extension ActionPlan {
                     o.isHighRisk ? "yes" : "no", Self.factors(o.riskFactors), best?.actionID ?? "", best?.actionName ?? "",
                     best.map { "\($0.expectedValue)" } ?? "", best.map { "\($0.valueLow)" } ?? "",
                     best.map { "\($0.valueHigh)" } ?? "", best.map { "\($0.probabilityBest)" } ?? "",
-                    o.exploreActionID ?? "",
+                    o.exploreActionID ?? "", why(o.partnerID, best?.actionID),
                 ])
             }
         }
@@ -111,6 +117,8 @@ extension ActionPlan {
                         text += ", win rate \(change >= 0 ? "+" : "−")\(NumberFormat.fixed(100 * abs(change), 1)) points after"
                     }
                     text += "\n"
+                    let reason = why(o.partnerID, r.actionID)
+                    if !reason.isEmpty { text += "     why this partner: \(reason)\n" }
                 }
                 if let note = Self.closeCall(o) { text += "   - \(note)\n" }
                 if let explore = o.exploreActionID, let r = o.ranked.first(where: { $0.actionID == explore }) {

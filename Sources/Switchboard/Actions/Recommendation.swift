@@ -215,6 +215,9 @@ public struct ActionPlan: Sendable {
     /// The actions the match model has a feature for, in catalogue order: the model's estimate of each one's effect
     /// on the win logit, with its standard error.
     public var winEffects: [ActionWinEffect] = []
+    /// Why each ranked action suits each partner, in words (`ActionTargeting`): partner id → action id → reason.
+    /// Empty until the caller attaches them.
+    public var reasons: [String: [String: ActionTargeting.Reason]] = [:]
 
     /// Every partner's top actions, partner by partner, best first.
     public var recommendations: [Recommendation] { partners.flatMap(\.recommendations) }

@@ -9,6 +9,8 @@ public struct GeneratedEcosystem: Sendable {
     public var truth: EcosystemTruth
     /// Firmographics, partner-sourced performance, applicants and their truth (`PotentialGenerator`).
     public var potential: GeneratedPotential? = nil
+    /// Onboarding cohorts and their truth (`OnboardingGenerator`).
+    public var onboarding: GeneratedOnboarding? = nil
 }
 
 /// A seeded simulation of a partner ecosystem, month by month.
@@ -105,6 +107,9 @@ public struct EcosystemGenerator: Sendable {
             seed: seed, effects: potentialEffects,
             applicantCount: PotentialGenerator.defaultApplicantCount(partnerCount: partnerCount)
         ).generate(ecosystem: generated.ecosystem, periodCount: periodCount, start: start)
+        let counts = OnboardingGenerator.defaultCounts(partnerCount: partnerCount)
+        generated.onboarding = OnboardingGenerator(seed: seed, historyCount: counts.history, newCount: counts.new)
+            .generate(actions: generated.ecosystem.actions)
         return generated
     }
 

@@ -3,7 +3,7 @@ import Learning
 extension GeneratedEcosystem {
     /// The files `switchboard generate` writes, relative to the output folder, with their contents: the records
     /// (partners, leads, outcomes, activity, actions, action history), the incoming leads, and the ground truth under
-    /// `truth/`.
+    /// `truth/`, then partner intelligence's files and onboarding's.
     public func files() -> [(name: String, text: String)] {
         var pairs = CSVWriter.line(["lead_id", "partner_id", "win_probability"])
         for pair in truth.pairs { pairs += "\(pair.leadID),\(pair.partnerID),\(pair.winProbability)\n" }
@@ -28,6 +28,6 @@ extension GeneratedEcosystem {
             ("truth/churn.csv", churn),
             ("truth/actions.csv", effects),
             ("truth/partners.csv", partners),
-        ] + (potential?.files(partners: ecosystem.partners) ?? [])
+        ] + (potential?.files(partners: ecosystem.partners) ?? []) + (onboarding?.files() ?? [])
     }
 }
