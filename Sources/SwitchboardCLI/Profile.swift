@@ -159,7 +159,12 @@ struct Recruit: ParsableCommand {
                     data, features: ProfileFeature.application, options: input.options,
                     performanceFile: input.performanceFile)
             }
-            let recruitment = try Recruitment(model: model, applicants: records, file: name)
+            var rateOptions = ApplicantRateOptions()
+            rateOptions.windowPeriods = input.options.windowPeriods
+            let rates = try input.fitting {
+                try ApplicantRateModel.fit(data, features: ProfileFeature.application, options: rateOptions)
+            }
+            let recruitment = try Recruitment(model: model, rates: rates, applicants: records, file: name)
             try FileIO.writeAtomically(recruitment.csv(), to: out)
             print("shortlist (\(min(top, recruitment.rows.count)) of \(recruitment.rows.count) applicants):")
             for row in recruitment.rows.prefix(top) {

@@ -42,7 +42,11 @@ public struct PartnerIntelligence: Sendable {
             let recruitModel = try PartnerProfileModel.fit(
                 input, features: ProfileFeature.application, options: profileOptions,
                 performanceFile: performanceSource)
-            recruitment = try Recruitment(model: recruitModel, applicants: applicants, file: applicantsSource)
+            var rateOptions = ApplicantRateOptions()
+            rateOptions.windowPeriods = profileOptions.windowPeriods
+            let rates = try ApplicantRateModel.fit(input, features: ProfileFeature.application, options: rateOptions)
+            recruitment = try Recruitment(
+                model: recruitModel, rates: rates, applicants: applicants, file: applicantsSource)
             self.applicantsSource = applicantsSource
         }
         var options = ForecastOptions()

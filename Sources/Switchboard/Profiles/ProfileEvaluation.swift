@@ -14,9 +14,13 @@ public struct Recruitment: Sendable {
     }
     public var rows: [Row]
 
-    /// Scores `applicants` with `model` (fitted on application features).
+    /// Scores `applicants` with `model` (fitted on application features): with `rates`, the probability is the
+    /// count model's (`ApplicantRateModel`) and the reasons are the features that raise its deal rate most;
+    /// without, the profile's logistic probability and odds. The top performers' medians come from `model`.
     /// - Throws: `ProfileError.unknownSegment` for an applicant whose segment has no profile.
-    public init(model: PartnerProfileModel, applicants: [ApplicantRecord], file: String) throws(ProfileError) {
+    public init(
+        model: PartnerProfileModel, rates: ApplicantRateModel? = nil, applicants: [ApplicantRecord], file: String
+    ) throws(ProfileError) {
         let segmentIndex = Dictionary(uniqueKeysWithValues: model.segments.enumerated().map { ($1, $0) })
         var rows: [Row] = []
         for applicant in applicants {
@@ -26,10 +30,11 @@ public struct Recruitment: Sendable {
                     known: model.segments)
             }
             let values = ProfileInput.featureValues(applicant)
-            let x = model.standardized(values)
+            let x = rates?.standardized(values) ?? model.standardized(values)
+            let effects = rates?.effects(segment: s) ?? model.model.groupCoefficients[s]
             var reasons: [(Double, String)] = []
             for (k, feature) in model.features.enumerated() {
-                let lift = model.model.groupCoefficients[s][k] * x[k]
+                let lift = effects[k] * x[k]
                 if lift > 0.05 {
                     reasons.append(
                         (
@@ -41,7 +46,8 @@ public struct Recruitment: Sendable {
             rows.append(
                 Row(
                     applicantID: applicant.id, segment: applicant.segment,
-                    probability: model.probability(values, segment: s), rank: 0,
+                    probability: rates?.probability(values, segment: s) ?? model.probability(values, segment: s),
+                    rank: 0,
                     reasons: reasons.sorted { $0.0 > $1.0 }.prefix(3).map(\.1)))
         }
         let order = rows.indices.sorted {
@@ -90,8 +96,11 @@ public struct ProfileEvaluation: Sendable {
     public static func evaluate(
         _ input: ProfileInput, options: ProfileOptions = ProfileOptions(), performanceFile: String,
         truth: [String: (probability: Double, top: Bool)], applicants: [ApplicantRecord] = [],
-        applicantTruth: [String: (probability: Double, top: Bool)] = [:], applicantsFile: String = "applicants.csv"
+        applicantTruth: [String: (probability: Double, top: Bool)] = [:], applicantsFile: String = "applicants.csv",
+        rateOptions: ApplicantRateOptions? = nil
     ) throws -> ProfileEvaluation {
+        var rateOptions = rateOptions ?? ApplicantRateOptions()
+        rateOptions.windowPeriods = options.windowPeriods
         let model = try PartnerProfileModel.fit(
             input, features: ProfileFeature.allCases, options: options, performanceFile: performanceFile)
         let segmentIndex = Dictionary(uniqueKeysWithValues: model.segments.enumerated().map { ($1, $0) })
@@ -120,7 +129,8 @@ public struct ProfileEvaluation: Sendable {
         if !applicants.isEmpty {
             let recruitModel = try PartnerProfileModel.fit(
                 input, features: ProfileFeature.application, options: options, performanceFile: performanceFile)
-            let scored = try Recruitment(model: recruitModel, applicants: applicants, file: applicantsFile)
+            let rates = try ApplicantRateModel.fit(input, features: ProfileFeature.application, options: rateOptions)
+            let scored = try Recruitment(model: recruitModel, rates: rates, applicants: applicants, file: applicantsFile)
             let known = scored.rows.filter { applicantTruth[$0.applicantID] != nil }
             let y = known.map { applicantTruth[$0.applicantID]!.top }
             applicantAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
