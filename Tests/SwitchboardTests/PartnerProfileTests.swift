@@ -48,7 +48,7 @@ struct PartnerProfileTests {
         shared.potentialEffects = .shared
         let b = shared.generate()
         let files = a.files(), sharedFiles = b.files()
-        #expect(files.count == 17)
+        #expect(files.count == 21)  // 17 + the onboarding cohort and its truth
         // The shared truth changes only what potential drives, never the ecosystem's own records.
         for (x, y) in zip(files, sharedFiles) where x.name != "performance.csv" && !x.name.hasPrefix("truth/") {
             #expect(x.text == y.text, "\(x.name)")
