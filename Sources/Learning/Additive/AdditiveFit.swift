@@ -208,17 +208,27 @@ enum AdditiveFit {
         return (schema, notes, design)
     }
 
-    /// Fits an encoded design, from `start` when given (θ: coefficients, then the intercept), and centres the terms.
-    static func fit(
-        design: Matrix<Double>, schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
-        request: TabularTrainingRequest, start: [Double]? = nil, progress: SolverProgress? = nil
-    ) throws -> Fitted {
-        let n = Double(design.rowCount)
+    /// The L2 strength (the request's, else 1/n) and the solver configuration with the spline and interaction
+    /// penalties scaled by the row count, as both the dense and the sparse fit use them.
+    private static func solverConfiguration(
+        rowCount: Int, schema: TabularSchema, settings: AdditiveSettings, request: TabularTrainingRequest
+    ) -> (l2: Double, configuration: LogisticRegressionConfiguration) {
+        let n = Double(rowCount)
         let l2 = request.l2Strength ?? 1 / n
         let configuration = LogisticRegressionConfiguration(
             l2Strength: l2, solver: request.solver, options: request.options,
             penalties: schema.penalties(
                 splineStrength: settings.splineStrength / n, interactionStrength: settings.interactionStrength / n))
+        return (l2, configuration)
+    }
+
+    /// Fits an encoded design, from `start` when given (θ: coefficients, then the intercept), and centres the terms.
+    static func fit(
+        design: Matrix<Double>, schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
+        request: TabularTrainingRequest, start: [Double]? = nil, progress: SolverProgress? = nil
+    ) throws -> Fitted {
+        let (l2, configuration) = solverConfiguration(
+            rowCount: design.rowCount, schema: schema, settings: settings, request: request)
         var (model, report) = try LogisticRegression.fit(
             design: design, labels: labels, configuration: configuration, start: start, progress: progress)
         if schema.isAdditive { centre(&model, blocks: schema.partitionOfUnityBlocks, design: design) }
@@ -232,12 +242,8 @@ enum AdditiveFit {
         sparseRows: SparseRows, columnCount: Int, schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
         request: TabularTrainingRequest, start: [Double]?, progress: SolverProgress?
     ) throws -> Fitted {
-        let n = Double(sparseRows.rowCount)
-        let l2 = request.l2Strength ?? 1 / n
-        let configuration = LogisticRegressionConfiguration(
-            l2Strength: l2, solver: request.solver, options: request.options,
-            penalties: schema.penalties(
-                splineStrength: settings.splineStrength / n, interactionStrength: settings.interactionStrength / n))
+        let (l2, configuration) = solverConfiguration(
+            rowCount: sparseRows.rowCount, schema: schema, settings: settings, request: request)
         var (model, report) = try LogisticRegression.fit(
             sparseRows: sparseRows, columnCount: columnCount, labels: labels, configuration: configuration, start: start,
             progress: progress)
