@@ -17,13 +17,42 @@ public struct LiveStreamOutcome: Sendable, Equatable {
 /// `holdSeconds`, then closes (an outcome) and frees its partner's slot, which drains the queue. The same
 /// `LiveRouter` runs once per policy: `.optimal` (arrivals net of the current shadow prices, the queue routed by the
 /// exact optimum whenever capacity frees) and `.greedy` (each lead to its best partner with room, the queue greedily).
+///
+/// Leads arrive one at a time (`importWindow` 0) or as periodic imports, as a CRM sync delivers them: with an
+/// `importWindow` of w seconds, the leads created in each window [k·w, (k + 1)·w) of the epoch arrive together at the
+/// window's end, one `submit` of the whole batch, which the optimal policy routes by the exact batch optimum.
 public enum LiveStreamReplay {
+    /// The arrivals: each submission's time and its leads, in time order (leads by creation, then id).
+    /// - Parameter importWindow: 0 for one submission per lead at its creation; w > 0 for one per non-empty window.
+    public static func submissions(_ inputs: [LiveLeadInput], importWindow: Int64 = 0) -> [(
+        time: Timestamp, leads: [LiveLeadInput]
+    )] {
+        precondition(importWindow >= 0, "importWindow must be >= 0")
+        let ordered = inputs.sorted { ($0.lead.created, $0.lead.id) < ($1.lead.created, $1.lead.id) }
+        guard importWindow > 0 else { return ordered.map { ($0.lead.created, [$0]) } }
+        var batches: [(time: Timestamp, leads: [LiveLeadInput])] = []
+        for input in ordered {
+            let seconds = input.lead.created.secondsSinceEpoch
+            // Floor division, so that windows stay aligned before the epoch too.
+            let window = seconds >= 0 ? seconds / importWindow : -((-seconds + importWindow - 1) / importWindow)
+            let end = Timestamp(secondsSinceEpoch: (window + 1) * importWindow)
+            if let last = batches.last, last.time == end {
+                batches[batches.count - 1].leads.append(input)
+            } else {
+                batches.append((end, [input]))
+            }
+        }
+        return batches
+    }
+
     /// - Parameters:
     ///   - inputs: the scored leads, in any order (sorted by arrival, then id).
     ///   - config: the live configuration; its routing policy is replaced by `policy`.
-    /// - Complexity: one router command per arrival and per closing; each batch solve is over the queue.
+    ///   - importWindow: seconds; 0 submits each lead alone at its creation, w > 0 each window's leads together.
+    /// - Complexity: one router command per submission and per closing; each batch solve is over the queue.
     public static func run(
-        _ inputs: [LiveLeadInput], partners: [LivePartner], config: LiveConfig, policy: RoutingPolicy, holdSeconds: Int64
+        _ inputs: [LiveLeadInput], partners: [LivePartner], config: LiveConfig, policy: RoutingPolicy, holdSeconds: Int64,
+        importWindow: Int64 = 0
     ) -> LiveStreamOutcome {
         var config = config
         config.routing.policy = policy
@@ -54,11 +83,11 @@ public enum LiveStreamReplay {
                 }
             }
         }
-        let ordered = inputs.sorted { ($0.lead.created, $0.lead.id) < ($1.lead.created, $1.lead.id) }
-        for input in ordered {
-            close(until: input.lead.created)
-            acceptOffers(router.advance(to: input.lead.created))
-            if let events = try? router.submit([input], modelVersion: "replay", at: input.lead.created, actor: "crm") {
+        for submission in submissions(inputs, importWindow: importWindow) {
+            close(until: submission.time)
+            acceptOffers(router.advance(to: submission.time))
+            if let events = try? router.submit(submission.leads, modelVersion: "replay", at: submission.time, actor: "crm")
+            {
                 acceptOffers(events)
             }
         }
@@ -74,11 +103,16 @@ public enum LiveStreamReplay {
 
     /// The optimal and greedy policies on the same stream.
     public static func compare(
-        _ inputs: [LiveLeadInput], partners: [LivePartner], config: LiveConfig, holdSeconds: Int64
+        _ inputs: [LiveLeadInput], partners: [LivePartner], config: LiveConfig, holdSeconds: Int64,
+        importWindow: Int64 = 0
     ) -> (optimal: LiveStreamOutcome, greedy: LiveStreamOutcome) {
         (
-            run(inputs, partners: partners, config: config, policy: .optimal, holdSeconds: holdSeconds),
-            run(inputs, partners: partners, config: config, policy: .greedy, holdSeconds: holdSeconds)
+            run(
+                inputs, partners: partners, config: config, policy: .optimal, holdSeconds: holdSeconds,
+                importWindow: importWindow),
+            run(
+                inputs, partners: partners, config: config, policy: .greedy, holdSeconds: holdSeconds,
+                importWindow: importWindow)
         )
     }
 }
