@@ -119,6 +119,22 @@ struct RecalibrationTests {
         }
     }
 
+    /// A selection written before held-out calibration was recorded (no `heldOutCalibration` key) still decodes, and
+    /// one with it survives a round trip.
+    @Test func aSelectionWithoutHeldOutCalibrationStillDecodes() throws {
+        let calibration = try Recalibration.heldOutCalibration(
+            margins: [[-1, 0.5], [2, -0.2]], labels: [[false, true], [true, false]], recalibrated: false)
+        let selection = ShapeSelection(
+            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil,
+            heldOutCalibration: calibration)
+        let data = try JSONEncoder().encode(selection)
+        #expect(try JSONDecoder().decode(ShapeSelection.self, from: data) == selection)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object.removeValue(forKey: "heldOutCalibration") != nil)
+        let old = try JSONDecoder().decode(ShapeSelection.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.heldOutCalibration == nil && old.chosen == .linear && old.innerFolds == 3)
+    }
+
     /// Cross-fitted held-out calibration against a naive loop: each fold's margins mapped by the Platt fit of the
     /// other folds, σ written out, rows binned by ⌊10·p⌋, ECE summed bin by bin.
     @Test(arguments: [UInt64(31), 32, 33])
