@@ -639,7 +639,9 @@ enum BadInputTable {
             BadCase(
                 command: "shapes", name: "a coefficient 1e400",
                 arguments: ["shapes", "--model", "m.json", "--out", "shapes.csv"],
-                setup: mutate("m.json") { $0.replacingOccurrences(of: "\"coefficients\" : [", with: "\"coefficients\" : [1e400, ") },
+                setup: mutate("m.json") {
+                    $0.replacingOccurrences(of: "\"coefficients\" : [", with: "\"coefficients\" : [1e400, ")
+                },
                 expected: ["m.json"]),
             BadCase(
                 command: "predict tabular", name: "--explain 0",
