@@ -35,6 +35,15 @@ extension TrainTabular: ReadsAndWritesFiles {
     }
 }
 
+extension Shapes: ReadsAndWritesFiles {
+    var fileRoles: FileRoles {
+        var roles = FileRoles()
+        roles.read("--model", model)
+        roles.write("--out", out)
+        return roles
+    }
+}
+
 extension ChurnInput {
     func addInputs(to roles: inout FileRoles) {
         roles.read("--activity", activity)

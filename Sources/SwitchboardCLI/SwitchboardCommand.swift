@@ -13,7 +13,7 @@ struct SwitchboardCommand: ParsableCommand {
             An output path that is also an input, or two outputs on one path, are refused before anything is read.
             """,
         subcommands: [
-            Generate.self, Train.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self,
+            Generate.self, Train.self, Shapes.self, Predict.self, Evaluate.self, Encode.self, Score.self, Simulate.self, Recommend.self,
             Segment.self, Route.self, Report.self, Profile.self, Recruit.self, Forecast.self, Serve.self,
         ]
     )

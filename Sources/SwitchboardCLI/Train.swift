@@ -104,35 +104,13 @@ struct TrainTabular: ParsableCommand {
             if let shapes {
                 try finishTraining(
                     result.model, started: started, out: out,
-                    also: [
-                        (
-                            shapes,
-                            Array(
-                                (shapes.lowercased().hasSuffix(".svg")
-                                    ? ShapeText.svg(result.model) : ShapeText.csv(result.model)).utf8)
-                        )
-                    ],
+                    also: [(shapes, ShapeText.bytes(result.model, for: shapes))],
                     summary: TrainingSummary.text)
             } else {
                 try finishTraining(result.model, started: started, out: out, summary: TrainingSummary.text)
             }
         }
     }
-}
-
-/// Shape functions as text.
-enum ShapeText {
-    /// `term,input,log_odds`, one line a point of every term's shape function.
-    static func csv(_ model: TabularModel) -> String {
-        var text = CSVWriter.line(["term", "input", "log_odds"])
-        for shape in model.shapeFunctions() {
-            for point in shape.points { text += CSVWriter.line([shape.term, point.input, Format.fixed(point.value, 6)]) }
-        }
-        return text
-    }
-
-    /// Every term's shape function as one SVG image, a panel a term (`ShapeChart`, as the report draws them).
-    static func svg(_ model: TabularModel) -> String { ShapeChart.svg(model.shapeFunctions()) }
 }
 
 enum TrainingSummary {
@@ -160,6 +138,9 @@ enum TrainingSummary {
                         + "(cross-fitted held-out log loss \(Format.fixed(r.heldOutLogLossBefore, 4)) → \(Format.fixed(r.heldOutLogLossAfter, 4)))"
                 )
             }
+            if let calibration = selection.heldOutCalibration {
+                lines.append(heldOutCalibrationText(calibration, recalibrated: selection.recalibration != nil))
+            }
         } else if let settings = t.settings {
             lines.append("model: \(settings.summary)")
         }
@@ -178,6 +159,23 @@ enum TrainingSummary {
                 "on the training rows: ROC AUC \(Format.fixed(training.rocAUC)), log loss \(Format.fixed(training.logLoss))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The chosen model's out-of-fold calibration over the inner folds: ECE and the reliability table.
+    static func heldOutCalibrationText(_ report: CalibrationReport, recalibrated: Bool) -> String {
+        let through = recalibrated ? ", recalibrated (each fold by a map fitted on the others)" : ""
+        let header =
+            "held-out calibration (the chosen model's out-of-fold predictions\(through)): "
+            + "ECE \(Format.fixed(report.expectedCalibrationError, 4))"
+        let table = Format.table(
+            ["bin", "rows", "mean predicted", "observed rate"],
+            report.bins.map {
+                [
+                    "[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
+                    Format.fixed($0.meanPredicted), Format.fixed($0.observedRate),
+                ]
+            })
+        return header + "\n" + table.trimmingCharacters(in: .newlines)
     }
 }
 

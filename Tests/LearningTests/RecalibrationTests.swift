@@ -100,4 +100,148 @@ struct RecalibrationTests {
         #expect(sliced.rowCount == expected.rowCount && sliced.columnCount == expected.columnCount)
         #expect(sliced.storage == expected.storage)
     }
+
+    /// The held-out reliability table and ECE on a case small enough to work by hand: five probabilities over two
+    /// folds, no recalibration. Bins [0, .1): 0.05 (no); [.1, .2): 0.12 (yes), 0.18 (no); [.7, .8): 0.72 (yes);
+    /// [.9, 1]: 0.95 (yes). ECE = (0.05 + 2·|0.5 − 0.15| + 0.28 + 0.05) / 5 = 0.216.
+    @Test func heldOutCalibrationOfATinyCaseByHand() throws {
+        func logit(_ p: Double) -> Double { log(p / (1 - p)) }
+        let report = try Recalibration.heldOutCalibration(
+            margins: [[0.05, 0.12].map(logit), [0.18, 0.72, 0.95].map(logit)], labels: [[false, true], [false, true, true]],
+            recalibrated: false)
+        #expect(report.binCount == 10)
+        #expect(abs(report.expectedCalibrationError - 0.216) < 1e-12, "\(report.expectedCalibrationError)")
+        #expect(report.bins.map(\.lower) == [0, 0.1, 0.7, 0.9])
+        #expect(report.bins.map(\.count) == [1, 2, 1, 1])
+        let expected: [(predicted: Double, observed: Double)] = [(0.05, 0), (0.15, 0.5), (0.72, 1), (0.95, 1)]
+        for (bin, want) in zip(report.bins, expected) {
+            #expect(abs(bin.meanPredicted - want.predicted) < 1e-12 && bin.observedRate == want.observed, "\(bin)")
+        }
+    }
+
+    /// A selection written before held-out calibration was recorded (no `heldOutCalibration` key) still decodes, and
+    /// one with it survives a round trip.
+    @Test func aSelectionWithoutHeldOutCalibrationStillDecodes() throws {
+        let calibration = try Recalibration.heldOutCalibration(
+            margins: [[-1, 0.5], [2, -0.2]], labels: [[false, true], [true, false]], recalibrated: false)
+        let selection = ShapeSelection(
+            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil,
+            heldOutCalibration: calibration)
+        let data = try JSONEncoder().encode(selection)
+        #expect(try JSONDecoder().decode(ShapeSelection.self, from: data) == selection)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object.removeValue(forKey: "heldOutCalibration") != nil)
+        let old = try JSONDecoder().decode(ShapeSelection.self, from: try JSONSerialization.data(withJSONObject: object))
+        #expect(old.heldOutCalibration == nil && old.chosen == .linear && old.innerFolds == 3)
+    }
+
+    /// Cross-fitted held-out calibration against a naive loop: each fold's margins mapped by the Platt fit of the
+    /// other folds, σ written out, rows binned by ⌊10·p⌋, ECE summed bin by bin.
+    @Test(arguments: [UInt64(31), 32, 33])
+    func crossFittedHeldOutCalibrationMatchesANaiveLoop(seed: UInt64) throws {
+        let folds = (0..<4).map { margins(count: 250 + 37 * $0, scale: 2.5, seed: seed &+ UInt64($0) &* 17) }
+        for recalibrated in [false, true] {
+            let report = try Recalibration.heldOutCalibration(
+                margins: folds.map(\.margins), labels: folds.map(\.labels), recalibrated: recalibrated)
+            let expected = naiveHeldOutCalibration(
+                margins: folds.map(\.margins), labels: folds.map(\.labels), recalibrated: recalibrated)
+            #expect(abs(report.expectedCalibrationError - expected.ece) < 1e-12)
+            #expect(report.bins.map(\.count) == expected.bins.map(\.count))
+            for (bin, want) in zip(report.bins, expected.bins) {
+                #expect(abs(bin.meanPredicted - want.predicted) < 1e-12 && abs(bin.observedRate - want.observed) < 1e-12)
+            }
+        }
+        // Over-confident margins: the cross-fitted map makes them markedly better calibrated.
+        let raw = try Recalibration.heldOutCalibration(
+            margins: folds.map(\.margins), labels: folds.map(\.labels), recalibrated: false)
+        let mapped = try Recalibration.heldOutCalibration(
+            margins: folds.map(\.margins), labels: folds.map(\.labels), recalibrated: true)
+        #expect(mapped.expectedCalibrationError < raw.expectedCalibrationError / 2, "\(raw) → \(mapped)")
+    }
+
+    /// The training summary's held-out calibration recomputed from scratch: the same inner folds, each fitted on its
+    /// training rows encoded from the text, its held-out rows scored by a written-out dot product, recalibrated (when
+    /// the trainer kept a recalibration) by a Platt fit on the other folds' margins, then binned by hand.
+    @Test(arguments: [nil, 0.05] as [Double?])
+    func trainersHeldOutCalibrationMatchesANaiveRecomputation(l2: Double?) throws {
+        let data = AdditiveModelTests.generated(rows: 600, planted: false, seed: 41)
+        let request = TabularTrainingRequest(
+            target: "y", l2Strength: l2, seed: 9, shape: .additive, interactions: 0, splineKnots: 5, splineStrength: 10)
+        let result = try TabularTrainer.train(data, request: request)
+        let selection = try #require(result.model.training.shapeSelection)
+        let calibration = try #require(selection.heldOutCalibration)
+        // A heavy ridge shrinks the margins: the recalibration path is then exercised.
+        if l2 != nil { #expect(selection.recalibration != nil) }
+
+        let target = try TabularEncoder.target(in: data, column: "y", positive: nil)
+        let labels = try TabularEncoder.labels(in: data, target: target)
+        let (schema, _) = try TabularEncoder.fit(table: data, excluding: "y", options: ColumnOptions(splineKnots: 5))
+        let settings = AdditiveSettings(splineKnots: 5, splineStrength: 10)
+        var inner = request
+        inner.options.gradientTolerance = max(inner.options.gradientTolerance, AdditiveFit.selectionTolerance)
+        var margins: [[Double]] = [], testLabels: [[Bool]] = []
+        var start: [Double]?
+        for fold in try StratifiedKFold(labels: labels, foldCount: 3, seed: 9 + 1).folds {
+            let (design, _) = try TabularEncoder.encode(data.selectingRows(fold.trainIndices), schema: schema)
+            let fitted = try AdditiveFit.fit(
+                design: design, schema: schema, labels: fold.trainIndices.map { labels[$0] }, settings: settings,
+                request: inner, start: start)
+            start = fitted.model.coefficients + [fitted.model.intercept]
+            let (test, _) = try TabularEncoder.encode(data.selectingRows(fold.testIndices), schema: schema)
+            margins.append(
+                (0..<test.rowCount).map { i in
+                    var z = fitted.model.intercept
+                    for j in 0..<test.columnCount { z += test.storage[i * test.columnCount + j] * fitted.model.coefficients[j] }
+                    return z
+                })
+            testLabels.append(fold.testIndices.map { labels[$0] })
+        }
+        let expected = naiveHeldOutCalibration(
+            margins: margins, labels: testLabels, recalibrated: selection.recalibration != nil)
+        #expect(abs(calibration.expectedCalibrationError - expected.ece) < 1e-9, "\(calibration) vs \(expected)")
+        #expect(calibration.bins.map(\.count) == expected.bins.map(\.count))
+        #expect(calibration.bins.map(\.count).reduce(0, +) == 600, "every row once, out of fold")
+        for (bin, want) in zip(calibration.bins, expected.bins) {
+            #expect(abs(bin.meanPredicted - want.predicted) < 1e-9 && abs(bin.observedRate - want.observed) < 1e-9)
+        }
+    }
+}
+
+/// The held-out reliability table written out: fold k's margins z (or a·z + c with a, c the Platt fit of the other
+/// folds), p = 1 / (1 + e^(−z)), bin ⌊10·p⌋ (1 in the last), per non-empty bin its count, mean p and positive rate,
+/// ECE = Σ (count / n)·|rate − mean p|.
+private func naiveHeldOutCalibration(margins: [[Double]], labels: [[Bool]], recalibrated: Bool) -> (
+    ece: Double, bins: [(count: Double, predicted: Double, observed: Double)]
+) {
+    var probabilities: [Double] = [], pooled: [Bool] = []
+    for fold in margins.indices {
+        var a = 1.0, c = 0.0
+        if recalibrated {
+            var otherMargins: [Double] = [], otherLabels: [Bool] = []
+            for other in margins.indices where other != fold {
+                otherMargins += margins[other]
+                otherLabels += labels[other]
+            }
+            (a, c) = Recalibration.fit(margins: otherMargins, labels: otherLabels)
+        }
+        for (z, y) in zip(margins[fold], labels[fold]) {
+            probabilities.append(1 / (1 + exp(-(a * z + c))))
+            pooled.append(y)
+        }
+    }
+    var count = [Double](repeating: 0, count: 10), predicted = count, positives = count
+    for (p, y) in zip(probabilities, pooled) {
+        let bin = min(9, Int(p * 10))
+        count[bin] += 1
+        predicted[bin] += p
+        if y { positives[bin] += 1 }
+    }
+    var ece = 0.0
+    var bins: [(count: Double, predicted: Double, observed: Double)] = []
+    for bin in 0..<10 where count[bin] > 0 {
+        let mean = predicted[bin] / count[bin], rate = positives[bin] / count[bin]
+        ece += count[bin] / Double(probabilities.count) * abs(rate - mean)
+        bins.append((count[bin], mean, rate))
+    }
+    return (ece, bins)
 }

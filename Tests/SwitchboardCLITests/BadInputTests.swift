@@ -140,6 +140,9 @@ enum BadInputTable {
             inputs: [tabular], outputs: [("--out", "new.json"), ("--shapes", "shapes.csv")],
             counts: [("--interactions", "101"), ("--knots", "51")]),
         CommandUnderTest(
+            name: "shapes", arguments: ["shapes", "--model", "m.json", "--out", "shapes.csv"], inputs: [tabularModel],
+            outputs: [("--out", "shapes.csv")]),
+        CommandUnderTest(
             name: "predict tabular", arguments: ["predict", "--model", "m.json", "--data", "l.csv", "--out", "p.csv"],
             inputs: [tabularModel, tabular], outputs: [("--out", "p.csv")]),
         CommandUnderTest(
@@ -625,6 +628,21 @@ enum BadInputTable {
                 arguments: [
                     "train", "--data", "l.csv", "--target", "converted", "--shape", "linear", "--knots", "5", "--out", "new.json",
                 ], expected: ["--knots", "--shape linear"]),
+            BadCase(
+                command: "shapes", name: "a match model",
+                arguments: ["shapes", "--model", "models/match.json", "--out", "shapes.svg"],
+                expected: ["models/match.json", "'bilinear-match'", "'tabular-logistic'"]),
+            BadCase(
+                command: "shapes", name: "a churn model",
+                arguments: ["shapes", "--model", "models/churn.json", "--out", "-"],
+                expected: ["models/churn.json", "'tabular-logistic'"]),
+            BadCase(
+                command: "shapes", name: "a coefficient 1e400",
+                arguments: ["shapes", "--model", "m.json", "--out", "shapes.csv"],
+                setup: mutate("m.json") {
+                    $0.replacingOccurrences(of: "\"coefficients\" : [", with: "\"coefficients\" : [1e400, ")
+                },
+                expected: ["m.json"]),
             BadCase(
                 command: "predict tabular", name: "--explain 0",
                 arguments: ["predict", "--model", "m.json", "--data", "l.csv", "--explain", "0", "--out", "p.csv"],

@@ -293,6 +293,45 @@ struct CLITests {
         }
     }
 
+    /// `shapes` on a saved model writes the very bytes `train --shapes` wrote for it (CSV, SVG and standard output),
+    /// for an additive model and for a plain one (each numeric column a straight line, each category a point).
+    @Test(arguments: ["additive", "linear"])
+    func shapesOfASavedModelAreTheBytesTrainWrote(shape: String) throws {
+        let workspace = try Workspace()
+        try workspace.write("train.csv", csv(customerRows(seed: 3, count: 300)))
+        func bytes(_ name: String) throws -> Data { try Data(contentsOf: workspace.work.appendingPathComponent(name)) }
+        let interactions = shape == "additive" ? ["--interactions", "1"] : []
+        for format in ["csv", "svg"] {
+            let trained = try workspace.run(
+                ["train", "--data", "train.csv", "--target", "churned", "--shape", shape] + interactions + [
+                    "--out", "model-\(format).json", "--shapes", "trained.\(format)",
+                ])
+            #expect(trained.status == 0, "\(trained.stderr)")
+            // Inner cross-validation ran only for the additive model: its out-of-fold calibration is in the summary.
+            #expect(trained.stdout.contains("held-out calibration") == (shape == "additive"), "\(trained.stdout)")
+            let printed = try workspace.run(["shapes", "--model", "model-\(format).json", "--out", "printed.\(format)"])
+            #expect(printed.status == 0, "\(printed.stderr)")
+            #expect(printed.stdout.contains("wrote") && printed.stdout.contains("printed.\(format)"))
+            #expect(try bytes("printed.\(format)") == bytes("trained.\(format)"))
+            #expect(try !bytes("printed.\(format)").isEmpty)
+        }
+        #expect(try workspace.read("printed.svg").hasPrefix("<svg "))
+        let piped = try workspace.run(["shapes", "--model", "model-csv.json", "--out", "-"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(Data(piped.stdout.utf8) == (try bytes("trained.csv")))
+        let table = try CSVText(piped.stdout)
+        #expect(table.header == ["term", "input", "log_odds"])
+        #expect(Set(table.rows.map { $0[0] }).isSuperset(of: ["age", "monthly_spend", "plan", "region"]))
+        if shape == "linear" {
+            // A straight line: equal steps of the input give equal steps of the log-odds.
+            let age = table.rows.filter { $0[0] == "age" }.compactMap { Double($0[2]) }
+            #expect(age.count == 12)
+            let steps = zip(age.dropFirst(), age).map { $0 - $1 }
+            #expect(steps.allSatisfy { abs($0 - steps[0]) < 3e-6 }, "\(steps)")
+            #expect(abs(steps[0]) > 1e-4, "age has an effect")
+        }
+    }
+
     @Test func predictWritesOneProbabilityPerRowInInputOrder() throws {
         let workspace = try Workspace()
         try workspace.trainModel()

@@ -79,10 +79,15 @@ public struct ShapeSelection: Sendable, Codable, Equatable {
     /// The Platt recalibration applied to the final fit's margins, when it lowered cross-fitted held-out log loss;
     /// nil when the margins were kept as fitted.
     public var recalibration: Recalibration?
+    /// Calibration of the chosen candidate's out-of-fold probabilities over the inner folds (every row of the sample
+    /// once, predicted by the fold model that did not see it), through the recalibration when one is kept, each fold's
+    /// mapped by a slope and offset fitted on the other folds' margins (`Recalibration.heldOutCalibration`); ten
+    /// equal-width bins. Nil in model files written before it was recorded.
+    public var heldOutCalibration: CalibrationReport?
 
     public init(
         innerFolds: Int, sampledRows: Int?, candidates: [ShapeCandidate], pairs: [PairGain], chosen: AdditiveSettings,
-        recalibration: Recalibration?
+        recalibration: Recalibration?, heldOutCalibration: CalibrationReport? = nil
     ) {
         self.innerFolds = innerFolds
         self.sampledRows = sampledRows
@@ -90,6 +95,23 @@ public struct ShapeSelection: Sendable, Codable, Equatable {
         self.pairs = pairs
         self.chosen = chosen
         self.recalibration = recalibration
+        self.heldOutCalibration = heldOutCalibration
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case innerFolds, sampledRows, candidates, pairs, chosen, recalibration, heldOutCalibration
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        innerFolds = try container.decode(Int.self, forKey: .innerFolds)
+        sampledRows = try container.decodeIfPresent(Int.self, forKey: .sampledRows)
+        candidates = try container.decode([ShapeCandidate].self, forKey: .candidates)
+        pairs = try container.decode([PairGain].self, forKey: .pairs)
+        chosen = try container.decode(AdditiveSettings.self, forKey: .chosen)
+        recalibration = try container.decodeIfPresent(Recalibration.self, forKey: .recalibration)
+        // Absent from model files written before held-out calibration was recorded: they still load.
+        heldOutCalibration = try container.decodeIfPresent(CalibrationReport.self, forKey: .heldOutCalibration)
     }
 }
 
@@ -542,6 +564,9 @@ enum AdditiveFit {
         // margins, lower each fold's held-out log loss by more than noise (cross-fitted, so the check is honest).
         let recalibration = Recalibration.crossFitted(
             margins: candidateMargins[winnerIndex], labels: testLabels, minimumRelativeGain: minimumRelativeGain)
+        // How calibrated the winner's out-of-fold predictions are, through the recalibration when it is kept.
+        let heldOutCalibration = try Recalibration.heldOutCalibration(
+            margins: candidateMargins[winnerIndex], labels: testLabels, recalibrated: recalibration != nil)
         var start: [Double]?
         if winner.settings.splineKnots != nil {
             let solutions = candidateSolutions[winnerIndex]
@@ -550,7 +575,7 @@ enum AdditiveFit {
         return Choice(
             selection: ShapeSelection(
                 innerFolds: innerFolds, sampledRows: sampledRows, candidates: candidates, pairs: pairs,
-                chosen: winner.settings, recalibration: recalibration),
+                chosen: winner.settings, recalibration: recalibration, heldOutCalibration: heldOutCalibration),
             splineSchema: splineSchema, splineNotes: splineNotes, splineDesign: splineDesign, start: start)
     }
 

@@ -113,4 +113,35 @@ public struct Recalibration: Sendable, Codable, Equatable {
         guard a.isFinite, c.isFinite, a > 0 else { return nil }
         return Recalibration(slope: a, offset: c, heldOutLogLossBefore: before, heldOutLogLossAfter: after)
     }
+
+    /// Each fold's margins mapped by z′ = a·z + c, the slope and offset fitted (`fit`) on the other folds' margins and
+    /// labels, so no fold's map has seen its rows. A fold whose other folds hold no margins keeps its own.
+    /// - Complexity: O(K·n) for K folds of n margins in all (each Platt fit at most 100 iterations).
+    public static func crossFittedMargins(margins: [[Double]], labels: [[Bool]]) -> [[Double]] {
+        precondition(margins.count == labels.count, "recalibration: one label array a fold")
+        return margins.indices.map { fold in
+            var otherMargins: [Double] = [], otherLabels: [Bool] = []
+            for other in margins.indices where other != fold {
+                otherMargins += margins[other]
+                otherLabels += labels[other]
+            }
+            guard !otherMargins.isEmpty else { return margins[fold] }
+            let (a, c) = fit(margins: otherMargins, labels: otherLabels)
+            return margins[fold].map { a * $0 + c }
+        }
+    }
+
+    /// Calibration of out-of-fold predictions: fold k's probabilities are σ(z) of its held-out margins z, or, when
+    /// `recalibrated`, σ(a_k·z + c_k) with a_k, c_k fitted on the other folds' margins (`crossFittedMargins`); every
+    /// fold's rows are pooled into one reliability table of `binCount` equal-width bins and its expected calibration
+    /// error (`Metrics.calibration`).
+    /// - Throws: `MetricsError` when there are no margins or `binCount` < 1.
+    public static func heldOutCalibration(
+        margins: [[Double]], labels: [[Bool]], recalibrated: Bool, binCount: Int = 10
+    ) throws(MetricsError) -> CalibrationReport {
+        precondition(margins.count == labels.count, "recalibration: one label array a fold")
+        let mapped = recalibrated ? crossFittedMargins(margins: margins, labels: labels) : margins
+        return try Metrics.calibration(
+            labels: Array(labels.joined()), probabilities: mapped.joined().map { Kernels.sigmoid($0) }, binCount: binCount)
+    }
 }
