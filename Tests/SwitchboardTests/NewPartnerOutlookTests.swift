@@ -110,6 +110,10 @@ struct NewPartnerOutlookTests {
         }
         let gain = zip(withDeals, alone).map { $0 - $1 }
         print("new partners \(counts), AUC with deals \(withDeals), alone \(alone), gain \(gain)")
-        #expect(gain.reduce(0, +) / Double(gain.count) > 0.0)
+        // Measured (seeds 901–903, 1,000 partners, 90–101 new partners each): gains 0.113, 0.008, 0.077, mean 0.066.
+        // One seed's AUC over ~100 partners moves by a few hundredths, so: the mean gain at least 0.03, and no seed
+        // losing more than 0.02.
+        #expect(gain.reduce(0, +) / Double(gain.count) >= 0.03, "\(gain)")
+        #expect(gain.allSatisfy { $0 > -0.02 }, "\(gain)")
     }
 }
