@@ -587,7 +587,9 @@ enum BadInputTable {
                 expected: ["the same file"]),
             BadCase(
                 command: "evaluate profiles", name: "--new-within -2",
-                arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + ["--new-within", "-2", "--json", "ep.json"],
+                arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + [
+                    "--new-within", "-2", "--json", "ep.json",
+                ],
                 expected: ["--new-within must be at least 1", "(got -2)"]),
             BadCase(
                 command: "evaluate profiles", name: "no truth",

@@ -87,6 +87,8 @@ struct RecruitCLITests {
             let value = try #require(json[key] as? Double, "\(key)")
             #expect((0...1).contains(value), "\(key)")
         }
-        #expect(result.stdout.contains("new partners (first period within the last 12): \(expected.count), AUC with their early deals "))
+        #expect(
+            result.stdout.contains(
+                "new partners (first period within the last 12): \(expected.count), AUC with their early deals "))
     }
 }
