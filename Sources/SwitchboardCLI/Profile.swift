@@ -129,31 +129,57 @@ struct Profile: ParsableCommand {
 struct Recruit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recruit",
-        abstract: "Each applicant's probability of becoming a top performer of its segment, with reasons; a ranked shortlist.",
+        abstract:
+            "Each applicant's and each new partner's probability of becoming a top performer of its segment, with reasons.",
         discussion: """
-            Fits the profile model of `switchboard profile` on what an application shows (firmographics and \
-            coverage, no behaviour) and scores each applicant of --applicants against its segment's profile. The \
-            applicants file has applicant_id, the segment column (--segment-by), employees, years_in_business and \
-            certified_staff, and optionally verticals, technologies, certifications and region; any other column is \
-            refused. Writes every applicant, best first (--out), and prints the shortlist.
+            Fits the recruitment model on what an application shows (firmographics and coverage, no behaviour) and \
+            scores each applicant of --applicants against its segment: the applicants file has applicant_id, the \
+            segment column (--segment-by), employees, years_in_business and certified_staff, and optionally \
+            verticals, technologies, certifications and region; any other column is refused. Writes every applicant, \
+            best first (--out), and prints the shortlist. With --new-partners, also scores the partners in their \
+            first months (first period within the last --new-within periods, still in the programme): the same \
+            prior from their application features, updated by the deals they have won so far. See docs/profiles.md.
             """)
 
     @OptionGroup var input: ProfileData
-    @Option(help: "The applicants CSV file.") var applicants: String
-    @Option(help: "Where to write every applicant's probability, rank and reasons (CSV, best first).") var out: String
-    @Option(parsing: .unconditional, help: "Applicants on the printed shortlist.") var top: Int = 10
+    @Option(help: "The applicants CSV file (with --out).") var applicants: String?
+    @Option(help: "Where to write every applicant's probability, rank and reasons (CSV, best first; with --applicants).")
+    var out: String?
+    @Option(
+        help:
+            "Where to write every new partner's months active, deals and revenue so far, probability (with its early deals and from its application alone), rank and reasons (CSV, best first)."
+    ) var newPartners: String?
+    @Option(
+        parsing: .unconditional,
+        help: "A partner is new while its first period is among the last N periods of the data (default 6; with --new-partners).")
+    var newWithin: Int?
+    @Option(parsing: .unconditional, help: "Applicants (and new partners) printed.") var top: Int = 10
 
     func validate() throws {
         try Limits.check("--top", top, atLeast: 0, atMost: 1_000_000)
+        if let newWithin { try Limits.check("--new-within", newWithin, atLeast: 1, atMost: 600) }
+        if newWithin != nil && newPartners == nil {
+            throw ValidationError("--new-within needs --new-partners (got --new-within \(newWithin!) alone)")
+        }
+        if (applicants == nil) != (out == nil) {
+            throw ValidationError(
+                applicants == nil ? "--out needs --applicants (the applicants it scores)" : "--applicants needs --out")
+        }
+        if applicants == nil && newPartners == nil {
+            throw ValidationError("nothing to score: give --applicants FILE --out FILE, --new-partners FILE, or both")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let data = try input.load()
-            let name = applicants == "-" ? "<stdin>" : applicants
-            let records = try ProfileRecords.applicants(
-                RecordSource(name: name, bytes: try FileIO.read(applicants)), segmentColumn: input.segmentBy,
-                delimiter: try input.csv.parsedDelimiter())
+            var records: [ApplicantRecord] = []
+            let name = applicants == "-" ? "<stdin>" : applicants ?? ""
+            if let applicants {
+                records = try ProfileRecords.applicants(
+                    RecordSource(name: name, bytes: try FileIO.read(applicants)), segmentColumn: input.segmentBy,
+                    delimiter: try input.csv.parsedDelimiter())
+            }
             let model = try input.fitting {
                 try PartnerProfileModel.fit(
                     data, features: ProfileFeature.application, options: input.options,
@@ -164,15 +190,42 @@ struct Recruit: ParsableCommand {
             let rates = try input.fitting {
                 try ApplicantRateModel.fit(data, features: ProfileFeature.application, options: rateOptions)
             }
-            let recruitment = try Recruitment(model: model, rates: rates, applicants: records, file: name)
-            try FileIO.writeAtomically(recruitment.csv(), to: out)
-            print("shortlist (\(min(top, recruitment.rows.count)) of \(recruitment.rows.count) applicants):")
-            for row in recruitment.rows.prefix(top) {
-                print(
-                    "  \(row.rank). \(row.applicantID) (\(row.segment)): \(ProfileFormat.fixed(row.probability, 2))"
-                        + (row.reasons.isEmpty ? "" : " — " + row.reasons.joined(separator: "; ")))
+            var outputs: [(path: String, bytes: [UInt8])] = []
+            var recruitment: Recruitment? = nil
+            if let out, applicants != nil {
+                let scored = try Recruitment(model: model, rates: rates, applicants: records, file: name)
+                outputs.append((out, Array(scored.csv().utf8)))
+                recruitment = scored
             }
-            if out != "-" { print("wrote \(recruitment.rows.count) applicants to \(out)") }
+            var outlook: NewPartnerOutlook? = nil
+            if let newPartners {
+                let scored = NewPartnerOutlook(
+                    model: model, rates: rates, input: data, newWithin: newWithin ?? NewPartnerOutlook.defaultNewWithin)
+                outputs.append((newPartners, Array(scored.csv().utf8)))
+                outlook = scored
+            }
+            try FileIO.writeAtomically(outputs)
+            if let recruitment {
+                print("shortlist (\(min(top, recruitment.rows.count)) of \(recruitment.rows.count) applicants):")
+                for row in recruitment.rows.prefix(top) {
+                    print(
+                        "  \(row.rank). \(row.applicantID) (\(row.segment)): \(ProfileFormat.fixed(row.probability, 2))"
+                            + (row.reasons.isEmpty ? "" : " — " + row.reasons.joined(separator: "; ")))
+                }
+                if let out, out != "-" { print("wrote \(recruitment.rows.count) applicants to \(out)") }
+            }
+            if let outlook {
+                print(
+                    "new partners (first period within the last \(outlook.newWithin), \(min(top, outlook.rows.count)) of \(outlook.rows.count)):"
+                )
+                for row in outlook.rows.prefix(top) {
+                    print(
+                        "  \(row.rank). \(row.partnerID) (\(row.segment)): \(ProfileFormat.fixed(row.probability, 2)) "
+                            + "(application alone \(ProfileFormat.fixed(row.applicationProbability, 2))) — "
+                            + row.reasons.joined(separator: "; "))
+                }
+                if let newPartners, newPartners != "-" { print("wrote \(outlook.rows.count) new partners to \(newPartners)") }
+            }
         }
     }
 }
@@ -191,6 +244,14 @@ struct EvaluateProfiles: ParsableCommand {
 
     @OptionGroup var input: ProfileData
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
+    @Option(
+        parsing: .unconditional,
+        help: "New partners are those whose first period is among the last N periods of the history (as recruit's).")
+    var newWithin: Int = NewPartnerOutlook.defaultNewWithin
+
+    func validate() throws {
+        try Limits.check("--new-within", newWithin, atLeast: 1, atMost: 600)
+    }
 
     static let truthFiles = ["truth/potential.csv", "applicants.csv", "truth/applicants.csv"]
 
@@ -219,7 +280,8 @@ struct EvaluateProfiles: ParsableCommand {
             let evaluation = try input.fitting {
                 try ProfileEvaluation.evaluate(
                     data, options: input.options, performanceFile: input.performanceFile, truth: truth,
-                    applicants: applicants, applicantTruth: applicantTruth, applicantsFile: applicantsPath)
+                    applicants: applicants, applicantTruth: applicantTruth, applicantsFile: applicantsPath,
+                    newWithin: newWithin)
             }
             print(ProfileFormat.evaluation(evaluation))
             if let json {
@@ -246,6 +308,9 @@ struct EvaluateProfiles: ParsableCommand {
         var multi_segment_auc, single_profile_auc, tier_auc, truth_auc: Double?
         var applicant_auc, applicant_truth_auc: Double?
         var applicants: Int
+        var new_partner_auc, new_partner_applicant_only_auc, new_partner_truth_auc: Double?
+        var new_partners: Int
+        var new_within: Int?
         var shrinkage: String
         var l2_strength: Double
         var segments: [Segment]
@@ -257,6 +322,11 @@ struct EvaluateProfiles: ParsableCommand {
             applicant_auc = e.applicantAUC
             applicant_truth_auc = e.applicantTruthAUC
             applicants = e.applicantCount
+            new_partner_auc = e.newPartnerAUC
+            new_partner_applicant_only_auc = e.newPartnerApplicantOnlyAUC
+            new_partner_truth_auc = e.newPartnerTruthAUC
+            new_partners = e.newPartnerCount
+            new_within = e.newWithin
             shrinkage = e.shrinkage.isInfinite ? "infinity" : "\(e.shrinkage)"
             l2_strength = e.l2Strength
             segments = e.segments.map(Segment.init)
@@ -290,6 +360,12 @@ enum ProfileFormat {
                 "applicants: \(e.applicantCount), recruitment AUC \(fixed(e.applicantAUC, 3)) vs the truth's own \(fixed(e.applicantTruthAUC, 3))"
             )
         }
+        if let newWithin = e.newWithin {
+            lines.append(
+                "new partners (first period within the last \(newWithin)): \(e.newPartnerCount), AUC with their early deals "
+                    + "\(fixed(e.newPartnerAUC, 3)) vs their application alone \(fixed(e.newPartnerApplicantOnlyAUC, 3)) "
+                    + "vs the truth's own \(fixed(e.newPartnerTruthAUC, 3))")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -315,6 +391,7 @@ extension Recruit: ReadsAndWritesFiles {
         roles.read("--data", folder: input.data, files: ProfileData.files)
         roles.read("--applicants", applicants)
         roles.write("--out", out)
+        roles.write("--new-partners", newPartners)
         return roles
     }
 }

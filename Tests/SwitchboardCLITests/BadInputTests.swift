@@ -570,6 +570,31 @@ enum BadInputTable {
                 setup: mutate("apps.csv", settingField("manager_id", to: "M42")),
                 expected: ["apps.csv:2:", "'manager_id'", "'M42'", "no profile"]),
             BadCase(
+                command: "recruit", name: "--new-within 0",
+                arguments: ["recruit", "--data", "eco"] + profileOptions + ["--new-partners", "np.csv", "--new-within", "0"],
+                expected: ["--new-within must be at least 1", "(got 0)"]),
+            BadCase(
+                command: "recruit", name: "--new-within without --new-partners",
+                arguments: ["recruit", "--data", "eco"] + profileOptions + [
+                    "--applicants", "apps.csv", "--out", "short.csv", "--new-within", "3",
+                ],
+                expected: ["--new-within needs --new-partners", "(got --new-within 3 alone)"]),
+            BadCase(
+                command: "recruit", name: "neither applicants nor new partners",
+                arguments: ["recruit", "--data", "eco"] + profileOptions, expected: ["nothing to score", "--new-partners"]),
+            BadCase(
+                command: "recruit", name: "--out and --new-partners on one path",
+                arguments: ["recruit", "--data", "eco"] + profileOptions + [
+                    "--applicants", "apps.csv", "--out", "short.csv", "--new-partners", "./short.csv",
+                ],
+                expected: ["the same file"]),
+            BadCase(
+                command: "evaluate profiles", name: "--new-within -2",
+                arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + [
+                    "--new-within", "-2", "--json", "ep.json",
+                ],
+                expected: ["--new-within must be at least 1", "(got -2)"]),
+            BadCase(
                 command: "evaluate profiles", name: "no truth",
                 arguments: ["evaluate", "profiles", "--data", "eco"] + profileOptions + ["--json", "ep.json"],
                 setup: { try FileManager.default.removeItem(at: $0.appendingPathComponent("eco/truth/potential.csv")) },

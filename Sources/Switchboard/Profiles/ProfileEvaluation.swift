@@ -30,31 +30,39 @@ public struct Recruitment: Sendable {
                     known: model.segments)
             }
             let values = ProfileInput.featureValues(applicant)
-            let x = rates?.standardized(values) ?? model.standardized(values)
-            let effects = rates?.effects(segment: s) ?? model.model.groupCoefficients[s]
-            var reasons: [(Double, String)] = []
-            for (k, feature) in model.features.enumerated() {
-                let lift = effects[k] * x[k]
-                if lift > 0.05 {
-                    reasons.append(
-                        (
-                            lift,
-                            "\(feature.words) \(ProfileText.number(values[feature])) (top performers: \(ProfileText.number(model.topMedians[s][k])))"
-                        ))
-                }
-            }
             rows.append(
                 Row(
                     applicantID: applicant.id, segment: applicant.segment,
                     probability: rates?.probability(values, segment: s) ?? model.probability(values, segment: s),
                     rank: 0,
-                    reasons: reasons.sorted { $0.0 > $1.0 }.prefix(3).map(\.1)))
+                    reasons: Self.reasons(model: model, rates: rates, values: values, segment: s)))
         }
         let order = rows.indices.sorted {
             (rows[$0].probability, rows[$1].applicantID) > (rows[$1].probability, rows[$0].applicantID)
         }
         for (rank, index) in order.enumerated() { rows[index].rank = rank + 1 }
         self.rows = order.map { rows[$0] }
+    }
+
+    /// The (at most three) features that raise the odds most against the segment's average partner, in words:
+    /// effects from `rates` (the deal rate's) when given, else from `model` (the log-odds').
+    static func reasons(
+        model: PartnerProfileModel, rates: ApplicantRateModel?, values: PartnerFeatureValues, segment s: Int
+    ) -> [String] {
+        let x = rates?.standardized(values) ?? model.standardized(values)
+        let effects = rates?.effects(segment: s) ?? model.model.groupCoefficients[s]
+        var reasons: [(Double, String)] = []
+        for (k, feature) in model.features.enumerated() {
+            let lift = effects[k] * x[k]
+            if lift > 0.05 {
+                reasons.append(
+                    (
+                        lift,
+                        "\(feature.words) \(ProfileText.number(values[feature])) (top performers: \(ProfileText.number(model.topMedians[s][k])))"
+                    ))
+            }
+        }
+        return reasons.sorted { $0.0 > $1.0 }.prefix(3).map(\.1)
     }
 
     /// applicant_id, segment, top_probability, rank, reasons (`; `-separated); best first.
@@ -90,6 +98,14 @@ public struct ProfileEvaluation: Sendable {
     public var applicantCount: Int
     public var applicantAUC: Double?
     public var applicantTruthAUC: Double?
+    /// New partners (`NewPartnerOutlook`: first period within the last `newWithin`, in the programme at the end)
+    /// with a truth row, and the AUCs against their next-window outcome: with their early deals, from the
+    /// application features alone, and the truth's own probability (none when not asked for: `newWithin` nil).
+    public var newWithin: Int?
+    public var newPartnerCount: Int
+    public var newPartnerAUC: Double?
+    public var newPartnerApplicantOnlyAUC: Double?
+    public var newPartnerTruthAUC: Double?
     public var shrinkage: Double
     public var l2Strength: Double
 
@@ -97,7 +113,7 @@ public struct ProfileEvaluation: Sendable {
         _ input: ProfileInput, options: ProfileOptions = ProfileOptions(), performanceFile: String,
         truth: [String: (probability: Double, top: Bool)], applicants: [ApplicantRecord] = [],
         applicantTruth: [String: (probability: Double, top: Bool)] = [:], applicantsFile: String = "applicants.csv",
-        rateOptions: ApplicantRateOptions? = nil
+        rateOptions: ApplicantRateOptions? = nil, newWithin: Int? = nil
     ) throws -> ProfileEvaluation {
         var rateOptions = rateOptions ?? ApplicantRateOptions()
         rateOptions.windowPeriods = options.windowPeriods
@@ -126,20 +142,39 @@ public struct ProfileEvaluation: Sendable {
         }
         let rows = model.segments.map { segment in row(segment, labels.indices.filter { segmentOf[$0] == segment }) }
         var applicantAUC: Double? = nil, applicantTruthAUC: Double? = nil
-        if !applicants.isEmpty {
+        var newPartnerAUC: Double? = nil, newPartnerApplicantOnlyAUC: Double? = nil, newPartnerTruthAUC: Double? = nil
+        var newPartnerCount = 0
+        let newPartners = (newWithin.map { NewPartnerOutlook.newPartners(input, newWithin: $0) } ?? []).filter {
+            truth[input.partners[$0.partner].id] != nil
+        }
+        if !applicants.isEmpty || !newPartners.isEmpty {
             let recruitModel = try PartnerProfileModel.fit(
                 input, features: ProfileFeature.application, options: options, performanceFile: performanceFile)
             let rates = try ApplicantRateModel.fit(input, features: ProfileFeature.application, options: rateOptions)
-            let scored = try Recruitment(model: recruitModel, rates: rates, applicants: applicants, file: applicantsFile)
-            let known = scored.rows.filter { applicantTruth[$0.applicantID] != nil }
-            let y = known.map { applicantTruth[$0.applicantID]!.top }
-            applicantAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
-            applicantTruthAUC = try? Metrics.rocAUC(
-                labels: y, scores: known.map { applicantTruth[$0.applicantID]!.probability })
+            if !applicants.isEmpty {
+                let scored = try Recruitment(model: recruitModel, rates: rates, applicants: applicants, file: applicantsFile)
+                let known = scored.rows.filter { applicantTruth[$0.applicantID] != nil }
+                let y = known.map { applicantTruth[$0.applicantID]!.top }
+                applicantAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
+                applicantTruthAUC = try? Metrics.rocAUC(
+                    labels: y, scores: known.map { applicantTruth[$0.applicantID]!.probability })
+            }
+            if !newPartners.isEmpty {
+                let outlook = NewPartnerOutlook(model: recruitModel, rates: rates, input: input, newWithin: newWithin!)
+                let known = outlook.rows.filter { truth[$0.partnerID] != nil }
+                let y = known.map { truth[$0.partnerID]!.top }
+                newPartnerCount = known.count
+                newPartnerAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
+                newPartnerApplicantOnlyAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.applicationProbability))
+                newPartnerTruthAUC = try? Metrics.rocAUC(labels: y, scores: known.map { truth[$0.partnerID]!.probability })
+            }
         }
         return ProfileEvaluation(
             segments: rows, overall: row("all", Array(labels.indices)), applicantCount: applicants.count,
-            applicantAUC: applicantAUC, applicantTruthAUC: applicantTruthAUC, shrinkage: model.model.shrinkage,
+            applicantAUC: applicantAUC, applicantTruthAUC: applicantTruthAUC, newWithin: newWithin,
+            newPartnerCount: newPartnerCount, newPartnerAUC: newPartnerAUC,
+            newPartnerApplicantOnlyAUC: newPartnerApplicantOnlyAUC, newPartnerTruthAUC: newPartnerTruthAUC,
+            shrinkage: model.model.shrinkage,
             l2Strength: model.model.l2Strength)
     }
 }
