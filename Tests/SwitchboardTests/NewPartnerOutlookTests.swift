@@ -85,7 +85,9 @@ struct NewPartnerOutlookTests {
                 let p = try #require(input.partners.firstIndex { $0.id == row.partnerID })
                 let s = try #require(rates.segments.firstIndex(of: row.segment))
                 #expect(row.applicationProbability == rates.probability(values[p], segment: s))
-                #expect(row.reasons.first?.hasPrefix("\(ProfileText.number(e.deals)) deals in \(e.periods) months") == true)
+                let words = "\(ProfileText.number(e.deals)) \(e.deals == 1 ? "deal" : "deals") in \(e.periods) "
+                    + (e.periods == 1 ? "month" : "months")
+                #expect(row.reasons.first?.hasPrefix(words) == true, "\(row.reasons)")
             }
             #expect(outlook.rows.map(\.rank) == Array(1...outlook.rows.count))
             #expect(zip(outlook.rows, outlook.rows.dropFirst()).allSatisfy { $0.probability >= $1.probability })

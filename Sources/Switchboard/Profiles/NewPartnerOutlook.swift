@@ -100,7 +100,8 @@ public struct NewPartnerOutlook: Sendable {
             let n = Double(partner.periods)
             let expected = n * rates.rate(values[p], segment: s)
             let evidence =
-                "\(ProfileText.number(partner.deals)) deals in \(partner.periods) months "
+                "\(ProfileText.number(partner.deals)) \(partner.deals == 1 ? "deal" : "deals") in \(partner.periods) "
+                + "\(partner.periods == 1 ? "month" : "months") "
                 + "(partners like it: \(ProfileText.fixed(expected, 1)))"
             rows.append(
                 Row(
