@@ -146,15 +146,20 @@ enum EvaluationText {
                 [row.label, Format.fixed(report[keyPath: row.value], row.decimals)]
             })
         out += "reliability (predicted vs observed, by probability bin):\n"
-        out += Format.table(
+        out += reliabilityTable(report.reliability.filter { $0.count > 0 })
+        return out.trimmingCharacters(in: .newlines)
+    }
+
+    /// A reliability table: each bin's range, rows, mean predicted probability and observed rate.
+    static func reliabilityTable(_ bins: [ReliabilityBin]) -> String {
+        Format.table(
             ["bin", "rows", "mean predicted", "observed rate"],
-            report.reliability.filter { $0.count > 0 }.map {
+            bins.map {
                 [
                     "[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
                     Format.fixed($0.meanPredicted), Format.fixed($0.observedRate),
                 ]
             })
-        return out.trimmingCharacters(in: .newlines)
     }
 }
 

@@ -167,15 +167,7 @@ enum TrainingSummary {
         let header =
             "held-out calibration (the chosen model's out-of-fold predictions\(through)): "
             + "ECE \(Format.fixed(report.expectedCalibrationError, 4))"
-        let table = Format.table(
-            ["bin", "rows", "mean predicted", "observed rate"],
-            report.bins.map {
-                [
-                    "[\(Format.fixed($0.lower, 1)), \(Format.fixed($0.upper, 1)))", Format.fixed($0.count, 0),
-                    Format.fixed($0.meanPredicted), Format.fixed($0.observedRate),
-                ]
-            })
-        return header + "\n" + table.trimmingCharacters(in: .newlines)
+        return header + "\n" + EvaluationText.reliabilityTable(report.bins).trimmingCharacters(in: .newlines)
     }
 }
 
