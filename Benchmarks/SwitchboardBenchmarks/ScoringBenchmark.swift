@@ -43,6 +43,67 @@ enum ScoringBenchmark {
         )
     }
 
+    /// Diagnostic (no peer): the core against the sgemm floor on the full shape, one worker and one per core, and
+    /// how many rows the certificate sent to exhaustive ranking.
+    static func probe() throws {
+        let shape = Shape(leads: 100_000, partners: 10_000, dimensions: 64, k: 5)
+        let (left, w, right) = makeData(shape, seed: 2026)
+        let scorer = try BilinearTopK(interaction: w, right: right, blockSize: blockColumns)
+        let all = [Int32](repeating: -1, count: shape.leads)
+        for workers in [1, ProcessInfo.processInfo.activeProcessorCount] {
+            var cpu = Bench.processCPUSeconds()
+            let floor = sgemmFloor(shape, left: left, w: w, right: right, workers: workers)
+            let floorCPU = Bench.processCPUSeconds() - cpu
+            var selection: BilinearTopK.Selection?
+            cpu = Bench.processCPUSeconds()
+            let ours = try Bench.medianSeconds(repeats: 3) {
+                selection = try scorer.select(
+                    left: left, k: shape.k, masks: [], rowMasks: all, rowsPerTile: tileRows, workers: workers)
+            }
+            let oursCPU = Bench.processCPUSeconds() - cpu
+            print(
+                "workers \(workers): sgemm \(Bench.fixed(floor)) s, BilinearTopK \(Bench.fixed(ours)) s, "
+                    + "\(Bench.fixed(ours / floor, 2))× the floor (CPU time \(Bench.fixed(oursCPU / floorCPU, 2))×); "
+                    + "rows ranked exhaustively: \(selection!.exhaustiveRows)")
+        }
+    }
+
+    /// OpenBLAS's sgemm alone on the core's shapes: U = L·W, then every lead tile × partner block, in Float32 on data
+    /// already converted, split as ours is (`workers` threads; the library keeps OpenBLAS on one thread). The floor.
+    static func sgemmFloor(
+        _ shape: Shape, left: Matrix<Double>, w: Matrix<Double>, right: Matrix<Double>, workers: Int
+    ) -> Double {
+        let l32 = try! Matrix(rowCount: left.rowCount, columnCount: left.columnCount, storage: left.storage.map(Float.init))
+        let w32 = try! Matrix(rowCount: w.rowCount, columnCount: w.columnCount, storage: w.storage.map(Float.init))
+        let r32 = try! Matrix(rowCount: right.rowCount, columnCount: right.columnCount, storage: right.storage.map(Float.init))
+        let blocks = stride(from: 0, to: shape.partners, by: blockColumns).map { start in
+            let end = min(shape.partners, start + blockColumns)
+            return try! Matrix(
+                rowCount: end - start, columnCount: shape.dimensions,
+                storage: Array(r32.storage[(start * shape.dimensions)..<(end * shape.dimensions)]))
+        }
+        let tiles = (shape.leads + tileRows - 1) / tileRows
+        return Bench.medianSeconds(repeats: 3) {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var u = Matrix<Float>(rowCount: tileRows, columnCount: shape.dimensions)
+                var s = Matrix<Float>(rowCount: tileRows, columnCount: blockColumns)
+                var tile = worker
+                while tile < tiles {
+                    let rows = (tile * tileRows)..<min(shape.leads, (tile + 1) * tileRows)
+                    if rows.count != u.rowCount { u = Matrix(rowCount: rows.count, columnCount: shape.dimensions) }
+                    try! BLAS.gemm(l32, aRows: rows, w32, into: &u)
+                    for block in blocks {
+                        if s.rowCount != rows.count || s.columnCount != block.rowCount {
+                            s = Matrix(rowCount: rows.count, columnCount: block.rowCount)
+                        }
+                        try! BLAS.gemm(u, block, transposeB: true, into: &s)
+                    }
+                    tile += workers
+                }
+            }
+        }
+    }
+
     static func core(_ shape: Shape) throws {
         let (left, w, right) = makeData(shape, seed: 2026)
         let directory = try Bench.temporaryDirectory()
@@ -70,38 +131,8 @@ enum ScoringBenchmark {
             _ = try scorer.select(left: left, k: shape.k, masks: masks, rowMasks: rowMasks, rowsPerTile: tileRows)
         }
 
-        // (a) sgemm alone on the same shapes: U = L·W, then every lead tile × partner block, in Float32 on data
-        // already converted, split as ours is (one worker per core; the library keeps OpenBLAS on one thread). The floor.
-        let l32 = try Matrix(rowCount: left.rowCount, columnCount: left.columnCount, storage: left.storage.map(Float.init))
-        let w32 = try Matrix(rowCount: w.rowCount, columnCount: w.columnCount, storage: w.storage.map(Float.init))
-        let r32 = try Matrix(rowCount: right.rowCount, columnCount: right.columnCount, storage: right.storage.map(Float.init))
-        let blocks = stride(from: 0, to: shape.partners, by: blockColumns).map { start in
-            let end = min(shape.partners, start + blockColumns)
-            return try! Matrix(
-                rowCount: end - start, columnCount: shape.dimensions,
-                storage: Array(r32.storage[(start * shape.dimensions)..<(end * shape.dimensions)]))
-        }
-        let tiles = (shape.leads + tileRows - 1) / tileRows
-        let split = Bench.medianSeconds(repeats: 3) {
-            DispatchQueue.concurrentPerform(iterations: cores) { worker in
-                var u = Matrix<Float>(rowCount: tileRows, columnCount: shape.dimensions)
-                var s = Matrix<Float>(rowCount: tileRows, columnCount: blockColumns)
-                var tile = worker
-                while tile < tiles {
-                    let rows = (tile * tileRows)..<min(shape.leads, (tile + 1) * tileRows)
-                    if rows.count != u.rowCount { u = Matrix(rowCount: rows.count, columnCount: shape.dimensions) }
-                    try! BLAS.gemm(l32, aRows: rows, w32, into: &u)
-                    for block in blocks {
-                        if s.rowCount != rows.count || s.columnCount != block.rowCount {
-                            s = Matrix(rowCount: rows.count, columnCount: block.rowCount)
-                        }
-                        try! BLAS.gemm(u, block, transposeB: true, into: &s)
-                    }
-                    tile += cores
-                }
-            }
-        }
-        let sgemm = split
+        // (a) sgemm alone on the same shapes: the floor.
+        let sgemm = sgemmFloor(shape, left: left, w: w, right: right, workers: cores)
 
         // (b) numpy.
         try Bench.writeRaw(left.storage, to: "\(directory)/left.f64")

@@ -12,6 +12,8 @@ import Foundation
         switch selected.first {
         case "probe":
             try PassProbe.run(rows: 1_000_000, columns: 64); try PassProbe.run(rows: 200_000, columns: 256)
+        case "probe-scoring":
+            try ScoringBenchmark.probe()
         case "probe-solvers":
             try PassProbe.solvers(rows: 1_000_000, columns: 64)
         case "match-fit":

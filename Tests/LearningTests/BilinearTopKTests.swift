@@ -120,6 +120,24 @@ struct BilinearTopKTests {
         Self.expectMatches(selection, Self.naive(x, k: 130), x)
     }
 
+    @Test("the certificate: identical columns (every score tied) send every row to exhaustive ranking; distinct ones none")
+    func exhaustiveRows() throws {
+        var x = Self.instance(rows: 30, columns: 300, left: 5, right: 4, seed: 13)
+        x.rowMasks = [Int32](repeating: -1, count: 30)
+        let distinct = try BilinearTopK(interaction: x.interaction, right: x.right, blockSize: 64)
+            .select(left: x.left, k: 3, masks: x.masks, rowMasks: x.rowMasks)
+        Self.expectMatches(distinct, Self.naive(x, k: 3), x)
+        #expect(distinct.exhaustiveRows == 0)
+        for j in 0..<300 {
+            for q in 0..<4 { x.right.storage[j * 4 + q] = x.right.storage[q] }
+        }
+        let tied = try BilinearTopK(interaction: x.interaction, right: x.right, blockSize: 64)
+            .select(left: x.left, k: 3, masks: x.masks, rowMasks: x.rowMasks)
+        Self.expectMatches(tied, Self.naive(x, k: 3), x)
+        #expect(tied.exhaustiveRows == 30)
+        for i in 0..<30 { #expect(tied.row(i).map(\.column) == [0, 1, 2]) }
+    }
+
     @Test("empty inputs: no rows, no columns, an empty mask")
     func empty() throws {
         let x = Self.instance(rows: 5, columns: 70, left: 3, right: 3, seed: 3)

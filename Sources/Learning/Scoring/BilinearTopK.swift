@@ -17,8 +17,10 @@ import LinearAlgebra
 ///    beats the row's current K′-th best, and the rare winners go through an insertion into the row's top K′, with
 ///    K′ = k + max(8, k/2) ("k plus extra"). Every eligible column left out has a Float32 score s̃ ≤ t, the K′-th kept
 ///    score (skips and evictions only drop scores at or below the running K′-th, which only rises).
-/// 2. **Exact.** The kept columns' canonical margins are computed (O(K′·nnz(lᵢ)) per row, from the precomputed
-///    vⱼ = W·rⱼ) and sorted by (margin descending, column ascending).
+/// 2. **Exact.** The kept columns' canonical margins are computed (O(K′·nnz(lᵢ)) per row at most, from the
+///    precomputed vⱼ = W·rⱼ), in descending Float32 score, and ranked by (margin descending, column ascending); once
+///    k are ranked, the kept columns whose s̃ + δᵢ (below) is under the k-th canonical margin cannot enter and are
+///    not computed.
 /// 3. **Certify.** With δᵢ a bound on |s̃ᵢⱼ − mᵢⱼ| valid for every column j (below), every column left out has
 ///    mᵢⱼ ≤ s̃ᵢⱼ + δᵢ ≤ t + δᵢ. If the k-th kept margin exceeds t + δᵢ, no column left out can enter the top k, so the
 ///    top k of the kept columns is the exact selection. Otherwise (near-ties at the boundary, or a row whose Float32
@@ -132,6 +134,16 @@ public struct BilinearTopK: Sendable {
         public var margins: [Double]
         public var counts: [Int32]
         public var eligibleCounts: [Int32]
+        /// How many rows the certificate could not settle, ranked by the canonical margins of all their eligible
+        /// columns (a diagnostic: the result is the same either way).
+        public var exhaustiveRows: Int
+
+        /// Equal selections: the same columns, margins and counts (`exhaustiveRows`, which can depend on the kernels'
+        /// Float32 rounding, is not compared).
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.rowCount == rhs.rowCount && lhs.k == rhs.k && lhs.columns == rhs.columns && lhs.margins == rhs.margins
+                && lhs.counts == rhs.counts && lhs.eligibleCounts == rhs.eligibleCounts
+        }
 
         /// Row i's selected columns and margins, best first.
         public func row(_ i: Int) -> [(column: Int, margin: Double)] {
@@ -211,6 +223,7 @@ final class SelectionBuffers: @unchecked Sendable {
     let margins: UnsafeMutablePointer<Double>
     let counts: UnsafeMutablePointer<Int32>
     let eligible: UnsafeMutablePointer<Int32>
+    let exhaustive: UnsafeMutablePointer<Bool>
 
     init(rows: Int, k: Int) {
         self.rows = rows
@@ -219,10 +232,12 @@ final class SelectionBuffers: @unchecked Sendable {
         margins = .allocate(capacity: max(1, rows * k))
         counts = .allocate(capacity: max(1, rows))
         eligible = .allocate(capacity: max(1, rows))
+        exhaustive = .allocate(capacity: max(1, rows))
         columns.initialize(repeating: -1, count: max(1, rows * k))
         margins.initialize(repeating: 0, count: max(1, rows * k))
         counts.initialize(repeating: 0, count: max(1, rows))
         eligible.initialize(repeating: 0, count: max(1, rows))
+        exhaustive.initialize(repeating: false, count: max(1, rows))
     }
 
     deinit {
@@ -230,6 +245,7 @@ final class SelectionBuffers: @unchecked Sendable {
         margins.deallocate()
         counts.deallocate()
         eligible.deallocate()
+        exhaustive.deallocate()
     }
 
     func selection() -> BilinearTopK.Selection {
@@ -237,7 +253,8 @@ final class SelectionBuffers: @unchecked Sendable {
             rowCount: rows, k: k, columns: Array(UnsafeBufferPointer(start: columns, count: rows * k)),
             margins: Array(UnsafeBufferPointer(start: margins, count: rows * k)),
             counts: Array(UnsafeBufferPointer(start: counts, count: rows)),
-            eligibleCounts: Array(UnsafeBufferPointer(start: eligible, count: rows)))
+            eligibleCounts: Array(UnsafeBufferPointer(start: eligible, count: rows)),
+            exhaustiveRows: UnsafeBufferPointer(start: exhaustive, count: rows).reduce(0) { $0 + ($1 ? 1 : 0) })
     }
 }
 
@@ -326,8 +343,9 @@ final class TopKWorkspace {
             let i = rows.lowerBound + r
             let maskIndex = Int(rowMasks[i])
             let eligible = maskIndex < 0 ? scorer.columnCount : Int(maskCounts[maskIndex])
-            let picked = select(
+            let (picked, exhaustive) = select(
                 scorer, left: left, row: i, slot: r, eligible: eligible, mask: maskIndex < 0 ? nil : masks[maskIndex])
+            output.exhaustive[i] = exhaustive
             for s in 0..<picked {
                 output.columns[i * k + s] = rankedColumns[s]
                 output.margins[i * k + s] = rankedMargins[s]
@@ -339,10 +357,10 @@ final class TopKWorkspace {
 
     /// Row i's exact selection, left in `rankedColumns` and `rankedMargins` (returns how many): the certified top k
     /// of its screened columns, or the top k of all its eligible columns by canonical margin when the certificate
-    /// fails.
+    /// fails (`exhaustive`).
     private func select(
         _ scorer: BilinearTopK, left: Matrix<Double>, row i: Int, slot r: Int, eligible: Int, mask: ColumnMask?
-    ) -> Int {
+    ) -> (count: Int, exhaustive: Bool) {
         let a = scorer.leftCount, b = scorer.rightCount, k = self.k, kept = self.kept
         let nonzeroIndices = self.nonzeroIndices, nonzeroValues = self.nonzeroValues
         let rankedColumns = self.rankedColumns, rankedMargins = self.rankedMargins
@@ -360,42 +378,84 @@ final class TopKWorkspace {
                 }
             }
         }
-        // The top k of `columns` by (canonical margin descending, column ascending), by insertion.
-        func ranked(_ columns: some Sequence<Int>) -> Int {
-            scorer.exact.projected.storage.withUnsafeBufferPointer { v in
-                var filled = 0
-                for column in columns {
-                    let margin = canonicalMargin(
-                        nonzeroIndices: nonzeroIndices, values: nonzeroValues, count: nonzeros, v.baseAddress! + column * a)
-                    let entry = Int32(column)
-                    @inline(__always) func before(_ slot: Int) -> Bool {
-                        let other = rankedMargins[slot]
-                        return margin != other ? margin > other : entry < rankedColumns[slot]
-                    }
-                    if filled == k && !before(k - 1) { continue }
-                    var slot = filled == k ? k - 1 : filled
-                    while slot > 0 && before(slot - 1) {
-                        rankedMargins[slot] = rankedMargins[slot - 1]
-                        rankedColumns[slot] = rankedColumns[slot - 1]
-                        slot -= 1
-                    }
-                    rankedMargins[slot] = margin
-                    rankedColumns[slot] = entry
-                    if filled < k { filled += 1 }
-                }
-                return filled
+        // The running top k by (canonical margin descending, column ascending), by insertion.
+        var rankedCount = 0
+        @inline(__always) func insert(_ margin: Double, _ column: Int) {
+            let entry = Int32(column)
+            @inline(__always) func before(_ slot: Int) -> Bool {
+                let other = rankedMargins[slot]
+                return margin != other ? margin > other : entry < rankedColumns[slot]
             }
+            if rankedCount == k && !before(k - 1) { return }
+            var slot = rankedCount == k ? k - 1 : rankedCount
+            while slot > 0 && before(slot - 1) {
+                rankedMargins[slot] = rankedMargins[slot - 1]
+                rankedColumns[slot] = rankedColumns[slot - 1]
+                slot -= 1
+            }
+            rankedMargins[slot] = margin
+            rankedColumns[slot] = entry
+            if rankedCount < k { rankedCount += 1 }
+        }
+        // The top k of `columns`, every one's canonical margin computed.
+        func ranked(_ columns: some Sequence<Int>) -> Int {
+            rankedCount = 0
+            scorer.exact.projected.storage.withUnsafeBufferPointer { v in
+                for column in columns {
+                    insert(
+                        canonicalMargin(
+                            nonzeroIndices: nonzeroIndices, values: nonzeroValues, count: nonzeros, v.baseAddress! + column * a),
+                        column)
+                }
+            }
+            return rankedCount
         }
         let filled = bestCounts[r]
         let screened = scorer.screens && leftMax < 1e30
-        func rankedKept() -> Int {
-            bestColumns.withUnsafeBufferPointer { best in
-                ranked(best[(r * kept)..<(r * kept + filled)].lazy.map { Int($0) })
+        // The top k of the kept columns. They are held by Float32 score descending; with `delta` a bound on
+        // |s̃ − m| for every column, a column with s̃ + δ below the k-th canonical margin so far has a smaller margin
+        // than k columns already ranked, and so have all after it: the rest are not computed. Margins are computed
+        // four columns at a time (each the same fixed-order sum).
+        func rankedKept(delta: Double?) -> Int {
+            rankedCount = 0
+            return scorer.exact.projected.storage.withUnsafeBufferPointer { v in
+                bestColumns.withUnsafeBufferPointer { best in
+                    bestScores.withUnsafeBufferPointer { scores in
+                        var s = 0
+                        while s < filled {
+                            if let delta, rankedCount == k, Double(scores[r * kept + s]) + delta < rankedMargins[k - 1] {
+                                break
+                            }
+                            if filled - s >= 4 {
+                                let c0 = Int(best[r * kept + s]), c1 = Int(best[r * kept + s + 1])
+                                let c2 = Int(best[r * kept + s + 2]), c3 = Int(best[r * kept + s + 3])
+                                let m = canonicalMargins(
+                                    nonzeroIndices: nonzeroIndices, values: nonzeroValues, count: nonzeros,
+                                    v.baseAddress! + c0 * a, v.baseAddress! + c1 * a, v.baseAddress! + c2 * a,
+                                    v.baseAddress! + c3 * a)
+                                insert(m.0, c0)
+                                insert(m.1, c1)
+                                insert(m.2, c2)
+                                insert(m.3, c3)
+                                s += 4
+                            } else {
+                                let column = Int(best[r * kept + s])
+                                insert(
+                                    canonicalMargin(
+                                        nonzeroIndices: nonzeroIndices, values: nonzeroValues, count: nonzeros,
+                                        v.baseAddress! + column * a),
+                                    column)
+                                s += 1
+                            }
+                        }
+                        return rankedCount
+                    }
+                }
             }
         }
         if screened && eligible <= filled {
             // Every eligible column was kept.
-            return rankedKept()
+            return (rankedKept(delta: nil), false)
         }
         if screened && filled == kept {
             // rᵢ = |φᵢ|ᵀ|W|, its norms, and the certificate t + δᵢ < k-th kept margin.
@@ -421,16 +481,19 @@ final class TopKWorkspace {
                     * ((Double(a) * (scorer.interactionMax + 1) + leftL1) * scorer.rightL1Max + 2 * sum + Double(b))
                 let delta = 2 * gamma * norm * scorer.rightNormMax + tiny
                 let threshold = Double(bestScores[r * kept + kept - 1])
-                let count = rankedKept()
+                let count = rankedKept(delta: unit < 0.5 ? delta : nil)
                 if unit < 0.5 && count == k && rankedMargins[k - 1] > threshold + delta {
-                    return count
+                    return (count, false)
                 }
             }
         }
         // No certificate: every eligible column, exactly.
-        if let mask { return ranked(mask.columns) }
-        return ranked(0..<scorer.columnCount)
+        if let mask { return (ranked(mask.columns), true) }
+        return (ranked(0..<scorer.columnCount), true)
     }
+
+    /// Lane i's bit, 1 << i: a 16-lane compare's result as 16 bits.
+    private let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
     /// Folds the first `width` columns of the score tile (columns `start..<start+width` of S) into the rows' top k.
     private func scan(block start: Int, width: Int, rows: Range<Int>, masks: [ColumnMask], rowMasks: [Int32]) {
@@ -468,15 +531,18 @@ final class TopKWorkspace {
                                 : maskWords[(start + group) >> 6]
                             if bits != 0 {
                                 if filled == k && groupWidth == 64 {
-                                    // Vector compares against the k-th best decide which 16-column quarters can hold
-                                    // an entrant; the others leave the mask.
+                                    // Vector compares against the k-th best: only the columns above it stay in the
+                                    // mask (the k-th best only rises, so no column dropped could have entered).
                                     let threshold = SIMD16<Float>(repeating: best[k - 1])
                                     let raw = UnsafeRawPointer(rowScores + group)
-                                    for quarter in 0..<4
-                                    where !any(
-                                        raw.loadUnaligned(fromByteOffset: 64 * quarter, as: SIMD16<Float>.self) .> threshold)
-                                    {
-                                        bits &= ~(0xFFFF << UInt64(16 * quarter))
+                                    for quarter in 0..<4 {
+                                        let above =
+                                            raw.loadUnaligned(fromByteOffset: 64 * quarter, as: SIMD16<Float>.self) .> threshold
+                                        let lanes =
+                                            any(above)
+                                            ? UInt64(SIMD16<UInt32>(repeating: 0).replacing(with: laneBits, where: above).wrappedSum())
+                                            : 0
+                                        bits &= ~((0xFFFF & ~lanes) << UInt64(16 * quarter))
                                     }
                                 }
                                 while bits != 0 {
