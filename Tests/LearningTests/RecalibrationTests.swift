@@ -186,7 +186,8 @@ struct RecalibrationTests {
             let fitted = try AdditiveFit.fit(
                 design: design, schema: schema, labels: fold.trainIndices.map { labels[$0] }, settings: settings,
                 request: inner, start: start)
-            start = fitted.model.coefficients + [fitted.model.intercept]
+            // The trainer starts every later fold from the first fold's solution.
+            if start == nil { start = fitted.model.coefficients + [fitted.model.intercept] }
             let (test, _) = try TabularEncoder.encode(data.selectingRows(fold.testIndices), schema: schema)
             margins.append(
                 (0..<test.rowCount).map { i in

@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// Which model `TabularTrainer` fits.
@@ -174,7 +175,7 @@ extension TabularSchema {
 
 /// Fitting one additive model, and choosing among them.
 enum AdditiveFit {
-    struct Fitted {
+    struct Fitted: Sendable {
         var schema: TabularSchema
         var notes: EncodingNotes
         /// The rows the model was fitted on: dense, or (the final additive fit) their non-zeros only.
@@ -397,8 +398,6 @@ enum AdditiveFit {
             min(positives, labels.count - positives) >= minimumClassRows
         else { return nil }
         let knots = request.splineKnots ?? knots
-        let (splineSchema, splineNotes, splineDesign) = try encode(
-            table, target: target, settings: AdditiveSettings(splineKnots: knots), request: request)
         // The rows inner cross-validation sees: all, or a stratified sample.
         var sample = Array(0..<labels.count)
         var sampledRows: Int?
@@ -413,13 +412,18 @@ enum AdditiveFit {
         let splits = try StratifiedKFold(labels: sampleLabels, foldCount: innerFolds, seed: request.seed &+ 1)
         let folds = splits.folds
         // Candidates are compared on held-out log loss to about 1e-4; a gradient of 1e-6 is far tighter than that.
-        var request = request
-        request.options.gradientTolerance = max(request.options.gradientTolerance, selectionTolerance)
+        var selectionRequest = request
+        selectionRequest.options.gradientTolerance = max(request.options.gradientTolerance, selectionTolerance)
+        let request = selectionRequest
         let trainLabels = folds.map { $0.trainIndices.map { sampleLabels[$0] } }
         let testLabels = folds.map { $0.testIndices.map { sampleLabels[$0] } }
         /// Held-out log loss, AUC and margins of a fitted fold model on the fold's test design.
-        struct Score { var logLoss: Double, auc: Double, margins: [Double] }
-        func heldOut(_ fitted: Fitted, fold: Int, testDesign: Matrix<Double>) throws -> Score {
+        struct Score: Sendable { var logLoss: Double, auc: Double, margins: [Double] }
+        /// One fold's fit and its held-out score.
+        struct FoldFit: Sendable { var fitted: Fitted, score: Score }
+        /// One fold's test design and, a spline strength, its fit and held-out score.
+        struct SplineFold: Sendable { var testDesign: Matrix<Double>, fits: [Fitted], scores: [Score] }
+        @Sendable func heldOut(_ fitted: Fitted, fold: Int, testDesign: Matrix<Double>) throws -> Score {
             let margins = try fitted.model.margins(for: testDesign)
             let p = margins.map { Kernels.sigmoid($0) }
             return Score(
@@ -435,19 +439,29 @@ enum AdditiveFit {
         /// Each candidate's held-out margins a fold, and its fitted θ a fold, in the order of `candidates`.
         var candidateMargins: [[[Double]]] = []
         var candidateSolutions: [[[Double]]] = []
-        func solution(_ fitted: Fitted) -> [Double] { fitted.model.coefficients + [fitted.model.intercept] }
-        if request.shape == .auto {
-            // The plain model: one encoding of the sample (fitted on it, label-free), its rows sliced per fold.
+        @Sendable func solution(_ fitted: Fitted) -> [Double] { fitted.model.coefficients + [fitted.model.intercept] }
+        // The plain model's folds: one encoding of the sample (fitted on it, label-free), its rows sliced per fold;
+        // every fold has the same columns, so the first fold's solution starts the others.
+        @Sendable func plainFolds() throws -> [FoldFit] {
             let (linearSchema, _, linearDesign) = try encode(sampleTable, target: target, settings: .linear, request: request)
-            var scores: [Score] = [], solutions: [[Double]] = []
-            for (index, fold) in folds.enumerated() {
-                // Every fold has the same columns: each starts from the last fold's solution.
+            return try foldsInTurn(folds.count) { (index: Int, first: FoldFit?) throws -> FoldFit in
+                let fold = folds[index]
                 let fitted = try fit(
                     design: rows(linearDesign, fold.trainIndices), schema: linearSchema, labels: trainLabels[index],
-                    settings: .linear, request: request, start: solutions.last)
-                scores.append(try heldOut(fitted, fold: index, testDesign: rows(linearDesign, fold.testIndices)))
-                solutions.append(solution(fitted))
+                    settings: .linear, request: request, start: first.map { solution($0.fitted) })
+                return FoldFit(
+                    fitted: fitted, score: try heldOut(fitted, fold: index, testDesign: rows(linearDesign, fold.testIndices)))
             }
+        }
+        // The splines' encoding of every row (the longest serial step) and, beside it on another core, the plain
+        // model's folds, which never read it.
+        let shape = request.shape
+        let (splineEncoding, plain) = try alongside(
+            { try encode(table, target: target, settings: AdditiveSettings(splineKnots: knots), request: request) },
+            { shape == .auto ? try plainFolds() : nil })
+        let (splineSchema, splineNotes, splineDesign) = splineEncoding
+        if let plain {
+            let scores = plain.map(\.score), solutions = plain.map { solution($0.fitted) }
             candidates.append(candidate(.linear, scores))
             candidateMargins.append(scores.map(\.margins))
             candidateSolutions.append(solutions)
@@ -455,24 +469,29 @@ enum AdditiveFit {
         // Splines: the strengths from the smoothest down, each fit starting from the last; the smoothest starts from
         // the previous fold's (the folds share the splines' columns).
         let strengths = request.splineStrength.map { [$0] } ?? splineStrengths.sorted(by: >)
-        var splineScores = [[Score]](repeating: [], count: strengths.count)
-        var splineFits = [[Fitted]](repeating: [], count: strengths.count)
-        var testDesigns: [Matrix<Double>] = []
-        for (foldIndex, fold) in folds.enumerated() {
-            let design = rows(splineDesign, fold.trainIndices.map { sample[$0] })
-            let testDesign = rows(splineDesign, fold.testIndices.map { sample[$0] })
-            testDesigns.append(testDesign)
-            var start = splineFits[0].last.map(solution)
-            for (index, strength) in strengths.enumerated() {
+        let sampleRows = sample
+        // Per fold: its test design and, a strength, the fit and its held-out score; the first fold's smoothest
+        // solution starts the other folds' smoothest.
+        let splineResults = try foldsInTurn(folds.count) { (foldIndex: Int, first: SplineFold?) throws -> SplineFold in
+            let fold = folds[foldIndex]
+            let design = rows(splineDesign, fold.trainIndices.map { sampleRows[$0] })
+            let testDesign = rows(splineDesign, fold.testIndices.map { sampleRows[$0] })
+            var start = first.map { solution($0.fits[0]) }
+            var fits: [Fitted] = [], scores: [Score] = []
+            for strength in strengths {
                 let settings = AdditiveSettings(splineKnots: knots, splineStrength: strength)
                 let fitted = try fit(
                     design: design, schema: splineSchema, labels: trainLabels[foldIndex], settings: settings,
                     request: request, start: start)
                 start = solution(fitted)
-                splineScores[index].append(try heldOut(fitted, fold: foldIndex, testDesign: testDesign))
-                splineFits[index].append(fitted)
+                scores.append(try heldOut(fitted, fold: foldIndex, testDesign: testDesign))
+                fits.append(fitted)
             }
+            return SplineFold(testDesign: testDesign, fits: fits, scores: scores)
         }
+        let testDesigns = splineResults.map(\.testDesign)
+        let splineScores = strengths.indices.map { index in splineResults.map { $0.scores[index] } }
+        let splineFits = strengths.indices.map { index in splineResults.map { $0.fits[index] } }
         var bestIndex = 0
         let splineCandidates = strengths.indices.map { index in
             candidate(AdditiveSettings(splineKnots: knots, splineStrength: strengths[index]), splineScores[index])
@@ -487,11 +506,18 @@ enum AdditiveFit {
         let bestSettings = AdditiveSettings(splineKnots: knots, splineStrength: strengths[bestIndex])
         var pairs: [PairGain] = []
         if request.interactions != 0 {
-            let sides = splineSchema.columns.compactMap { InteractionScreening.side(for: $0, in: sampleTable) }
-            let levels = sides.map { InteractionScreening.levels($0, in: sampleTable) }
+            // Each column's side and each row's level on it, the columns split across the cores.
+            let columns = splineSchema.columns, cores = ProcessInfo.processInfo.activeProcessorCount
+            let sides = ParallelRows.map(count: columns.count, workers: cores) { index in
+                InteractionScreening.side(for: columns[index], in: sampleTable)
+            }.compactMap { $0 }
+            let levels = ParallelRows.map(count: sides.count, workers: cores) { index in
+                InteractionScreening.levels(sides[index], in: sampleTable)
+            }
             let ridge = bestSettings.interactionStrength
             var perFold: [[Double]] = []
-            for (index, fold) in folds.enumerated() {
+            for index in folds.indices {
+                let fold = folds[index]
                 // Every sample row's margin under the fold's splines: its training rows from the fold's design, its
                 // test rows from the held-out scores.
                 let fitted = splineFits[bestIndex][index]
@@ -531,22 +557,34 @@ enum AdditiveFit {
                     let secondCount = sides[entry.pair.1].levelCount
                     return zip(levels[entry.pair.0], levels[entry.pair.1]).map { $0 * secondCount + $1 }
                 }
-                var scores: [Score] = [], solutions: [[Double]] = []
-                for (index, fold) in folds.enumerated() {
+                let bestFits = splineFits[bestIndex], chosenSettings = settings, chosenSchema = schema
+                let results = try foldsInTurn(folds.count, chained: false) { (index: Int, _: FoldFit?) throws -> FoldFit in
+                    let fold = folds[index]
                     // Start from the splines' fit: its coefficients, zeros for the cells (appended last), its intercept.
-                    let splines = splineFits[bestIndex][index]
-                    let design = appendingCells(splines.design, cells: cells, rows: fold.trainIndices, settings: settings)
-                    let testDesign = appendingCells(testDesigns[index], cells: cells, rows: fold.testIndices, settings: settings)
+                    let splines = bestFits[index]
+                    // The training rows straight as non-zeros (as the final fit): the splines' columns, then one
+                    // cell a pair; no dense copy of the wide design. The density rule picks the sweep as before.
+                    let widths = chosenSettings.interactions.map(\.width)
+                    let columnCount = splines.design.columnCount + widths.reduce(0, +)
+                    let sparse = sparseRows(
+                        splines.design, cells: cells.map { cell in fold.trainIndices.map { cell[$0] } }, widths: widths)
+                    let testDesign = appendingCells(
+                        testDesigns[index], cells: cells, rows: fold.testIndices, settings: chosenSettings)
                     let start =
                         splines.model.coefficients
-                        + [Double](repeating: 0, count: design.columnCount - splines.model.coefficients.count)
+                        + [Double](repeating: 0, count: columnCount - splines.model.coefficients.count)
                         + [splines.model.intercept]
-                    let fitted = try fit(
-                        design: design, schema: schema, labels: trainLabels[index], settings: settings, request: request,
-                        start: start)
-                    scores.append(try heldOut(fitted, fold: index, testDesign: testDesign))
-                    solutions.append(solution(fitted))
+                    let fitted =
+                        sparse.pays(columnCount: columnCount)
+                        ? try fit(
+                            sparseRows: sparse, columnCount: columnCount, schema: chosenSchema, labels: trainLabels[index],
+                            settings: chosenSettings, request: request, start: start, progress: nil)
+                        : try fit(
+                            design: sparse.dense(columnCount: columnCount), schema: chosenSchema,
+                            labels: trainLabels[index], settings: chosenSettings, request: request, start: start)
+                    return FoldFit(fitted: fitted, score: try heldOut(fitted, fold: index, testDesign: testDesign))
                 }
+                let scores = results.map(\.score), solutions = results.map { solution($0.fitted) }
                 candidates.append(candidate(settings, scores))
                 candidateMargins.append(scores.map(\.margins))
                 candidateSolutions.append(solutions)
@@ -577,6 +615,41 @@ enum AdditiveFit {
                 innerFolds: innerFolds, sampledRows: sampledRows, candidates: candidates, pairs: pairs,
                 chosen: winner.settings, recalibration: recalibration, heldOutCalibration: heldOutCalibration),
             splineSchema: splineSchema, splineNotes: splineNotes, splineDesign: splineDesign, start: start)
+    }
+
+    /// `first()` and `second()` at once (on two threads when there are two cores or more); each result is what it
+    /// would be alone, and the first's error is thrown before the second's.
+    static func alongside<A: Sendable, B: Sendable>(
+        _ first: @Sendable () throws -> A, _ second: @Sendable () throws -> B
+    ) throws -> (A, B) {
+        let results = ParallelRows.map(count: 2, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
+            index == 0 ? Either<A, B>.first(Result { try first() }) : Either<A, B>.second(Result { try second() })
+        }
+        guard case let .first(a) = results[0], case let .second(b) = results[1] else { preconditionFailure("order") }
+        return (try a.get(), try b.get())
+    }
+
+    /// One of two results (`alongside`).
+    private enum Either<A: Sendable, B: Sendable>: Sendable {
+        case first(Result<A, any Error>)
+        case second(Result<B, any Error>)
+    }
+
+    /// `body(fold, first)` for every inner fold, the folds on up to one thread per core: the first fold alone, then
+    /// the others at once, each given the first fold's result (`first`, nil for the first itself) to start from; or,
+    /// when not `chained`, every fold at once with nil. Each fold's result depends only on its own inputs and the
+    /// first's, never on the threads; the first error (in fold order) is thrown.
+    static func foldsInTurn<T: Sendable>(
+        _ count: Int, chained: Bool = true, _ body: @Sendable (Int, T?) throws -> T
+    ) throws -> [T] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard chained, count > 0 else {
+            return try ParallelRows.map(count: count, workers: cores) { fold in Result { try body(fold, nil) } }
+                .map { try $0.get() }
+        }
+        let first = try body(0, nil)
+        let rest = ParallelRows.map(count: count - 1, workers: cores) { index in Result { try body(index + 1, first) } }
+        return try [first] + rest.map { try $0.get() }
     }
 
     /// The rows `indices` of `matrix`, in that order.

@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// FAST-style screening of pairwise interactions (Lou, Caruana, Gehrke and Hooker, "Accurate intelligible models with
@@ -48,17 +49,21 @@ public enum InteractionScreening {
 
     /// The held-out gain of one pair: cell offsets fitted on `train` rows (three Newton steps on the log loss, ridge
     /// `ridge` on the mean scale) from the margins `margins`, then the mean log-loss decrease on `test` rows.
+    /// `base` holds what does not depend on the pair, σ(margin) and the log loss of every row with no offset
+    /// (`Base(margins:labels:)`, computed once for all pairs).
     /// - Complexity: O(rows).
     static func heldOutGain(
-        cells: [Int], cellCount: Int, margins: [Double], labels: [Bool], train: [Int], test: [Int], ridge: Double
+        cells: [Int], cellCount: Int, margins: [Double], labels: [Bool], train: [Int], test: [Int], ridge: Double,
+        base: Base
     ) -> Double {
         var offsets = [Double](repeating: 0, count: cellCount)
         var gradient = offsets, curvature = offsets
         let scale = 1 / Double(train.count)
-        for _ in 0..<3 {
+        for step in 0..<3 {
             for c in 0..<cellCount { gradient[c] = ridge * offsets[c]; curvature[c] = ridge }
             for i in train {
-                let p = Kernels.sigmoid(margins[i] + offsets[cells[i]])
+                // The first step starts from zero offsets: σ(margin + 0) is σ(margin).
+                let p = step == 0 ? base.probabilities[i] : Kernels.sigmoid(margins[i] + offsets[cells[i]])
                 gradient[cells[i]] += scale * (p - (labels[i] ? 1 : 0))
                 curvature[cells[i]] += scale * p * (1 - p)
             }
@@ -66,10 +71,20 @@ public enum InteractionScreening {
         }
         var gain = 0.0
         for i in test {
-            let y = labels[i]
-            gain += logLoss(margins[i], y) - logLoss(margins[i] + offsets[cells[i]], y)
+            gain += base.logLosses[i] - logLoss(margins[i] + offsets[cells[i]], labels[i])
         }
         return gain / Double(test.count)
+    }
+
+    /// Every row's σ(margin) and log loss with no offset: shared by all pairs.
+    struct Base: Sendable {
+        let probabilities: [Double]
+        let logLosses: [Double]
+
+        init(margins: [Double], labels: [Bool]) {
+            probabilities = margins.map { Kernels.sigmoid($0) }
+            logLosses = zip(margins, labels).map { logLoss($0, $1) }
+        }
     }
 
     /// −log P(y | margin), stably.
@@ -81,18 +96,17 @@ public enum InteractionScreening {
     static func gains(
         sides: [InteractionSide], levels: [[Int]], margins: [Double], labels: [Bool], train: [Int], test: [Int], ridge: Double
     ) -> [Double] {
-        var gains: [Double] = []
-        for a in sides.indices {
-            for b in (a + 1)..<sides.count {
-                let secondCount = sides[b].levelCount
-                let cells = zip(levels[a], levels[b]).map { $0 * secondCount + $1 }
-                gains.append(
-                    heldOutGain(
-                        cells: cells, cellCount: sides[a].levelCount * secondCount, margins: margins, labels: labels,
-                        train: train, test: test, ridge: ridge))
-            }
+        // Each pair on its own (split across the cores; each pair's gain depends only on its own cells).
+        let pairs = pairs(count: sides.count)
+        let base = Base(margins: margins, labels: labels)
+        return ParallelRows.map(count: pairs.count, workers: ProcessInfo.processInfo.activeProcessorCount) { k in
+            let (a, b) = pairs[k]
+            let secondCount = sides[b].levelCount
+            let cells = zip(levels[a], levels[b]).map { $0 * secondCount + $1 }
+            return heldOutGain(
+                cells: cells, cellCount: sides[a].levelCount * secondCount, margins: margins, labels: labels,
+                train: train, test: test, ridge: ridge, base: base)
         }
-        return gains
     }
 
     /// The pairs (a, b), a < b, in the order `gains` lists them.

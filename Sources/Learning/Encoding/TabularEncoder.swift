@@ -225,7 +225,7 @@ public enum TabularEncoder {
                     continue
                 }
                 for row in missingRows { values[row] = presentMean }
-                if let knots = options.splineKnots, Set(present).count >= 5,
+                if let knots = options.splineKnots, hasDistinct(present, atLeast: 5),
                     let basis = BSplineBasis.quantiles(of: present, interiorCount: knots, degree: 3)
                 {
                     columns.append(
@@ -261,6 +261,17 @@ public enum TabularEncoder {
         }
         if columns.isEmpty { throw .noFeatures(file: table.source) }
         return (TabularSchema(columns: columns, missingPolicy: options.missingPolicy), notes)
+    }
+
+    /// Whether `values` hold at least `count` distinct values (`Set(values).count >= count`, stopping as soon as
+    /// they do).
+    static func hasDistinct(_ values: [Double], atLeast count: Int) -> Bool {
+        var seen = Set<Double>()
+        for value in values {
+            seen.insert(value)
+            if seen.count >= count { return true }
+        }
+        return count <= 0
     }
 
     /// A date column's encoding: splines of day of month and age (linear ones when `options.splineKnots` is nil).
