@@ -96,6 +96,39 @@ struct RecommendSettingsOptions: ParsableArguments {
     }
 }
 
+/// `evaluate actions --oracle`: the parts of the value computation replaced by the truth (`ActionOracle`).
+enum OraclePart: String, ExpressibleByArgument, CaseIterable {
+    case winEffects = "win-effects", engagement, effects, win, churn, all
+
+    var parts: ActionOracle.Parts {
+        switch self {
+        case .winEffects: .winEffects
+        case .engagement: .engagement
+        case .effects: .effects
+        case .win: .win
+        case .churn: .churn
+        case .all: .all
+        }
+    }
+
+    static func parts(_ chosen: [OraclePart]) -> ActionOracle.Parts {
+        chosen.reduce(into: ActionOracle.Parts()) { $0.formUnion($1.parts) }
+    }
+
+    /// The single parts in `parts`, in a fixed order.
+    static func names(_ parts: ActionOracle.Parts) -> [String] {
+        [OraclePart.winEffects, .engagement, .win, .churn].filter { parts.contains($0.parts) }.map(\.rawValue)
+    }
+
+    static func describe(_ parts: ActionOracle.Parts) -> String {
+        let words: [(ActionOracle.Parts, String)] = [
+            (.winEffects, "the actions' win-logit effects"), (.engagement, "their engagement changes"),
+            (.win, "the baseline win logits"), (.churn, "the churn risks"),
+        ]
+        return words.filter { parts.contains($0.0) }.map(\.1).joined(separator: ", ")
+    }
+}
+
 enum TodoFormat: String, ExpressibleByArgument, CaseIterable {
     case csv, markdown
 }
@@ -178,10 +211,20 @@ struct EvaluateActions: ParsableCommand {
             against exploring with the --explore budget (which must then be above 0; at most 100 rounds).
             """)
     var rounds = 0
+    @Option(
+        help: """
+            A diagnosis: replace this part of the recommender's value computation by the truth (repeatable): \
+            win-effects (the actions' win-logit effects), engagement (their engagement changes), effects (both), win \
+            (the baseline win logits), churn (the churn risks), all.
+            """)
+    var oracle: [OraclePart] = []
     @OptionGroup var csv: CSVOptions
 
     func validate() throws {
         try Limits.check("--rounds", rounds, atLeast: 0, atMost: 100)
+        if rounds > 0 && !oracle.isEmpty {
+            throw ValidationError("--oracle replaces the beliefs the rounds refit: give one of --oracle and --rounds")
+        }
         if rounds > 0 && !(options.explore > 0) {
             throw ValidationError(
                 "--rounds compares greedy with exploring: give --explore a budget above 0 (got \(options.explore))")
@@ -190,7 +233,7 @@ struct EvaluateActions: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let recommender = try options.recommender()
+            var recommender = try options.recommender()
             let files = try EcosystemFiles.reading(
                 folder: data,
                 required: [.partners, .leads, .outcomes, .activity, .actions, .truthPartners, .truthActions],
@@ -198,9 +241,12 @@ struct EvaluateActions: ParsableCommand {
             let ecosystem = try Ecosystem.load(
                 files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
             let truth = ActionTruth(ecosystem.truth!)
+            let parts = OraclePart.parts(oracle)
+            if !parts.isEmpty { recommender.oracle = ActionOracle(truth: truth, parts: parts) }
             let plan = try recommender.recommend(ecosystem)
             let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
             let uplift = try ActionUplift.evaluate(plan, ecosystem: ecosystem)
+            if !parts.isEmpty { print("oracle: the truth in place of \(OraclePart.describe(parts))") }
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             print(RecommendText.uplift(uplift))
             var replay: ActionReplay? = nil
@@ -215,6 +261,7 @@ struct EvaluateActions: ParsableCommand {
             if let json {
                 var figures = EvaluationJSON(evaluation)
                 figures.qiniCoefficient = uplift.curve.coefficient
+                figures.oracle = OraclePart.names(parts)
                 figures.replay = replay.map(ReplayJSON.init)
                 outputs.append((json, Array(try JSONEncoder.pretty.encode(figures)) + [0x0A]))
             }
@@ -280,6 +327,8 @@ struct EvaluateActions: ParsableCommand {
         var qiniCoefficient: Double?
         /// The rounds replayed with `--rounds`.
         var replay: ReplayJSON?
+        /// The parts replaced by the truth with `--oracle` (empty: none).
+        var oracle: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case partners, evaluatedPartners, recommended, mostPopular, randomEligible, meanBestValue, valueCorrelation
@@ -291,7 +340,7 @@ struct EvaluateActions: ParsableCommand {
             case confidentRecommendedCaptured = "confident_recommended_captured"
             case confidentMostPopularCaptured = "confident_most_popular_captured"
             case qiniCoefficient = "qini_coefficient"
-            case replay
+            case replay, oracle
         }
 
         init(_ e: ActionEvaluation) {

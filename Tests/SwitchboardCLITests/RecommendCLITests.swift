@@ -136,6 +136,32 @@ struct RecommendCLITests {
         #expect(negative.status != 0 && negative.stderr.contains("--rounds must be at least 0 (got -1)"), "\(negative.stderr)")
     }
 
+    @Test func oracleReplacesPartsOfTheValueByTheTruth() throws {
+        let workspace = try Workspace()
+        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
+        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let all = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--oracle", "all", "--json", "all.json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.hasPrefix("oracle: the truth in place of the actions' win-logit effects, their engagement"))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("all.json").utf8)) as? [String: Any])
+        #expect(json["oracle"] as? [String] == ["win-effects", "engagement", "win", "churn"])
+        #expect(try #require(json["recommended_captured"] as? Double) > 1 - 1e-9)
+        let some = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models + ["--oracle", "win", "--oracle", "churn", "--json", "some.json"])
+        #expect(some.status == 0, "\(some.stderr)")
+        let partial = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("some.json").utf8)) as? [String: Any])
+        #expect(partial["oracle"] as? [String] == ["win", "churn"])
+        #expect(try #require(partial["recommended_captured"] as? Double) < 0.99)
+
+        let unknown = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--oracle", "luck"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("luck"), "\(unknown.stderr)")
+        let withRounds = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models + ["--oracle", "all", "--rounds", "1", "--explore", "0.2"])
+        #expect(withRounds.status != 0 && withRounds.stderr.contains("give one of --oracle and --rounds"), "\(withRounds.stderr)")
+    }
+
     @Test func badInputFailsWithFileLineAndColumnAndWritesNothing() throws {
         let workspace = try Workspace()
         try workspace.write("recs.csv", "old\n")

@@ -181,12 +181,9 @@ public struct ActionEvaluation: Sendable {
         value: Double, revenueChange: Double, retentionChange: Double
     )] {
         let partner = context.partners[p]
-        let quality = truth.quality[partner.id] ?? 0, skill = truth.verticalSkill[partner.id] ?? []
-        let utilisation = Double(partner.openLeads) / Double(max(partner.capacity, 1))
+        let oracle = ActionOracle(truth: truth, parts: .all)
         let perPeriod = RecommendationSettings.daysPerPeriod / context.windowDays[p]
-        let logits = context.windowLeads[p].map {
-            EcosystemTruth.winLogit(lead: $0, partner: partner, quality: quality, verticalSkill: skill, utilisation: utilisation)
-        }
+        let logits = oracle.winLogits(context, p)
         func revenue(_ shift: Double) -> Double {
             zip(context.windowLeads[p], logits).reduce(0) { $0 + $1.0.estimatedValue * Kernels.sigmoid($1.1 + shift) }
                 * perPeriod
@@ -195,12 +192,10 @@ public struct ActionEvaluation: Sendable {
         let level = ActivityProjection.recentLevel(history)
         let horizon = context.settings.horizonPeriods
         func activePeriods(_ engagement: Double) -> Double {
-            let figures = zip(level, ActionTruth.engagementElasticity).map { $0 * Kernels.exponential($1 * engagement) }
-            let path = ActivityProjection.extended(history, with: figures, count: horizon - 1).map(\.figures)
-            let risks = (0..<horizon).map { k in
-                Kernels.sigmoid(EcosystemTruth.churnLogit(history: Array(path.prefix(history.count + k)), tier: partner.tier))
-            }
-            return ActivityProjection.expectedActivePeriods(risks)
+            ActivityProjection.expectedActivePeriods(
+                ActionOracle.churnPath(
+                    history, figures: oracle.figures(level: level, engagement: engagement), tier: partner.tier,
+                    horizon: horizon))
         }
         let activeBefore = activePeriods(0), revenueBefore = revenue(0)
         return eligible.map { a in

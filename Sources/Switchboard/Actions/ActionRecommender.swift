@@ -31,6 +31,10 @@ public struct ActionRecommender: Sendable {
     /// Beliefs about actions' pooled win-logit effects that replace the match model's estimate and standard error
     /// (by action id): what later evidence taught, e.g. `ActionReplay`'s refit after each round. Empty by default.
     public var pooledEffectBeliefs: [String: EffectBelief] = [:]
+    /// Parts of the value computation replaced by the generator's truth (a diagnosis, `ActionOracle`); nil: none.
+    /// The pooled effects and their posterior are still fitted (and reported in `ActionPlan.winEffects`) from the
+    /// models and the history.
+    public var oracle: ActionOracle? = nil
 
     public init(matchModel: MatchModel, churnModel: ChurnModel, settings: RecommendationSettings = RecommendationSettings()) {
         self.matchModel = matchModel
@@ -94,10 +98,14 @@ public struct ActionRecommender: Sendable {
                 skipped.append(SkippedPartner(partnerID: partner.id, reason: .noEligibleAction))
                 continue
             }
-            let revenue = revenueOutlook(context, p, eligible)
+            var revenue = revenueOutlook(context, p, eligible)
             for (k, a) in eligible.enumerated() where featured.contains(context.actions[a].id) {
                 effectSums[a] += revenue.logitChange[k]
                 effectPartners[a] += 1
+            }
+            if let oracle, oracle.parts.contains(.win), !revenue.values.isEmpty {
+                revenue.baseMargins = oracle.winLogits(context, p)
+                revenue.before = revenue.revenue(shift: 0)
             }
             live.append((p, eligible, revenue))
         }
@@ -127,7 +135,12 @@ public struct ActionRecommender: Sendable {
             for (k, a) in eligible.enumerated() {
                 let activeAfter = ActivityProjection.expectedActivePeriods(risks[k + 1])
                 let action = context.actions[a]
-                let effect = posterior.effect(partner: p, action: a) ?? (context.effects[a].qualityChange, 0)
+                let effect: (mean: Double, variance: Double) =
+                    if let oracle, oracle.parts.contains(.winEffects) {
+                        (oracle.truth.winLogitEffect[action.id] ?? 0, 0)
+                    } else {
+                        posterior.effect(partner: p, action: a) ?? (context.effects[a].qualityChange, 0)
+                    }
                 let deviation = effect.variance.squareRoot()
                 func value(_ z: Double) -> Double {
                     activeAfter * revenue.revenue(shift: effect.mean + deviation * z) - base - action.cost
@@ -314,7 +327,19 @@ public struct ActionRecommender: Sendable {
         let history = context.histories[p]
         let horizon = settings.horizonPeriods
         let level = ActivityProjection.recentLevel(history)
-        let variants = [level] + eligible.map { a in zip(level, context.effects[a].figureChanges).map { $0 + $1 } }
+        let variants =
+            [level]
+            + eligible.map { a in
+                if let oracle, oracle.parts.contains(.engagement) {
+                    return oracle.figures(
+                        level: level, engagement: oracle.truth.engagementEffect[context.actions[a].id] ?? 0)
+                }
+                return zip(level, context.effects[a].figureChanges).map { $0 + $1 }
+            }
+        if let oracle, oracle.parts.contains(.churn) {
+            let tier = context.partners[p].tier
+            return variants.map { ActionOracle.churnPath(history, figures: $0, tier: tier, horizon: horizon) }
+        }
         guard horizon > 1 else { return variants.map { _ in [currentRisk] } }
         // One feature build for all variants, each under an id of its own ("v0", "v1", …).
         var rows: [PartnerActivity] = []
