@@ -248,6 +248,34 @@ struct ReportHTMLTests {
         #expect(html.contains("held-out log loss 0.6668 → 0.6560"))
     }
 
+    /// The lead score's section prints the chosen model's held-out calibration (ECE and one row a bin) when the
+    /// model carries it, and only then.
+    @Test func leadScoreSectionPrintsTheHeldOutCalibration() throws {
+        let sample = try ReportSample.shared.get()
+        let path = ReportSample.root.appendingPathComponent("Models/leads.json").path
+        let lead = try ModelFile.decode(
+            TabularModel.self, from: Array(try #require(FileManager.default.contents(atPath: path))), file: "leads.json")
+        var report = sample.report
+        report.leadModel = LeadModelFigures(lead, source: "Models/leads.json")
+        var selection = ShapeSelection(
+            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil)
+        report.leadModel?.selection = selection
+        #expect(!HTMLReport.render(report).contains("Held-out calibration"))
+        selection.heldOutCalibration = CalibrationReport(
+            expectedCalibrationError: 0.0137, binCount: 10,
+            bins: [
+                ReliabilityBin(lower: 0, upper: 0.1, count: 1234, meanPredicted: 0.0512, observedRate: 0.0498),
+                ReliabilityBin(lower: 0.9, upper: 1, count: 7, meanPredicted: 0.9321, observedRate: 0.8571),
+            ])
+        report.leadModel?.selection = selection
+        let html = HTMLReport.render(report)
+        #expect(markupProblem(html) == nil, "\(markupProblem(html) ?? "")")
+        #expect(html.contains("expected calibration error 0.0137 over 10 equal-width bins"))
+        #expect(html.contains("<td>0.0–0.1</td><td>1,234</td><td>0.0512</td><td>0.0498</td>"))
+        #expect(html.contains("<td>0.9–1.0</td><td>7</td><td>0.9321</td><td>0.8571</td>"))
+        #expect(!html.contains("recalibrated by a map fitted on the other folds"))
+    }
+
     /// The lead score's section: present only with a lead model, one panel a shape function, the panels' geometry
     /// read back from the SVG.
     @Test func leadScoreSectionDrawsEveryShapeFunction() throws {

@@ -744,6 +744,35 @@ public enum HTMLReport {
                             + "held-out log loss \(fixed(r.heldOutLogLossBefore, 4)) → \(fixed(r.heldOutLogLossAfter, 4))). The "
                             + "curves below already include it."))
             }
+            if let calibration = selection.heldOutCalibration {
+                children.append(
+                    paragraph(
+                        "Held-out calibration: every row of the inner cross-validation, scored by the fold model that "
+                            + "left it out\(selection.recalibration == nil ? "" : " and recalibrated by a map fitted on the other folds"): "
+                            + "expected calibration error \(fixed(calibration.expectedCalibrationError, 4)) over "
+                            + "\(calibration.binCount) equal-width bins (0 when every predicted probability is the observed rate)."))
+                children.append(
+                    .tag(
+                        "table", [.init("class", "data")],
+                        [
+                            .tag(
+                                "tr", [],
+                                [
+                                    .tag("th", text: "predicted"), .tag("th", text: "rows"),
+                                    .tag("th", text: "mean predicted"), .tag("th", text: "observed rate"),
+                                ])
+                        ]
+                            + calibration.bins.map { bin in
+                                .tag(
+                                    "tr", [],
+                                    [
+                                        .tag("td", text: "\(fixed(bin.lower, 1))–\(fixed(bin.upper, 1))"),
+                                        .tag("td", text: count(Int(bin.count))),
+                                        .tag("td", text: fixed(bin.meanPredicted, 4)),
+                                        .tag("td", text: fixed(bin.observedRate, 4)),
+                                    ])
+                            }))
+            }
         }
         children.append(
             figure(
