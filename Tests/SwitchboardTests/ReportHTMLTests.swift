@@ -227,16 +227,25 @@ struct ReportHTMLTests {
         #expect(zip(sample.report.atRisk, sample.report.atRisk.dropFirst()).allSatisfy { $0.risk >= $1.risk })
     }
 
-    /// The lead score's section states the Platt recalibration when the model carries one, and only then.
-    @Test func leadScoreSectionStatesTheRecalibration() throws {
-        let sample = try ReportSample.shared.get()
+    /// `report` with the shipped lead score (Models/leads.json) as its lead model.
+    static func withShippedLeadModel(_ report: ChannelReport) throws -> ChannelReport {
         let path = ReportSample.root.appendingPathComponent("Models/leads.json").path
         let lead = try ModelFile.decode(
             TabularModel.self, from: Array(try #require(FileManager.default.contents(atPath: path))), file: "leads.json")
-        var report = sample.report
+        var report = report
         report.leadModel = LeadModelFigures(lead, source: "Models/leads.json")
-        var selection = ShapeSelection(
-            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil)
+        return report
+    }
+
+    /// A shape selection that chose the plain model, with no recalibration and no held-out calibration.
+    static let plainSelection = ShapeSelection(
+        innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil)
+
+    /// The lead score's section states the Platt recalibration when the model carries one, and only then.
+    @Test func leadScoreSectionStatesTheRecalibration() throws {
+        let sample = try ReportSample.shared.get()
+        var report = try Self.withShippedLeadModel(sample.report)
+        var selection = Self.plainSelection
         report.leadModel?.selection = selection
         #expect(!HTMLReport.render(report).contains("Recalibrated:"))
         selection.recalibration = Recalibration(
@@ -252,13 +261,8 @@ struct ReportHTMLTests {
     /// model carries it, and only then.
     @Test func leadScoreSectionPrintsTheHeldOutCalibration() throws {
         let sample = try ReportSample.shared.get()
-        let path = ReportSample.root.appendingPathComponent("Models/leads.json").path
-        let lead = try ModelFile.decode(
-            TabularModel.self, from: Array(try #require(FileManager.default.contents(atPath: path))), file: "leads.json")
-        var report = sample.report
-        report.leadModel = LeadModelFigures(lead, source: "Models/leads.json")
-        var selection = ShapeSelection(
-            innerFolds: 3, sampledRows: nil, candidates: [], pairs: [], chosen: .linear, recalibration: nil)
+        var report = try Self.withShippedLeadModel(sample.report)
+        var selection = Self.plainSelection
         report.leadModel?.selection = selection
         #expect(!HTMLReport.render(report).contains("Held-out calibration"))
         selection.heldOutCalibration = CalibrationReport(

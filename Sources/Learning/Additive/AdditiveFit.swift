@@ -365,19 +365,9 @@ enum AdditiveFit {
                     return zip(first, second).map { $0 * secondCount + $1 }
                 }
             }
-            // The final design straight as non-zeros (the splines' design is already dense; the wide cell columns
-            // never are): the same rows, values and sweep as the dense design, without building its n·d entries.
-            let sparse = sparseRows(choice.splineDesign, cells: cells, widths: settings.interactions.map(\.width))
-            let columnCount = choice.splineDesign.columnCount + settings.interactions.map(\.width).reduce(0, +)
-            if sparse.pays(columnCount: columnCount) {
-                fitted = try fit(
-                    sparseRows: sparse, columnCount: columnCount, schema: schema, labels: labels, settings: settings,
-                    request: request, start: choice.start, progress: progress)
-            } else {
-                fitted = try fit(
-                    design: sparse.dense(columnCount: columnCount), schema: schema, labels: labels, settings: settings,
-                    request: request, start: choice.start, progress: progress)
-            }
+            fitted = try fit(
+                splines: choice.splineDesign, cells: cells, schema: schema, labels: labels, settings: settings,
+                request: request, start: choice.start, progress: progress)
             fitted.notes = choice.splineNotes
         }
         if let recalibration = choice.selection.recalibration { fitted.model = recalibration.applied(to: fitted.model) }
@@ -466,8 +456,8 @@ enum AdditiveFit {
             candidateMargins.append(scores.map(\.margins))
             candidateSolutions.append(solutions)
         }
-        // Splines: the strengths from the smoothest down, each fit starting from the last; the smoothest starts from
-        // the previous fold's (the folds share the splines' columns).
+        // Splines: the strengths from the smoothest down, each fit starting from the last; after the first fold, the
+        // smoothest starts from the first fold's (the folds share the splines' columns).
         let strengths = request.splineStrength.map { [$0] } ?? splineStrengths.sorted(by: >)
         let sampleRows = sample
         // Per fold: its test design and, a strength, the fit and its held-out score; the first fold's smoothest
@@ -562,26 +552,16 @@ enum AdditiveFit {
                     let fold = folds[index]
                     // Start from the splines' fit: its coefficients, zeros for the cells (appended last), its intercept.
                     let splines = bestFits[index]
-                    // The training rows straight as non-zeros (as the final fit): the splines' columns, then one
-                    // cell a pair; no dense copy of the wide design. The density rule picks the sweep as before.
-                    let widths = chosenSettings.interactions.map(\.width)
-                    let columnCount = splines.design.columnCount + widths.reduce(0, +)
-                    let sparse = sparseRows(
-                        splines.design, cells: cells.map { cell in fold.trainIndices.map { cell[$0] } }, widths: widths)
                     let testDesign = appendingCells(
                         testDesigns[index], cells: cells, rows: fold.testIndices, settings: chosenSettings)
+                    let cellColumns = chosenSettings.interactions.map(\.width).reduce(0, +)
                     let start =
-                        splines.model.coefficients
-                        + [Double](repeating: 0, count: columnCount - splines.model.coefficients.count)
+                        splines.model.coefficients + [Double](repeating: 0, count: cellColumns)
                         + [splines.model.intercept]
-                    let fitted =
-                        sparse.pays(columnCount: columnCount)
-                        ? try fit(
-                            sparseRows: sparse, columnCount: columnCount, schema: chosenSchema, labels: trainLabels[index],
-                            settings: chosenSettings, request: request, start: start, progress: nil)
-                        : try fit(
-                            design: sparse.dense(columnCount: columnCount), schema: chosenSchema,
-                            labels: trainLabels[index], settings: chosenSettings, request: request, start: start)
+                    let fitted = try fit(
+                        splines: splines.design, cells: cells.map { cell in fold.trainIndices.map { cell[$0] } },
+                        schema: chosenSchema, labels: trainLabels[index], settings: chosenSettings, request: request,
+                        start: start, progress: nil)
                     return FoldFit(fitted: fitted, score: try heldOut(fitted, fold: index, testDesign: testDesign))
                 }
                 let scores = results.map(\.score), solutions = results.map { solution($0.fitted) }
@@ -615,6 +595,26 @@ enum AdditiveFit {
                 innerFolds: innerFolds, sampledRows: sampledRows, candidates: candidates, pairs: pairs,
                 chosen: winner.settings, recalibration: recalibration, heldOutCalibration: heldOutCalibration),
             splineSchema: splineSchema, splineNotes: splineNotes, splineDesign: splineDesign, start: start)
+    }
+
+    /// Fits the splines' design `splines` with one indicator column a cell of each interaction appended (`cells[k][i]`,
+    /// row i's cell of `settings.interactions[k]`), its rows built straight as non-zeros: the same rows, values and
+    /// sweep as the dense design (the density rule decides), without building its n·d entries.
+    static func fit(
+        splines: Matrix<Double>, cells: [[Int]], schema: TabularSchema, labels: [Bool], settings: AdditiveSettings,
+        request: TabularTrainingRequest, start: [Double]?, progress: SolverProgress?
+    ) throws -> Fitted {
+        let widths = settings.interactions.map(\.width)
+        let sparse = sparseRows(splines, cells: cells, widths: widths)
+        let columnCount = splines.columnCount + widths.reduce(0, +)
+        if sparse.pays(columnCount: columnCount) {
+            return try fit(
+                sparseRows: sparse, columnCount: columnCount, schema: schema, labels: labels, settings: settings,
+                request: request, start: start, progress: progress)
+        }
+        return try fit(
+            design: sparse.dense(columnCount: columnCount), schema: schema, labels: labels, settings: settings,
+            request: request, start: start, progress: progress)
     }
 
     /// `first()` and `second()` at once (on two threads when there are two cores or more); each result is what it
