@@ -78,7 +78,10 @@ struct EvaluateForecast: ParsableCommand {
                 RecordSource(name: path, bytes: try FileIO.read(path)), partnerIDs: Set(data.partners.map(\.id)),
                 partnersFile: EcosystemFiles.path(input.data, "partners.csv"), delimiter: try input.csv.parsedDelimiter())
             let forecast = try input.fitting { try PartnerForecast.make(data, options: season.options) }
-            let evaluation = ForecastEvaluation.evaluate(forecast, input: data, future: future)
+            let reference = PotentialBayesForecast.make(
+                partners: data.partners, firmographics: data.firmographics, activity: data.activity,
+                performance: data.performance, partnerIDs: forecast.rows.map(\.partnerID), horizons: forecast.horizons)
+            let evaluation = ForecastEvaluation.evaluate(forecast, input: data, future: future, reference: reference)
             print(ProfileFormat.forecastEvaluation(evaluation))
             print(ProfileFormat.model(forecast))
             if let json {
@@ -94,6 +97,7 @@ struct EvaluateForecast: ParsableCommand {
             var deals_mae, naive_last_deals_mae, naive_mean3_deals_mae: Double
             var total_ape, naive_last_total_ape, naive_mean3_total_ape: Double
             var interval_coverage, deals_interval_coverage, expected_interval_coverage: Double
+            var truth_forecast_mae, truth_forecast_deals_mae: Double?
             init(_ h: ForecastEvaluation.Horizon) {
                 periods = h.periods
                 partners = h.partners
@@ -110,13 +114,17 @@ struct EvaluateForecast: ParsableCommand {
                 interval_coverage = h.revenueCoverage
                 deals_interval_coverage = h.dealsCoverage
                 expected_interval_coverage = h.expectedRevenueCoverage
+                truth_forecast_mae = h.referenceRevenueMAE
+                truth_forecast_deals_mae = h.referenceDealsMAE
             }
         }
         var forecast_mae, naive_mae, interval_coverage: Double
+        var truth_forecast_mae: Double?
         var horizons: [Horizon]
         init(_ e: ForecastEvaluation) {
             horizons = e.horizons.map(Horizon.init)
             forecast_mae = horizons.first?.forecast_mae ?? .nan
+            truth_forecast_mae = horizons.first?.truth_forecast_mae
             naive_mae = horizons.first?.naive_mae ?? .nan
             interval_coverage = horizons.first?.interval_coverage ?? .nan
         }
@@ -181,6 +189,16 @@ extension ProfileFormat {
                     + "total APE \(fixed(100 * h.totalAPE, 1))% vs \(fixed(100 * h.naiveLastTotalAPE, 1))% / \(fixed(100 * h.naiveMeanTotalAPE, 1))%; "
                     + "80% interval coverage \(fixed(h.revenueCoverage, 3)) (deals \(fixed(h.dealsCoverage, 3)); the model expects \(fixed(h.expectedRevenueCoverage, 3)))"
             )
+        }
+        for h in e.horizons {
+            guard let revenue = h.referenceRevenueMAE, let deals = h.referenceDealsMAE else { continue }
+            let naive = min(h.naiveLastRevenueMAE, h.naiveMeanRevenueMAE)
+            func against(_ mae: Double) -> String {
+                naive > 0 ? " (\(mae <= naive ? "−" : "+")\(fixed(100 * abs(mae / naive - 1), 1))% vs the better naive)" : ""
+            }
+            lines.append(
+                "next \(h.periods), the generator's own Bayes forecast (its true model, each partner's deals so far): revenue MAE \(money(revenue))\(against(revenue)); "
+                    + "deals MAE \(fixed(deals, 3)); the fitted forecast: \(money(h.revenueMAE))\(against(h.revenueMAE))")
         }
         return lines.joined(separator: "\n")
     }

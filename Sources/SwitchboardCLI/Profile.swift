@@ -147,7 +147,7 @@ struct Recruit: ParsableCommand {
     var out: String?
     @Option(
         help:
-            "Where to write every new partner's months active, deals and revenue so far, probability (with its early deals and from its application alone), rank and reasons (CSV, best first)."
+            "Where to write every new partner's months active, deals and revenue so far, behaviour, probability (with its behaviour and early deals, with the deals alone, and from its application alone), rank and reasons (CSV, best first)."
     ) var newPartners: String?
     @Option(
         parsing: .unconditional,
@@ -199,8 +199,12 @@ struct Recruit: ParsableCommand {
             }
             var outlook: NewPartnerOutlook? = nil
             if let newPartners {
+                let behaviourRates = try input.fitting {
+                    try NewPartnerOutlook.fitBehaviourRates(data, options: rateOptions)
+                }
                 let scored = NewPartnerOutlook(
-                    model: model, rates: rates, input: data, newWithin: newWithin ?? NewPartnerOutlook.defaultNewWithin)
+                    model: model, rates: rates, behaviourRates: behaviourRates, input: data,
+                    newWithin: newWithin ?? NewPartnerOutlook.defaultNewWithin)
                 outputs.append((newPartners, Array(scored.csv().utf8)))
                 outlook = scored
             }
@@ -221,7 +225,7 @@ struct Recruit: ParsableCommand {
                 for row in outlook.rows.prefix(top) {
                     print(
                         "  \(row.rank). \(row.partnerID) (\(row.segment)): \(ProfileFormat.fixed(row.probability, 2)) "
-                            + "(application alone \(ProfileFormat.fixed(row.applicationProbability, 2))) — "
+                            + "(without its behaviour \(ProfileFormat.fixed(row.dealsOnlyProbability, 2)), application alone \(ProfileFormat.fixed(row.applicationProbability, 2))) — "
                             + row.reasons.joined(separator: "; "))
                 }
                 if let newPartners, newPartners != "-" { print("wrote \(outlook.rows.count) new partners to \(newPartners)") }
@@ -308,7 +312,7 @@ struct EvaluateProfiles: ParsableCommand {
         var multi_segment_auc, single_profile_auc, tier_auc, truth_auc: Double?
         var applicant_auc, applicant_truth_auc: Double?
         var applicants: Int
-        var new_partner_auc, new_partner_applicant_only_auc, new_partner_truth_auc: Double?
+        var new_partner_auc, new_partner_deals_only_auc, new_partner_applicant_only_auc, new_partner_truth_auc: Double?
         var new_partners: Int
         var new_within: Int?
         var shrinkage: String
@@ -323,6 +327,7 @@ struct EvaluateProfiles: ParsableCommand {
             applicant_truth_auc = e.applicantTruthAUC
             applicants = e.applicantCount
             new_partner_auc = e.newPartnerAUC
+            new_partner_deals_only_auc = e.newPartnerDealsOnlyAUC
             new_partner_applicant_only_auc = e.newPartnerApplicantOnlyAUC
             new_partner_truth_auc = e.newPartnerTruthAUC
             new_partners = e.newPartnerCount
@@ -362,8 +367,9 @@ enum ProfileFormat {
         }
         if let newWithin = e.newWithin {
             lines.append(
-                "new partners (first period within the last \(newWithin)): \(e.newPartnerCount), AUC with their early deals "
-                    + "\(fixed(e.newPartnerAUC, 3)) vs their application alone \(fixed(e.newPartnerApplicantOnlyAUC, 3)) "
+                "new partners (first period within the last \(newWithin)): \(e.newPartnerCount), AUC with their behaviour "
+                    + "and early deals \(fixed(e.newPartnerAUC, 3)) vs their early deals without the behaviour "
+                    + "\(fixed(e.newPartnerDealsOnlyAUC, 3)) vs their application alone \(fixed(e.newPartnerApplicantOnlyAUC, 3)) "
                     + "vs the truth's own \(fixed(e.newPartnerTruthAUC, 3))")
         }
         return lines.joined(separator: "\n")

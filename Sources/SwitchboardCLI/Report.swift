@@ -18,7 +18,8 @@ struct Report: ParsableCommand {
             (as `switchboard simulate`); segment KPIs; the partners most at risk of churning with their factors; and \
             each channel manager's to-do list. When --data also has firmographics.csv and performance.csv, a partner \
             intelligence section follows: each partner type's ideal profile, the high-potential partners furthest \
-            below it, the recruitment shortlist (with applicants.csv) and the next quarter's forecast with its 80% band \
+            below it, the recruitment shortlist (with applicants.csv), the new partners' outlook (their first 6 \
+            periods) and the next quarter's forecast with its 80% band \
             (as `switchboard profile`, `recruit` and `forecast` fit them). When --models also holds leads.json (a \
             `switchboard train` lead score), each of its terms' shape function closes the report.
             """)
@@ -114,6 +115,7 @@ struct Report: ParsableCommand {
             "partner intelligence: \(figures.profiles.segments.count) segment profiles, "
             + "\(figures.profiles.highPotential.count) high-potential partners"
         if let r = figures.recruitment { line += ", \(r.rows.count) applicants ranked" }
+        line += ", \(figures.newPartners.rows.count) new partners scored"
         line +=
             "; next quarter's partner-sourced revenue \(NumberFormat.grouped(q.mean)) "
             + "(80%: \(NumberFormat.grouped(q.low))–\(NumberFormat.grouped(q.high)))"

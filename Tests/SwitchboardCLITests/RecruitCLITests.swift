@@ -37,26 +37,33 @@ struct RecruitCLITests {
         let lines = try workspace.read("new.csv").split(separator: "\n").map(String.init)
         #expect(
             lines.first
-                == "partner_id,segment,months_active,deals_so_far,revenue_so_far,top_probability,application_probability,rank,reasons"
+                == "partner_id,segment,months_active,deals_so_far,revenue_so_far,behaviour_months,logins_per_month,"
+                + "registrations_per_month,top_probability,deals_only_probability,application_probability,rank,reasons"
         )
         var seen: Set<String> = []
         var previous = 2.0
         for (index, line) in lines.dropFirst().enumerated() {
-            let fields = line.split(separator: ",", maxSplits: 8, omittingEmptySubsequences: false).map(String.init)
-            #expect(fields.count == 9, "\(line)")
-            guard fields.count == 9, let e = expected[fields[0]] else {
+            let fields = line.split(separator: ",", maxSplits: 12, omittingEmptySubsequences: false).map(String.init)
+            #expect(fields.count == 13, "\(line)")
+            guard fields.count == 13, let e = expected[fields[0]] else {
                 Issue.record("not a new partner: \(line)")
                 continue
             }
             seen.insert(fields[0])
             #expect(Int(fields[2]) == e.periods && Int(fields[3]) == e.deals, "\(line)")
-            let p = try #require(Double(fields[5])), prior = try #require(Double(fields[6]))
-            #expect((0...1).contains(p) && (0...1).contains(prior) && p <= previous, "\(line)")
+            let months = try #require(Int(fields[5]))
+            #expect(months == min(e.periods, 3), "\(line)")
+            #expect(Double(fields[6]) != nil && Double(fields[7]) != nil, "\(line)")
+            let p = try #require(Double(fields[8])), dealsOnly = try #require(Double(fields[9]))
+            let prior = try #require(Double(fields[10]))
+            #expect((0...1).contains(p) && (0...1).contains(dealsOnly) && (0...1).contains(prior), "\(line)")
+            #expect(p <= previous, "\(line)")
             previous = p
-            #expect(Int(fields[7]) == index + 1)
+            #expect(Int(fields[11]) == index + 1)
             let words =
                 "\(e.deals) \(e.deals == 1 ? "deal" : "deals") in \(e.periods) \(e.periods == 1 ? "month" : "months")"
-            #expect(fields[8].contains("\(words) (partners like it: "), "\(line)")
+            #expect(fields[12].contains("\(words) (partners like it: "), "\(line)")
+            #expect(fields[12].contains("deal registrations a month over its first"), "\(line)")
         }
         #expect(seen == Set(expected.keys))
         #expect(result.stdout.contains("new partners (first period within the last 12, 3 of \(expected.count)):"))
@@ -85,12 +92,16 @@ struct RecruitCLITests {
             try JSONSerialization.jsonObject(with: Data(workspace.read("ep.json").utf8)) as? [String: Any])
         let expected = try Self.expectedNewPartners(newWithin: 12)
         #expect(json["new_partners"] as? Int == expected.count && json["new_within"] as? Int == 12)
-        for key in ["new_partner_auc", "new_partner_applicant_only_auc", "new_partner_truth_auc", "applicant_auc"] {
+        for key in [
+            "new_partner_auc", "new_partner_deals_only_auc", "new_partner_applicant_only_auc", "new_partner_truth_auc",
+            "applicant_auc",
+        ] {
             let value = try #require(json[key] as? Double, "\(key)")
             #expect((0...1).contains(value), "\(key)")
         }
         #expect(
             result.stdout.contains(
-                "new partners (first period within the last 12): \(expected.count), AUC with their early deals "))
+                "new partners (first period within the last 12): \(expected.count), AUC with their behaviour and early deals "
+            ))
     }
 }

@@ -94,10 +94,11 @@ struct NewPartnerOutlookTests {
         }
     }
 
-    /// Early deals add to the application: over generated ecosystems, the new partners' AUC against their drawn
-    /// next-window outcome is higher with their deals so far than with the application features alone.
-    @Test func earlyDealsAddToTheApplication() throws {
-        var withDeals: [Double] = [], alone: [Double] = [], counts: [Int] = []
+    /// Early deals add to the application, and early behaviour to both: over generated ecosystems, the new partners'
+    /// AUC against their drawn next-window outcome is higher with their deals so far than with the application
+    /// features alone, and higher again with their behaviour in the prior.
+    @Test func earlyDealsAndBehaviourAddToTheApplication() throws {
+        var withBehaviour: [Double] = [], withDeals: [Double] = [], alone: [Double] = [], counts: [Int] = []
         for seed: UInt64 in [901, 902, 903] {
             let (input, generated) = try PartnerProfileTests.generated(partners: 1000, seed: seed)
             let truth = Dictionary(
@@ -106,16 +107,58 @@ struct NewPartnerOutlookTests {
                 })
             let evaluation = try ProfileEvaluation.evaluate(
                 input, performanceFile: "performance.csv", truth: truth, newWithin: 12)
-            withDeals.append(try #require(evaluation.newPartnerAUC))
+            withBehaviour.append(try #require(evaluation.newPartnerAUC))
+            withDeals.append(try #require(evaluation.newPartnerDealsOnlyAUC))
             alone.append(try #require(evaluation.newPartnerApplicantOnlyAUC))
             counts.append(evaluation.newPartnerCount)
         }
         let gain = zip(withDeals, alone).map { $0 - $1 }
-        print("new partners \(counts), AUC with deals \(withDeals), alone \(alone), gain \(gain)")
-        // Measured (seeds 901–903, 1,000 partners, 90–101 new partners each): gains 0.113, 0.008, 0.077, mean 0.066.
-        // One seed's AUC over ~100 partners moves by a few hundredths, so: the mean gain at least 0.03, and no seed
-        // losing more than 0.02.
+        let behaviourGain = zip(withBehaviour, withDeals).map { $0 - $1 }
+        print("new partners \(counts), AUC with behaviour \(withBehaviour), deals \(withDeals), alone \(alone)")
+        // Measured (seeds 901–903, 1,000 partners, 90–101 new partners each): deals over the application alone
+        // 0.113, 0.008, 0.077, mean 0.066; behaviour over the deals 0.006, 0.023, 0.026, mean 0.018. One seed's AUC
+        // over ~100 partners moves by a few hundredths, so: the deals' mean gain at least 0.03, the behaviour's at
+        // least 0.005, and no seed losing more than 0.02 to either.
         #expect(gain.reduce(0, +) / Double(gain.count) >= 0.03, "\(gain)")
         #expect(gain.allSatisfy { $0 > -0.02 }, "\(gain)")
+        #expect(behaviourGain.reduce(0, +) / Double(behaviourGain.count) >= 0.005, "\(behaviourGain)")
+        #expect(behaviourGain.allSatisfy { $0 > -0.02 }, "\(behaviourGain)")
+    }
+
+    /// A new partner with m activity periods is scored by the behaviour model fitted on every partner's first m
+    /// (at most the models given), on the mean of its own m periods' logins and registrations; with no behaviour
+    /// models, by the application model (the deals-only probability).
+    @Test func behaviourPriorMatchesTheModelForItsMonths() throws {
+        let (input, _) = try PartnerProfileTests.generated(partners: 300, seed: 812)
+        let model = try PartnerProfileModel.fit(input, features: ProfileFeature.application, performanceFile: "p.csv")
+        let rates = try ApplicantRateModel.fit(input)
+        let behaviour = try NewPartnerOutlook.fitBehaviourRates(input)
+        #expect(behaviour.count == 3)
+        let outlook = NewPartnerOutlook(model: model, rates: rates, behaviourRates: behaviour, input: input, newWithin: 6)
+        let plain = NewPartnerOutlook(model: model, rates: rates, input: input, newWithin: 6)
+        #expect(!outlook.rows.isEmpty)
+        var months: Set<Int> = []
+        for row in outlook.rows {
+            let own = input.activity.filter { $0.partnerID == row.partnerID }.sorted { $0.period < $1.period }
+            let m = min(own.count, 3)
+            months.insert(m)
+            #expect(row.behaviourMonths == m)
+            let first = own.prefix(m)
+            let logins = first.reduce(0) { $0 + $1.figures.portalLogins } / Double(m)
+            let registrations = first.reduce(0) { $0 + $1.figures.dealRegistrations } / Double(m)
+            #expect(abs(row.logins - logins) < 1e-12 && abs(row.registrations - registrations) < 1e-12)
+            let p = try #require(input.partners.firstIndex { $0.id == row.partnerID })
+            let prior = behaviour[m - 1]
+            let s = try #require(prior.segments.firstIndex(of: row.segment))
+            let values = input.featureValues(earlyRows: m)[p]
+            #expect(values[.earlyLogins] == row.logins)
+            let expected = prior.probability(
+                values, segment: s, deals: row.deals, periods: Double(row.monthsActive))
+            #expect(row.probability == expected)
+            let same = try #require(plain.rows.first { $0.partnerID == row.partnerID })
+            #expect(same.behaviourMonths == 0 && same.probability == row.dealsOnlyProbability)
+        }
+        print("behaviour months among the new partners: \(months.sorted())")
+        #expect(months.count >= 2)
     }
 }

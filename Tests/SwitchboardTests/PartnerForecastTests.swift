@@ -34,15 +34,23 @@ struct PartnerForecastTests {
         }
     }
 
-    /// Against the generator's drawn future: MAE below the better naive forecast and 80% intervals covering 75–85%.
-    /// (The target, MAE 20% below the better naive, is met for the next period on the sample, 26%, but not
-    /// everywhere: 14–18% on the next 3 periods and on 2,000 partners; see docs/profiles.md.)
+    /// Against the generator's drawn future: MAE below the better naive forecast, close to the generator's own
+    /// Bayes forecast (the ceiling: its true model, each partner's deals so far), and 80% intervals covering 75–85%.
+    /// (Whether the MAE is 20% below the better naive depends on the draw as much as on the model: the Bayes forecast
+    /// itself is 16–28% below it on 300-partner ecosystems; see docs/profiles.md.)
     @Test(arguments: [UInt64(72), 73])
     func forecastsBeatNaiveForecastsOnTheDrawnFuture(seed: UInt64) throws {
         let (input, generated) = try PartnerProfileTests.generated(partners: 1500, seed: seed)
         let forecast = try PartnerForecast.make(input)
-        let evaluation = ForecastEvaluation.evaluate(forecast, input: input, future: generated.potential!.truth.future)
+        let reference = PotentialBayesForecast.make(
+            partners: input.partners, firmographics: input.firmographics, activity: input.activity,
+            performance: input.performance, partnerIDs: forecast.rows.map(\.partnerID), horizons: forecast.horizons)
+        let evaluation = ForecastEvaluation.evaluate(
+            forecast, input: input, future: generated.potential!.truth.future, reference: reference)
         for h in evaluation.horizons {
+            let ceiling = try #require(h.referenceRevenueMAE)
+            print("seed \(seed), next \(h.periods): MAE \(h.revenueMAE), Bayes \(ceiling), naive \(h.naiveLastRevenueMAE) / \(h.naiveMeanRevenueMAE)")
+            #expect(h.revenueMAE <= 1.05 * ceiling, "next \(h.periods): MAE \(h.revenueMAE), the Bayes forecast \(ceiling)")
             let naive = min(h.naiveLastRevenueMAE, h.naiveMeanRevenueMAE)
             #expect(h.revenueMAE < naive, "next \(h.periods): MAE \(h.revenueMAE) naive \(naive)")
             #expect(h.dealsMAE < min(h.naiveLastDealsMAE, h.naiveMeanDealsMAE), "next \(h.periods)")

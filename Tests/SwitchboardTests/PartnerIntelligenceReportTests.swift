@@ -49,5 +49,26 @@ struct PartnerIntelligenceReportTests {
         for partner in figures.profiles.highPotential.prefix(3) { #expect(html.contains(partner.partnerID)) }
         #expect(html.contains(NumberFormat.grouped(figures.forecast.totals[1].mean)))
         #expect(html.contains("<polygon"))
+        // The new partners: the same outlook as `recruit --new-partners` computes with its defaults, best first.
+        let model = try PartnerProfileModel.fit(input, features: ProfileFeature.application, performanceFile: "p.csv")
+        let rates = try ApplicantRateModel.fit(input)
+        let outlook = NewPartnerOutlook(
+            model: model, rates: rates, behaviourRates: try NewPartnerOutlook.fitBehaviourRates(input), input: input,
+            newWithin: NewPartnerOutlook.defaultNewWithin)
+        #expect(!outlook.rows.isEmpty)
+        #expect(figures.newPartners.rows.map(\.partnerID) == outlook.rows.map(\.partnerID))
+        #expect(figures.newPartners.rows.map(\.probability) == outlook.rows.map(\.probability))
+        #expect(html.contains("<h3>New partners</h3>"))
+        for row in outlook.rows.prefix(HTMLReport.intelligenceListed) { #expect(html.contains(row.partnerID)) }
+    }
+
+    /// With no partner in its first periods the section says so instead of an empty table.
+    @Test func sectionSaysWhenNoPartnerIsNew() throws {
+        let (input, _) = try PartnerProfileTests.generated(partners: 300, seed: 606)
+        var figures = try PartnerIntelligence(input)
+        figures.newPartners.rows = []
+        var html = ""
+        HTMLReport.intelligenceSection(figures).render(into: &html)
+        #expect(html.contains("No partner joined in the last \(NewPartnerOutlook.defaultNewWithin) periods."))
     }
 }

@@ -15,6 +15,9 @@ public struct ApplicantRateOptions: Sendable, Equatable {
     /// Monte Carlo sums of k deal values behind each segment's exceedance table.
     public var valueDraws = 4000
     public var seed: UInt64 = 11
+    /// The activity rows whose mean gives the early-behaviour features (when the model has them): a model for
+    /// partners with m months of behaviour is fitted on every partner's first m.
+    public var earlyRows = 3
 
     public init() {}
 }
@@ -85,7 +88,7 @@ public struct ApplicantRateModel: Sendable {
         let observed = input.partners.indices.filter { periods[$0] > 0 }
         guard !observed.isEmpty else { throw LearningError.emptyData }
         // Features, standardised over the partner-periods.
-        let values = input.featureValues()
+        let values = input.featureValues(earlyRows: options.earlyRows)
         let raw = input.partners.indices.map { p in features.map { $0.transform(values[p][$0]) } }
         let d = features.count
         var means = [Double](repeating: 0, count: d), scales = [Double](repeating: 1, count: d)

@@ -39,8 +39,15 @@ extension ApplicantRateModel {
 }
 
 /// New partners in their first months: each one's probability of becoming a top performer of its segment over the
-/// next window, from the recruitment model's prior on its application features updated by its own won deals so far
-/// (`ApplicantRateModel.probability(_:segment:deals:periods:)`), beside the prior alone.
+/// next window, from a prior on its application features and its behaviour so far (portal logins and deal
+/// registrations a month over its first m ≤ 3 activity periods) updated by its own won deals so far
+/// (`ApplicantRateModel.probability(_:segment:deals:periods:)`), beside the application alone and the application
+/// with the deals (no behaviour).
+///
+/// The behaviour enters the prior, not the likelihood: a partner with m months of activity gets the count model
+/// fitted on every partner's first m months of behaviour (`behaviourRates[m − 1]`, `fitBehaviourRates`), so the
+/// features it is scored on are as noisy as those the model learnt from (a one-month mean is noisier than a
+/// three-month one, and its coefficients come out smaller).
 public struct NewPartnerOutlook: Sendable {
     public struct Row: Sendable {
         public var partnerID: String
@@ -49,8 +56,15 @@ public struct NewPartnerOutlook: Sendable {
         public var monthsActive: Int
         public var deals: Double
         public var revenue: Double
-        /// With its early deals; and from its application features alone (what `recruit` gives an applicant).
+        /// Activity periods whose behaviour the prior used (0 when none was used), and that behaviour: portal
+        /// logins and deal registrations a month over them.
+        public var behaviourMonths: Int
+        public var logins: Double
+        public var registrations: Double
+        /// With its behaviour and early deals; with its early deals and the application alone; and from its
+        /// application features alone (what `recruit` gives an applicant).
         public var probability: Double
+        public var dealsOnlyProbability: Double
         public var applicationProbability: Double
         /// 1 for the most promising.
         public var rank: Int
@@ -86,30 +100,65 @@ public struct NewPartnerOutlook: Sendable {
         }
     }
 
+    /// Fits the count models behind the behaviour priors: element m − 1 on the application features and every
+    /// partner's first m activity periods of behaviour, m = 1, 2, 3.
+    /// - Throws: `LearningError` from a fit.
+    public static func fitBehaviourRates(_ input: ProfileInput, options: ApplicantRateOptions = ApplicantRateOptions())
+        throws -> [ApplicantRateModel]
+    {
+        try (1...3).map { m in
+            var o = options
+            o.earlyRows = m
+            return try ApplicantRateModel.fit(input, features: ProfileFeature.allCases, options: o)
+        }
+    }
+
     /// Scores the new partners of `input` (first performance period within the last `newWithin` periods, in the
-    /// programme at the last one) with `rates`; reasons as `Recruitment`'s, after the deals so far against the
-    /// prior's expectation. Best first.
-    public init(model: PartnerProfileModel, rates: ApplicantRateModel, input: ProfileInput, newWithin: Int) {
+    /// programme at the last one) with `rates` (the application model) and, for a partner with m ≥ 1 activity
+    /// periods, `behaviourRates[min(m, count) − 1]` (none: the application model alone); reasons as
+    /// `Recruitment`'s, after the deals so far against the prior's expectation and the behaviour. Best first.
+    public init(
+        model: PartnerProfileModel, rates: ApplicantRateModel, behaviourRates: [ApplicantRateModel] = [],
+        input: ProfileInput, newWithin: Int
+    ) {
         precondition(newWithin >= 1)
         let segmentIndex = Dictionary(uniqueKeysWithValues: rates.segments.enumerated().map { ($1, $0) })
         let values = input.featureValues()
+        let behaviourValues = behaviourRates.indices.map { input.featureValues(earlyRows: $0 + 1) }
+        var activityRows: [String: Int] = [:]
+        for row in input.activity { activityRows[row.partnerID, default: 0] += 1 }
         var rows: [Row] = []
         for partner in Self.newPartners(input, newWithin: newWithin) {
             let p = partner.partner
             guard let s = segmentIndex[input.segments[p]] else { continue }
             let n = Double(partner.periods)
-            let expected = n * rates.rate(values[p], segment: s)
+            let months = min(activityRows[input.partners[p].id] ?? 0, behaviourRates.count)
+            let prior = months > 0 ? behaviourRates[months - 1] : rates
+            let priorValues = months > 0 ? behaviourValues[months - 1][p] : values[p]
+            let priorSegment = months > 0 ? prior.segments.firstIndex(of: input.segments[p]) : s
+            guard let priorSegment else { continue }
+            let expected = n * prior.rate(priorValues, segment: priorSegment)
             let evidence =
                 "\(ProfileText.number(partner.deals)) \(partner.deals == 1 ? "deal" : "deals") in \(partner.periods) "
                 + "\(partner.periods == 1 ? "month" : "months") "
                 + "(partners like it: \(ProfileText.fixed(expected, 1)))"
+            var reasons = [evidence]
+            if months > 0 {
+                reasons.append(
+                    "\(ProfileText.fixed(priorValues[.earlyLogins], 1)) portal logins and "
+                        + "\(ProfileText.fixed(priorValues[.earlyDealRegistrations], 1)) deal registrations a month "
+                        + "over its first \(months == 1 ? "month" : "\(months) months")")
+            }
             rows.append(
                 Row(
                     partnerID: input.partners[p].id, segment: input.segments[p], monthsActive: partner.periods,
-                    deals: partner.deals, revenue: partner.revenue,
-                    probability: rates.probability(values[p], segment: s, deals: partner.deals, periods: n),
+                    deals: partner.deals, revenue: partner.revenue, behaviourMonths: months,
+                    logins: months > 0 ? priorValues[.earlyLogins] : 0,
+                    registrations: months > 0 ? priorValues[.earlyDealRegistrations] : 0,
+                    probability: prior.probability(priorValues, segment: priorSegment, deals: partner.deals, periods: n),
+                    dealsOnlyProbability: rates.probability(values[p], segment: s, deals: partner.deals, periods: n),
                     applicationProbability: rates.probability(values[p], segment: s), rank: 0,
-                    reasons: [evidence] + Recruitment.reasons(model: model, rates: rates, values: values[p], segment: s)))
+                    reasons: reasons + Recruitment.reasons(model: model, rates: rates, values: values[p], segment: s)))
         }
         let order = rows.indices.sorted {
             (rows[$0].probability, rows[$1].partnerID) > (rows[$1].probability, rows[$0].partnerID)
@@ -119,18 +168,22 @@ public struct NewPartnerOutlook: Sendable {
         self.newWithin = newWithin
     }
 
-    /// partner_id, segment, months_active, deals_so_far, revenue_so_far, top_probability, application_probability,
-    /// rank, reasons (`; `-separated); best first.
+    /// partner_id, segment, months_active, deals_so_far, revenue_so_far, behaviour_months, logins_per_month,
+    /// registrations_per_month, top_probability, deals_only_probability, application_probability, rank, reasons
+    /// (`; `-separated); best first.
     public func csv() -> String {
         var text = CSVWriter.line([
-            "partner_id", "segment", "months_active", "deals_so_far", "revenue_so_far", "top_probability",
+            "partner_id", "segment", "months_active", "deals_so_far", "revenue_so_far", "behaviour_months",
+            "logins_per_month", "registrations_per_month", "top_probability", "deals_only_probability",
             "application_probability", "rank", "reasons",
         ])
         for row in rows {
             text += CSVWriter.line([
                 row.partnerID, row.segment, "\(row.monthsActive)", ProfileText.number(row.deals),
-                ProfileText.number(row.revenue), ProfileText.fixed(row.probability, 4),
-                ProfileText.fixed(row.applicationProbability, 4), "\(row.rank)", row.reasons.joined(separator: "; "),
+                ProfileText.number(row.revenue), "\(row.behaviourMonths)", ProfileText.fixed(row.logins, 2),
+                ProfileText.fixed(row.registrations, 2), ProfileText.fixed(row.probability, 4),
+                ProfileText.fixed(row.dealsOnlyProbability, 4), ProfileText.fixed(row.applicationProbability, 4),
+                "\(row.rank)", row.reasons.joined(separator: "; "),
             ])
         }
         return text

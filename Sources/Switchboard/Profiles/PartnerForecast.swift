@@ -580,12 +580,20 @@ public struct ForecastEvaluation: Sendable {
         /// The coverage the model itself expects: the mean over partners of its predictive mass inside its revenue
         /// interval (above 0.8 where the atom at zero makes [0, 0] or [0, q] hold more than 80%).
         public var expectedRevenueCoverage: Double
+        /// The reference forecast's revenue and deals MAE (the generator's own Bayes forecast), when one is given.
+        public var referenceRevenueMAE: Double?
+        public var referenceDealsMAE: Double?
     }
     public var horizons: [Horizon]
 
-    public static func evaluate(_ forecast: PartnerForecast, input: ProfileInput, future: [PartnerPerformance])
-        -> ForecastEvaluation
-    {
+    /// - Parameter reference: another forecast of the same partners and horizons (medians) measured the same way,
+    ///   e.g. `PotentialBayesForecast`, the ceiling on generated data.
+    public static func evaluate(
+        _ forecast: PartnerForecast, input: ProfileInput, future: [PartnerPerformance],
+        reference: PotentialBayesForecast? = nil
+    ) -> ForecastEvaluation {
+        var referenceRows: [String: PotentialBayesForecast.Row] = [:]
+        for row in reference?.rows ?? [] { referenceRows[row.partnerID] = row }
         let first = forecast.firstPeriod
         var futureRevenue: [String: [Int: Double]] = [:], futureDeals: [String: [Int: Double]] = [:]
         for row in future {
@@ -608,6 +616,7 @@ public struct ForecastEvaluation: Sendable {
             var sums = [Double](repeating: 0, count: 6)
             var totals = [Double](repeating: 0, count: 4)
             var covered = 0.0, dealsCovered = 0.0, mass = 0.0
+            var referenceSums: (revenue: Double, deals: Double)? = reference == nil ? nil : (0, 0)
             for row in forecast.rows {
                 let actual = (first..<(first + h)).reduce(0) { $0 + (futureRevenue[row.partnerID]?[$1] ?? 0) }
                 let actualDeals = (first..<(first + h)).reduce(0) { $0 + (futureDeals[row.partnerID]?[$1] ?? 0) }
@@ -627,6 +636,13 @@ public struct ForecastEvaluation: Sendable {
                 let draws = row.revenueDraws[k]
                 mass += Double(draws.count { $0 >= r.low && $0 <= r.high }) / Double(max(1, draws.count))
                 if actualDeals >= d.low && actualDeals <= d.high { dealsCovered += 1 }
+                if let sums = referenceSums {
+                    // A partner the reference does not forecast counts as a forecast of 0.
+                    let own = referenceRows[row.partnerID]
+                    let j = reference!.horizons.firstIndex(of: h)
+                    let revenue = j.flatMap { own?.revenue[$0] } ?? 0, deals = j.flatMap { own?.deals[$0] } ?? 0
+                    referenceSums = (sums.revenue + abs(revenue - actual), sums.deals + abs(deals - actualDeals))
+                }
             }
             let n = Double(max(1, forecast.rows.count))
             func ape(_ value: Double) -> Double { totals[0] > 0 ? abs(value - totals[0]) / totals[0] : .nan }
@@ -636,7 +652,8 @@ public struct ForecastEvaluation: Sendable {
                     naiveMeanRevenueMAE: sums[2] / n, dealsMAE: sums[3] / n, naiveLastDealsMAE: sums[4] / n,
                     naiveMeanDealsMAE: sums[5] / n, totalAPE: ape(totals[1]), naiveLastTotalAPE: ape(totals[2]),
                     naiveMeanTotalAPE: ape(totals[3]), revenueCoverage: covered / n, dealsCoverage: dealsCovered / n,
-                    expectedRevenueCoverage: mass / n))
+                    expectedRevenueCoverage: mass / n, referenceRevenueMAE: referenceSums.map { $0.revenue / n },
+                    referenceDealsMAE: referenceSums.map { $0.deals / n }))
         }
         return ForecastEvaluation(horizons: results)
     }

@@ -1,6 +1,7 @@
 /// The partner-intelligence figures of the channel report: each segment's ideal profile, the high-potential partners
-/// furthest below their segment's ideal, the recruitment shortlist (when there are applicants) and the next
-/// quarter's forecast with its band beside the history it continues.
+/// furthest below their segment's ideal, the recruitment shortlist (when there are applicants), the new partners in
+/// their first months with their outlook, and the next quarter's forecast with its band beside the history it
+/// continues.
 ///
 /// Made of the same models the `profile`, `recruit` and `forecast` commands fit, with their default options, so the
 /// report and the commands agree.
@@ -15,6 +16,8 @@ public struct PartnerIntelligence: Sendable {
     /// Nil when no applicants were given.
     public var recruitment: Recruitment?
     public var applicantsSource: String?
+    /// The partners in their first `NewPartnerOutlook.defaultNewWithin` periods, best first (none: empty rows).
+    public var newPartners: NewPartnerOutlook
     /// Horizons 1 and `quarterPeriods`.
     public var forecast: PartnerForecast
     /// The ecosystem's partner-sourced revenue in each period of the history, oldest first.
@@ -23,8 +26,9 @@ public struct PartnerIntelligence: Sendable {
     public var quarterPeriods: Int
     public var performanceSource: String
 
-    /// Fits the profiles on `input`, the recruitment model on application features when `applicants` is not empty,
-    /// and the forecast over the next period and the next `quarterPeriods`.
+    /// Fits the profiles on `input`, the recruitment model on application features (its shortlist when
+    /// `applicants` is not empty; the new partners' outlook with their behaviour and deals so far, as `recruit
+    /// --new-partners` gives it), and the forecast over the next period and the next `quarterPeriods`.
     /// - Throws: `ProfileError` (too short a history, no top performers, an applicant's unknown segment),
     ///   `LearningError` from a fit.
     public init(
@@ -35,20 +39,25 @@ public struct PartnerIntelligence: Sendable {
         let model = try PartnerProfileModel.fit(
             input, features: ProfileFeature.allCases, options: profileOptions, performanceFile: performanceSource)
         profiles = PartnerProfileReport(model: model, input: input)
+        let recruitModel = try PartnerProfileModel.fit(
+            input, features: ProfileFeature.application, options: profileOptions, performanceFile: performanceSource)
+        var rateOptions = ApplicantRateOptions()
+        rateOptions.windowPeriods = profileOptions.windowPeriods
+        let rates = try ApplicantRateModel.fit(input, features: ProfileFeature.application, options: rateOptions)
         if applicants.isEmpty {
             recruitment = nil
             self.applicantsSource = nil
         } else {
-            let recruitModel = try PartnerProfileModel.fit(
-                input, features: ProfileFeature.application, options: profileOptions,
-                performanceFile: performanceSource)
-            var rateOptions = ApplicantRateOptions()
-            rateOptions.windowPeriods = profileOptions.windowPeriods
-            let rates = try ApplicantRateModel.fit(input, features: ProfileFeature.application, options: rateOptions)
             recruitment = try Recruitment(
                 model: recruitModel, rates: rates, applicants: applicants, file: applicantsSource)
             self.applicantsSource = applicantsSource
         }
+        let newWithin = NewPartnerOutlook.defaultNewWithin
+        let behaviourRates =
+            NewPartnerOutlook.newPartners(input, newWithin: newWithin).isEmpty
+            ? [] : try NewPartnerOutlook.fitBehaviourRates(input, options: rateOptions)
+        newPartners = NewPartnerOutlook(
+            model: recruitModel, rates: rates, behaviourRates: behaviourRates, input: input, newWithin: newWithin)
         var options = ForecastOptions()
         options.horizons = quarterPeriods == 1 ? [1] : [1, quarterPeriods]
         forecast = try PartnerForecast.make(input, options: options)

@@ -99,11 +99,13 @@ public struct ProfileEvaluation: Sendable {
     public var applicantAUC: Double?
     public var applicantTruthAUC: Double?
     /// New partners (`NewPartnerOutlook`: first period within the last `newWithin`, in the programme at the end)
-    /// with a truth row, and the AUCs against their next-window outcome: with their early deals, from the
-    /// application features alone, and the truth's own probability (none when not asked for: `newWithin` nil).
+    /// with a truth row, and the AUCs against their next-window outcome: with their behaviour and early deals,
+    /// with the early deals and the application (no behaviour), from the application features alone, and the
+    /// truth's own probability (none when not asked for: `newWithin` nil).
     public var newWithin: Int?
     public var newPartnerCount: Int
     public var newPartnerAUC: Double?
+    public var newPartnerDealsOnlyAUC: Double?
     public var newPartnerApplicantOnlyAUC: Double?
     public var newPartnerTruthAUC: Double?
     public var shrinkage: Double
@@ -143,6 +145,7 @@ public struct ProfileEvaluation: Sendable {
         let rows = model.segments.map { segment in row(segment, labels.indices.filter { segmentOf[$0] == segment }) }
         var applicantAUC: Double? = nil, applicantTruthAUC: Double? = nil
         var newPartnerAUC: Double? = nil, newPartnerApplicantOnlyAUC: Double? = nil, newPartnerTruthAUC: Double? = nil
+        var newPartnerDealsOnlyAUC: Double? = nil
         var newPartnerCount = 0
         let newPartners = (newWithin.map { NewPartnerOutlook.newPartners(input, newWithin: $0) } ?? []).filter {
             truth[input.partners[$0.partner].id] != nil
@@ -160,11 +163,15 @@ public struct ProfileEvaluation: Sendable {
                     labels: y, scores: known.map { applicantTruth[$0.applicantID]!.probability })
             }
             if !newPartners.isEmpty {
-                let outlook = NewPartnerOutlook(model: recruitModel, rates: rates, input: input, newWithin: newWithin!)
+                let behaviourRates = try NewPartnerOutlook.fitBehaviourRates(input, options: rateOptions)
+                let outlook = NewPartnerOutlook(
+                    model: recruitModel, rates: rates, behaviourRates: behaviourRates, input: input,
+                    newWithin: newWithin!)
                 let known = outlook.rows.filter { truth[$0.partnerID] != nil }
                 let y = known.map { truth[$0.partnerID]!.top }
                 newPartnerCount = known.count
                 newPartnerAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.probability))
+                newPartnerDealsOnlyAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.dealsOnlyProbability))
                 newPartnerApplicantOnlyAUC = try? Metrics.rocAUC(labels: y, scores: known.map(\.applicationProbability))
                 newPartnerTruthAUC = try? Metrics.rocAUC(labels: y, scores: known.map { truth[$0.partnerID]!.probability })
             }
@@ -172,7 +179,7 @@ public struct ProfileEvaluation: Sendable {
         return ProfileEvaluation(
             segments: rows, overall: row("all", Array(labels.indices)), applicantCount: applicants.count,
             applicantAUC: applicantAUC, applicantTruthAUC: applicantTruthAUC, newWithin: newWithin,
-            newPartnerCount: newPartnerCount, newPartnerAUC: newPartnerAUC,
+            newPartnerCount: newPartnerCount, newPartnerAUC: newPartnerAUC, newPartnerDealsOnlyAUC: newPartnerDealsOnlyAUC,
             newPartnerApplicantOnlyAUC: newPartnerApplicantOnlyAUC, newPartnerTruthAUC: newPartnerTruthAUC,
             shrinkage: model.model.shrinkage,
             l2Strength: model.model.l2Strength)

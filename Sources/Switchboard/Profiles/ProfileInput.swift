@@ -119,13 +119,14 @@ public struct ProfileInput: Sendable {
         return partners.map { ids.contains($0.id) }
     }
 
-    /// Each partner's raw feature values, its early behaviour taken from activity rows before `before`.
-    func featureValues(before: Int = .max) -> [PartnerFeatureValues] {
+    /// Each partner's raw feature values, its early behaviour the mean of its first `earlyRows` activity rows (fewer
+    /// when it has fewer) before `before`.
+    func featureValues(before: Int = .max, earlyRows: Int = 3) -> [PartnerFeatureValues] {
         var rows: [String: [ActivityFigures]] = [:]
         for row in activity where row.period < before { rows[row.partnerID, default: []].append(row.figures) }
         return partners.map { partner in
             let f = firmographics[partner.id]!
-            let first = (rows[partner.id] ?? []).prefix(3)
+            let first = (rows[partner.id] ?? []).prefix(max(1, earlyRows))
             let n = Double(max(1, first.count))
             return PartnerFeatureValues(values: [
                 .employees: Double(f.employees), .yearsInBusiness: Double(f.yearsInBusiness),

@@ -1,10 +1,12 @@
 extension HTMLReport {
-    /// High-potential partners and shortlisted applicants listed; history periods drawn before the forecast.
+    /// High-potential partners, shortlisted applicants and new partners listed; history periods drawn before the
+    /// forecast.
     static let intelligenceListed = 12
     static let intelligenceHistoryPeriods = 12
 
     /// The partner-intelligence section: each segment's ideal profile, the high-potential partners furthest below
-    /// their segment's ideal, the recruitment shortlist, and the next quarter's forecast with its 80% band.
+    /// their segment's ideal, the recruitment shortlist, the new partners' outlook, and the next quarter's forecast
+    /// with its 80% band.
     static func intelligenceSection(_ figures: PartnerIntelligence) -> Markup {
         let profiles = figures.profiles
         let model = profiles.model
@@ -78,6 +80,33 @@ extension HTMLReport {
                             .text(r.reasons.isEmpty ? "–" : r.reasons.joined(separator: "; ")),
                         ]
                     }, numericColumns: [0, 3]
+                ).render())
+        }
+
+        let newPartners = figures.newPartners
+        children.append(.tag("h3", text: "New partners"))
+        children.append(
+            paragraph(
+                newPartners.rows.isEmpty
+                    ? "No partner joined in the last \(newPartners.newWithin) periods."
+                    : "The \(count(newPartners.rows.count)) partners in their first \(newPartners.newWithin) periods, "
+                        + "most promising first (\(min(intelligenceListed, newPartners.rows.count)) listed): the "
+                        + "probability of becoming a top performer of their segment over the next "
+                        + "\(model.windowPeriods) periods, from their application and their behaviour in their first "
+                        + "months, updated by the deals they have won so far; beside it, the application alone "
+                        + "(`switchboard recruit --new-partners`)."))
+        if !newPartners.rows.isEmpty {
+            children.append(
+                HTMLTable(
+                    header: ["rank", "partner", "segment", "months", "deals so far", "P(top)", "application alone", "reasons"],
+                    rows: newPartners.rows.prefix(intelligenceListed).map { r in
+                        [
+                            .number("\(r.rank)"), .text(r.partnerID), .text(r.segment), .number("\(r.monthsActive)"),
+                            .number(ProfileText.number(r.deals)), .number(percent(r.probability, 0)),
+                            .number(percent(r.applicationProbability, 0)),
+                            .text(r.reasons.isEmpty ? "–" : r.reasons.joined(separator: "; ")),
+                        ]
+                    }, numericColumns: [0, 3, 4, 5, 6]
                 ).render())
         }
 
