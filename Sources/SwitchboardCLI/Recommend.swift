@@ -99,9 +99,11 @@ struct RecommendSettingsOptions: ParsableArguments {
 /// `evaluate actions --oracle`: the parts of the value computation replaced by the truth (`ActionOracle`).
 enum OraclePart: String, ExpressibleByArgument, CaseIterable {
     case winEffects = "win-effects", engagement, effects, win, churn, all
+    case historyEstimates = "history-estimates"
 
     var parts: ActionOracle.Parts {
         switch self {
+        case .historyEstimates: .historyEstimates
         case .winEffects: .winEffects
         case .engagement: .engagement
         case .effects: .effects
@@ -117,13 +119,15 @@ enum OraclePart: String, ExpressibleByArgument, CaseIterable {
 
     /// The single parts in `parts`, in a fixed order.
     static func names(_ parts: ActionOracle.Parts) -> [String] {
-        [OraclePart.winEffects, .engagement, .win, .churn].filter { parts.contains($0.parts) }.map(\.rawValue)
+        [OraclePart.winEffects, .engagement, .win, .churn, .historyEstimates].filter { parts.contains($0.parts) }.map(
+            \.rawValue)
     }
 
     static func describe(_ parts: ActionOracle.Parts) -> String {
         let words: [(ActionOracle.Parts, String)] = [
             (.winEffects, "the actions' win-logit effects"), (.engagement, "their engagement changes"),
             (.win, "the baseline win logits"), (.churn, "the churn risks"),
+            (.historyEstimates, "the match model's effect estimates (the best the history allows instead)"),
         ]
         return words.filter { parts.contains($0.0) }.map(\.1).joined(separator: ", ")
     }
@@ -215,7 +219,9 @@ struct EvaluateActions: ParsableCommand {
         help: """
             A diagnosis: replace this part of the recommender's value computation by the truth (repeatable): \
             win-effects (the actions' win-logit effects), engagement (their engagement changes), effects (both), win \
-            (the baseline win logits), churn (the churn risks), all.
+            (the baseline win logits), churn (the churn risks), all; or history-estimates (the effects estimated as \
+            well as the history allows, from the truth's win logits of everything else: a ceiling for any estimate; \
+            reads truth/pairs.csv).
             """)
     var oracle: [OraclePart] = []
     @OptionGroup var csv: CSVOptions
@@ -236,17 +242,24 @@ struct EvaluateActions: ParsableCommand {
             var recommender = try options.recommender()
             let files = try EcosystemFiles.reading(
                 folder: data,
-                required: [.partners, .leads, .outcomes, .activity, .actions, .truthPartners, .truthActions],
+                required: Set([.partners, .leads, .outcomes, .activity, .actions, .truthPartners, .truthActions])
+                    .union(oracle.contains(.historyEstimates) ? [.truthPairs] : []),
                 optional: [.actionHistory])
             let ecosystem = try Ecosystem.load(
                 files, options: EcosystemLoadOptions(delimiter: try csv.parsedDelimiter(), nonEmpty: [.activity, .actions]))
             let truth = ActionTruth(ecosystem.truth!)
             let parts = OraclePart.parts(oracle)
             if !parts.isEmpty { recommender.oracle = ActionOracle(truth: truth, parts: parts) }
+            var ceiling: ActionEffectCeiling? = nil
+            if parts.contains(.historyEstimates) {
+                ceiling = try ActionEffectCeiling.fit(ecosystem, truth: ecosystem.truth!)
+                recommender.pooledEffectBeliefs = ceiling!.beliefs
+            }
             let plan = try recommender.recommend(ecosystem)
             let evaluation = try ActionEvaluation.evaluate(plan, ecosystem: ecosystem, truth: truth)
             let uplift = try ActionUplift.evaluate(plan, ecosystem: ecosystem)
             if !parts.isEmpty { print("oracle: the truth in place of \(OraclePart.describe(parts))") }
+            if let ceiling { print(RecommendText.ceiling(ceiling, truth: truth)) }
             print(RecommendText.evaluation(evaluation, plan: plan, truth: truth, data: data))
             print(RecommendText.uplift(uplift))
             var replay: ActionReplay? = nil
@@ -413,6 +426,21 @@ enum RecommendText {
         }
         out += "win effects after the last round, greedy: \(beliefs(r.greedy))\n"
         out += "win effects after the last round, exploring: \(beliefs(r.explore))"
+        return out
+    }
+
+    /// `--oracle history-estimates`: each action's best estimate from the history, its standard error and the truth.
+    static func ceiling(_ c: ActionEffectCeiling, truth: ActionTruth) -> String {
+        var out = "each action's win-logit effect as well as the history allows (the truth's win logits of everything "
+        out += "else as offsets; these replace the match model's estimates in the table below)\n"
+        out += Format.table(
+            ["action", "estimate", "std. error", "treated outcomes", "true"],
+            c.estimates.map {
+                [
+                    $0.actionID, Format.fixed($0.estimate), Format.fixed($0.standardError), "\($0.treatedOutcomes)",
+                    truth.winLogitEffect[$0.actionID].map { Format.fixed($0) } ?? "",
+                ]
+            })
         return out
     }
 

@@ -162,6 +162,33 @@ struct RecommendCLITests {
         #expect(withRounds.status != 0 && withRounds.stderr.contains("give one of --oracle and --rounds"), "\(withRounds.stderr)")
     }
 
+    /// `--oracle history-estimates` ranks with the best effect estimates the history allows, prints them beside the
+    /// truth, and needs truth/pairs.csv.
+    @Test func historyEstimatesOracleUsesTheTruthsPairs() throws {
+        let workspace = try Workspace()
+        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
+        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let run = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models + ["--oracle", "history-estimates", "--json", "c.json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("each action's win-logit effect as well as the history allows"))
+        #expect(run.stdout.contains("action  estimate  std. error  treated outcomes    true"), "\(run.stdout)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("c.json").utf8)) as? [String: Any])
+        #expect(json["oracle"] as? [String] == ["history-estimates"])
+        let captured = try #require(json["recommended_captured"] as? Double)
+        #expect(captured > 0 && captured <= 1)
+
+        let copy = workspace.work.appendingPathComponent("eco")
+        try FileManager.default.copyItem(atPath: data, toPath: copy.path)
+        try FileManager.default.removeItem(at: copy.appendingPathComponent("truth/pairs.csv"))
+        let missing = try workspace.run(
+            ["evaluate", "actions", "--data", copy.path] + models + ["--oracle", "history-estimates"])
+        #expect(missing.status != 0 && missing.stderr.contains("pairs.csv"), "\(missing.stderr)")
+        let plain = try workspace.run(["evaluate", "actions", "--data", copy.path] + models)
+        #expect(plain.status == 0, "\(plain.stderr)")
+    }
+
     @Test func badInputFailsWithFileLineAndColumnAndWritesNothing() throws {
         let workspace = try Workspace()
         try workspace.write("recs.csv", "old\n")

@@ -24,6 +24,12 @@ public struct ActionOracle: Sendable {
         /// place of the churn model.
         public static let churn = Parts(rawValue: 8)
 
+        /// Each action's pooled win-logit effect and standard error: the best estimate the history allows
+        /// (`ActionEffectCeiling`: the truth's win logits of everything else as offsets), in place of the match
+        /// model's; the partner-level part of the posterior stays the history's. A ceiling for estimating the effects,
+        /// not a replacement of them: it is still an estimate, with its noise.
+        public static let historyEstimates = Parts(rawValue: 16)
+
         public static let effects: Parts = [.winEffects, .engagement]
         public static let all: Parts = [.winEffects, .engagement, .win, .churn]
     }
