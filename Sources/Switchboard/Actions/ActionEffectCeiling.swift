@@ -50,7 +50,7 @@ public struct ActionEffectCeiling: Sendable {
     static func design(_ ecosystem: Ecosystem, truth: EcosystemTruth) throws(RecommendError) -> Design {
         let effects = Dictionary(truth.actionEffects.map { ($0.actionID, $0.winLogit) }, uniquingKeysWith: { a, _ in a })
         let created = Dictionary(ecosystem.leads.map { ($0.id, $0.created) }, uniquingKeysWith: { a, _ in a })
-        // Each partner's actions with the month from which they count, oldest first.
+        // Each partner's actions with the month from which they count.
         var received: [String: [(month: Int, action: String)]] = [:]
         for taken in ecosystem.actionHistory {
             received[taken.partnerID, default: []].append((ActionContext.monthIndex(taken.time) + 1, taken.actionID))
