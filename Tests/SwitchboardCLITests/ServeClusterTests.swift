@@ -38,6 +38,9 @@ struct ServeClusterTests {
             Thread {
                 defer { group.leave() }
                 var rng = SystemRandomNumberGenerator()
+                // Each client answers its offers in turn: decline, accept, leave open (a decline frees the capacity
+                // that keeps offers coming, so both answers are exercised whatever the interleaving).
+                var offers = 0
                 for index in stride(from: client, to: leads.count, by: clients) {
                     let lead = leads[index]
                     let port = ports[Int.random(in: 0...1, using: &rng)]
@@ -55,7 +58,8 @@ struct ServeClusterTests {
                     else { continue }
                     // The answer goes to either instance: often the one that did not make the offer.
                     let other = ports[Int.random(in: 0...1, using: &rng)]
-                    let verb = ["accept", "decline", "none"].randomElement(using: &rng)!
+                    let verb = ["decline", "accept", "none"][offers % 3]
+                    offers += 1
                     if verb == "none" { continue }
                     let body = verb == "decline" ? "{\"reason\": \"busy\"}" : nil
                     let reply = LoopbackHTTP.request(
@@ -72,7 +76,7 @@ struct ServeClusterTests {
         #expect(
             counts.keys.filter { $0.hasPrefix("accept") || $0.hasPrefix("decline") }.allSatisfy { $0.hasSuffix(" 200") },
             "\(counts)")
-        #expect((counts["decline 200"] ?? 0) > 10 && (counts["accept 200"] ?? 0) > 10, "\(counts)")
+        #expect((counts["decline 200"] ?? 0) >= 6 && (counts["accept 200"] ?? 0) >= 6, "\(counts)")
 
         // The ledger, replayed: every invariant of the state machine holds (capacity, counts, one live offer a lead).
         var files = EcosystemFiles()
