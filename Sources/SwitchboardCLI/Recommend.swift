@@ -217,6 +217,12 @@ struct EvaluateActions: ParsableCommand {
     var rounds = 0
     @Option(
         help: """
+            With --rounds: the share of partners held out each round (no action), whose outcomes calibrate the match \
+            model's margins before the effects are refitted (0 to 0.5; default 0: none).
+            """)
+    var holdout = 0.0
+    @Option(
+        help: """
             A diagnosis: replace this part of the recommender's value computation by the truth (repeatable): \
             win-effects (the actions' win-logit effects), engagement (their engagement changes), effects (both), win \
             (the baseline win logits), churn (the churn risks), all; or history-estimates (the effects estimated as \
@@ -230,6 +236,12 @@ struct EvaluateActions: ParsableCommand {
         try Limits.check("--rounds", rounds, atLeast: 0, atMost: 100)
         if rounds > 0 && !oracle.isEmpty {
             throw ValidationError("--oracle replaces the beliefs the rounds refit: give one of --oracle and --rounds")
+        }
+        if !(holdout >= 0 && holdout <= 0.5) {
+            throw ValidationError("--holdout must be between 0 and 0.5 (got \(holdout))")
+        }
+        if holdout > 0 && rounds == 0 {
+            throw ValidationError("--holdout is a share of the replayed rounds' partners: give --rounds too")
         }
         if rounds > 0 && !(options.explore > 0) {
             throw ValidationError(
@@ -267,7 +279,7 @@ struct EvaluateActions: ParsableCommand {
                 let settings = recommender.settings
                 replay = try ActionReplay.run(
                     recommender: recommender, ecosystem: ecosystem, truth: truth, rounds: rounds,
-                    exploreShare: settings.exploreShare, seed: settings.exploreSeed)
+                    exploreShare: settings.exploreShare, seed: settings.exploreSeed, holdoutShare: holdout)
                 print(RecommendText.replay(replay!, truth: truth))
             }
             var outputs: [(path: String, bytes: [UInt8])] = []
@@ -288,7 +300,8 @@ struct EvaluateActions: ParsableCommand {
         struct Round: Encodable {
             var round: Int
             var capturedFraction, capturedValue, bestValue, regret, bestChoiceRate: Double
-            var exploredPartners: Int
+            var exploredPartners, heldOutPartners: Int
+            var calibration: Double
             var effects: [String: Double]
             var standardErrors: [String: Double]
         }
@@ -297,9 +310,11 @@ struct EvaluateActions: ParsableCommand {
             var rounds: [Round]
         }
         var evaluatedPartners: Int
+        var holdoutShare: Double
         var greedy, explore: Arm
 
         init(_ r: ActionReplay) {
+            holdoutShare = r.holdoutShare
             func arm(_ a: ActionReplay.Arm) -> Arm {
                 Arm(
                     exploreShare: a.exploreShare, meanCapturedFraction: a.meanCapturedFraction,
@@ -308,7 +323,8 @@ struct EvaluateActions: ParsableCommand {
                         Round(
                             round: $0.round, capturedFraction: $0.meanCapturedFraction, capturedValue: $0.capturedValue,
                             bestValue: $0.bestValue, regret: $0.regret, bestChoiceRate: $0.bestChoiceRate,
-                            exploredPartners: $0.exploredCount, effects: $0.beliefs.mapValues(\.mean),
+                            exploredPartners: $0.exploredCount, heldOutPartners: $0.heldOutCount,
+                            calibration: $0.calibration, effects: $0.beliefs.mapValues(\.mean),
                             standardErrors: $0.beliefs.mapValues { $0.variance.squareRoot() })
                     })
             }
@@ -426,6 +442,13 @@ enum RecommendText {
         }
         out += "win effects after the last round, greedy: \(beliefs(r.greedy))\n"
         out += "win effects after the last round, exploring: \(beliefs(r.explore))"
+        if r.holdoutShare > 0 {
+            out += "\nholdout: \(percent(r.holdoutShare)) of partners a round get no action (left out of the figures): "
+            out += zip(r.greedy.rounds, r.explore.rounds).map { g, e in
+                "round \(g.round) \(g.heldOutCount) partners, calibration of the model's margins "
+                    + "\(Format.fixed(g.calibration, 3)) (greedy) / \(Format.fixed(e.calibration, 3)) (exploring)"
+            }.joined(separator: "; ")
+        }
         return out
     }
 

@@ -134,6 +134,25 @@ struct RecommendCLITests {
         #expect(noBudget.status != 0 && noBudget.stderr.contains("--rounds compares greedy with exploring"), "\(noBudget.stderr)")
         let negative = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--rounds", "-1"])
         #expect(negative.status != 0 && negative.stderr.contains("--rounds must be at least 0 (got -1)"), "\(negative.stderr)")
+
+        // A holdout: its partners and the calibration are printed and written; it needs --rounds and a share ≤ 0.5.
+        let held = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models
+                + ["--rounds", "1", "--explore", "0.2", "--holdout", "0.1", "--json", "held.json"])
+        #expect(held.status == 0, "\(held.stderr)")
+        #expect(held.stdout.contains("holdout: 10.0% of partners a round get no action"), "\(held.stdout)")
+        let heldJSON = try #require(
+            try JSONSerialization.jsonObject(with: Data(workspace.read("held.json").utf8)) as? [String: Any])
+        let heldReplay = try #require(heldJSON["replay"] as? [String: Any])
+        #expect(heldReplay["holdoutShare"] as? Double == 0.1)
+        let heldRounds = try #require((heldReplay["greedy"] as? [String: Any])?["rounds"] as? [[String: Any]])
+        #expect(try #require(heldRounds[0]["heldOutPartners"] as? Int) > 0)
+        #expect(heldRounds[0]["calibration"] is Double)
+        let noRounds = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--holdout", "0.1"])
+        #expect(noRounds.status != 0 && noRounds.stderr.contains("give --rounds too"), "\(noRounds.stderr)")
+        let tooMany = try workspace.run(
+            ["evaluate", "actions", "--data", data] + models + ["--rounds", "1", "--explore", "0.2", "--holdout", "0.9"])
+        #expect(tooMany.status != 0 && tooMany.stderr.contains("--holdout must be between 0 and 0.5"), "\(tooMany.stderr)")
     }
 
     @Test func oracleReplacesPartsOfTheValueByTheTruth() throws {

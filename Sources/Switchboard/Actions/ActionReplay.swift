@@ -31,9 +31,17 @@ public struct EffectBelief: Sendable, Equatable {
 /// The next round's recommender uses it in place of the history's estimate (`ActionRecommender.
 /// pooledEffectBeliefs`). Rounds do not stack: a partner's action of one round does not carry into the next.
 ///
+/// **Holdout** (`holdoutShare`, default 0: none). The match model's margins oᵢ need not be calibrated on these leads:
+/// if the truth sits above them on average by c, every refitted effect comes out c too high, which favours whatever
+/// got fresh evidence (and without a group that got no action, c cannot be told from the effects). With a holdout,
+/// each round that share of the partners (drawn from the seed, the round and the partner's id, the same in both arms)
+/// gets no action; its window leads are drawn with σ(z), and c is fitted to all the holdout's outcomes so far by
+/// maximum likelihood (log P(yᵢ | σ(oᵢ + c)), Newton's method, no prior); the actions are then refitted with oᵢ + c in
+/// place of oᵢ. The held-out partners are left out of the round's figures.
+///
 /// Each round's figures use `ActionEvaluation`'s definitions: over the partners whose best action is truly worth
-/// more than nothing, the mean of (true value of the chosen action) / (true value of the best), and the regret
-/// Σ (best − chosen).
+/// more than nothing (and not held out), the mean of (true value of the chosen action) / (true value of the best),
+/// and the regret Σ (best − chosen).
 public struct ActionReplay: Sendable {
     /// One round of one arm.
     public struct Round: Sendable, Equatable {
@@ -51,6 +59,10 @@ public struct ActionReplay: Sendable {
         public var exploredCount: Int
         /// Each featured action's pooled belief after this round's refit, by action id.
         public var beliefs: [String: EffectBelief]
+        /// Partners held out this round (no action), and the calibration offset c fitted to the holdout's outcomes so
+        /// far (0 without a holdout).
+        public var heldOutCount: Int = 0
+        public var calibration: Double = 0
 
         public var regret: Double { bestValue - capturedValue }
     }
@@ -74,6 +86,8 @@ public struct ActionReplay: Sendable {
     public var evaluatedCount: Int
     /// The history's belief about each featured action's pooled effect (before any round), by action id.
     public var priors: [String: EffectBelief]
+    /// The share of partners held out each round (0: none).
+    public var holdoutShare: Double = 0
 
     /// Runs `rounds` rounds greedy and `rounds` rounds exploring with budget `exploreShare`.
     /// - Throws: `RecommendError.invalidSetting` when `rounds` < 1 or `exploreShare` is not in (0, 1]; what
@@ -81,11 +95,14 @@ public struct ActionReplay: Sendable {
     /// - Complexity: 2·`rounds` recommendations, plus O(window leads) per partner and round.
     public static func run(
         recommender: ActionRecommender, ecosystem: Ecosystem, truth: ActionTruth, rounds: Int, exploreShare: Double,
-        seed: UInt64
+        seed: UInt64, holdoutShare: Double = 0
     ) throws(RecommendError) -> ActionReplay {
         guard rounds >= 1 else { throw .invalidSetting(name: "rounds", value: "\(rounds)", requirement: "must be at least 1") }
         guard exploreShare > 0 && exploreShare <= 1 else {
             throw .invalidSetting(name: "the exploration budget", value: "\(exploreShare)", requirement: "must be in (0, 1]")
+        }
+        guard holdoutShare >= 0 && holdoutShare < 1 else {
+            throw .invalidSetting(name: "the holdout share", value: "\(holdoutShare)", requirement: "must be in [0, 1)")
         }
         var first = recommender
         first.pooledEffectBeliefs = [:]
@@ -119,6 +136,7 @@ public struct ActionReplay: Sendable {
         func arm(_ share: Double) throws(RecommendError) -> Arm {
             var beliefs: [String: EffectBelief] = [:]
             var data: [String: [(offset: Double, won: Bool)]] = [:]
+            var control: [(offset: Double, won: Bool)] = []
             var result: [Round] = []
             for round in 1...rounds {
                 var current = recommender
@@ -133,8 +151,18 @@ public struct ActionReplay: Sendable {
                     )
                 }
                 var captured = 0.0, best = 0.0, fractions = 0.0, bestChoices = 0, evaluated = 0, explored = 0
+                var heldOut = 0
                 for partner in partners {
                     guard let chosen = chosenByID[partner.id] else { continue }
+                    if Self.isHeldOut(partner.id, round: round, seed: seed, share: holdoutShare) {
+                        heldOut += 1
+                        var stream = SeededGenerator(
+                            seed: seed ^ ActionRecommender.stableHash(partner.id) ^ (UInt64(round) &* 0x9E37_79B9_7F4A_7C15))
+                        for (offset, logit) in zip(partner.offsets, partner.trueLogits) {
+                            control.append((offset, stream.nextUniform() < Kernels.sigmoid(logit)))
+                        }
+                        continue
+                    }
                     if chosen.explored { explored += 1 }
                     let value = partner.trueValues[chosen.action] ?? 0
                     if partner.best > 0 {
@@ -153,20 +181,32 @@ public struct ActionReplay: Sendable {
                             (offset, stream.nextUniform() < Kernels.sigmoid(logit + effect)))
                     }
                 }
+                let calibration =
+                    control.isEmpty ? 0 : refit(prior: EffectBelief(mean: 0, variance: .infinity), outcomes: control).mean
                 for (action, outcomes) in data {
-                    beliefs[action] = refit(prior: priors[action]!, outcomes: outcomes)
+                    beliefs[action] = refit(
+                        prior: priors[action]!, outcomes: outcomes.map { ($0.offset + calibration, $0.won) })
                 }
                 let n = Double(max(evaluated, 1))
                 result.append(
                     Round(
                         round: round, meanCapturedFraction: fractions / n, capturedValue: captured, bestValue: best,
-                        bestChoiceRate: Double(bestChoices) / n, exploredCount: explored, beliefs: beliefs))
+                        bestChoiceRate: Double(bestChoices) / n, exploredCount: explored, beliefs: beliefs,
+                        heldOutCount: heldOut, calibration: calibration))
             }
             return Arm(exploreShare: share, rounds: result)
         }
         return ActionReplay(
             greedy: try arm(0), explore: try arm(exploreShare), evaluatedCount: partners.count { $0.best > 0 },
-            priors: priors)
+            priors: priors, holdoutShare: holdoutShare)
+    }
+
+    /// Whether `partnerID` is held out in `round`: a uniform draw from the seed, the round and the id below `share`.
+    static func isHeldOut(_ partnerID: String, round: Int, seed: UInt64, share: Double) -> Bool {
+        guard share > 0 else { return false }
+        var stream = SeededGenerator(
+            seed: seed ^ 0x484F_4C44_4F55_5421 ^ ActionRecommender.stableHash(partnerID) ^ (UInt64(round) &* 0xD1B5_4A32_D192_ED03))
+        return stream.nextUniform() < share
     }
 
     struct Replayed {
