@@ -9,6 +9,17 @@ struct RecommendCLITests {
 
     static func sample(_ name: String) -> String { repository.appendingPathComponent("Data/ecosystem/\(name)").path }
     static func model(_ name: String) -> String { repository.appendingPathComponent("Models/\(name)").path }
+    /// The sample's folder and the shipped models' arguments.
+    static var sampleAndModels: (data: String, models: [String]) {
+        (
+            repository.appendingPathComponent("Data/ecosystem").path,
+            ["--match-model", model("match.json"), "--churn-model", model("churn.json")]
+        )
+    }
+    /// A JSON object the command wrote into the workspace.
+    static func jsonFile(_ workspace: Workspace, _ name: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(workspace.read(name).utf8)) as? [String: Any])
+    }
 
     /// The sample's record files and the committed models, as options.
     static func inputs(
@@ -91,8 +102,7 @@ struct RecommendCLITests {
         for strategy in ["recommended", "most popular", "random eligible", "best"] {
             #expect(result.stdout.contains("\n\(strategy) "), "\(strategy)")
         }
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("evaluation.json").utf8)) as? [String: Any])
+        let json = try Self.jsonFile(workspace, "evaluation.json")
         #expect(json["evaluatedPartners"] as? Int == 147)
         let recommended = try #require(json["recommended"] as? [String: Any])
         let random = try #require(json["randomEligible"] as? [String: Any])
@@ -110,15 +120,13 @@ struct RecommendCLITests {
 
     @Test func replaysRoundsGreedyAgainstExploring() throws {
         let workspace = try Workspace()
-        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
-        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let (data, models) = Self.sampleAndModels
         let result = try workspace.run(
             ["evaluate", "actions", "--data", data] + models + ["--rounds", "1", "--explore", "0.2", "--json", "replay.json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("replay on the truth: 1 rounds"), "\(result.stdout)")
         #expect(result.stdout.contains("win effects after the last round, exploring: ACT01 "))
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("replay.json").utf8)) as? [String: Any])
+        let json = try Self.jsonFile(workspace, "replay.json")
         let replay = try #require(json["replay"] as? [String: Any])
         let greedy = try #require(replay["greedy"] as? [String: Any])
         let rounds = try #require(greedy["rounds"] as? [[String: Any]])
@@ -141,8 +149,7 @@ struct RecommendCLITests {
                 + ["--rounds", "1", "--explore", "0.2", "--holdout", "0.1", "--json", "held.json"])
         #expect(held.status == 0, "\(held.stderr)")
         #expect(held.stdout.contains("holdout: 10.0% of partners a round get no action"), "\(held.stdout)")
-        let heldJSON = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("held.json").utf8)) as? [String: Any])
+        let heldJSON = try Self.jsonFile(workspace, "held.json")
         let heldReplay = try #require(heldJSON["replay"] as? [String: Any])
         #expect(heldReplay["holdoutShare"] as? Double == 0.1)
         let heldRounds = try #require((heldReplay["greedy"] as? [String: Any])?["rounds"] as? [[String: Any]])
@@ -157,20 +164,17 @@ struct RecommendCLITests {
 
     @Test func oracleReplacesPartsOfTheValueByTheTruth() throws {
         let workspace = try Workspace()
-        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
-        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let (data, models) = Self.sampleAndModels
         let all = try workspace.run(["evaluate", "actions", "--data", data] + models + ["--oracle", "all", "--json", "all.json"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stdout.hasPrefix("oracle: the truth in place of the actions' win-logit effects, their engagement"))
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("all.json").utf8)) as? [String: Any])
+        let json = try Self.jsonFile(workspace, "all.json")
         #expect(json["oracle"] as? [String] == ["win-effects", "engagement", "win", "churn"])
         #expect(try #require(json["recommended_captured"] as? Double) > 1 - 1e-9)
         let some = try workspace.run(
             ["evaluate", "actions", "--data", data] + models + ["--oracle", "win", "--oracle", "churn", "--json", "some.json"])
         #expect(some.status == 0, "\(some.stderr)")
-        let partial = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("some.json").utf8)) as? [String: Any])
+        let partial = try Self.jsonFile(workspace, "some.json")
         #expect(partial["oracle"] as? [String] == ["win", "churn"])
         #expect(try #require(partial["recommended_captured"] as? Double) < 0.99)
 
@@ -185,15 +189,13 @@ struct RecommendCLITests {
     /// truth, and needs truth/pairs.csv.
     @Test func historyEstimatesOracleUsesTheTruthsPairs() throws {
         let workspace = try Workspace()
-        let data = Self.repository.appendingPathComponent("Data/ecosystem").path
-        let models = ["--match-model", Self.model("match.json"), "--churn-model", Self.model("churn.json")]
+        let (data, models) = Self.sampleAndModels
         let run = try workspace.run(
             ["evaluate", "actions", "--data", data] + models + ["--oracle", "history-estimates", "--json", "c.json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("each action's win-logit effect as well as the history allows"))
         #expect(run.stdout.contains("action  estimate  std. error  treated outcomes    true"), "\(run.stdout)")
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: Data(workspace.read("c.json").utf8)) as? [String: Any])
+        let json = try Self.jsonFile(workspace, "c.json")
         #expect(json["oracle"] as? [String] == ["history-estimates"])
         let captured = try #require(json["recommended_captured"] as? Double)
         #expect(captured > 0 && captured <= 1)

@@ -83,10 +83,17 @@ struct ActionReplayTests {
         #expect(withLeads > 10)
     }
 
-    @Test func replayIsDeterministicAndConsistentWithTheEvaluation() throws {
+    /// The small fixture with its recommender and truth, as the replays run on it.
+    static var small: (fixture: RecommendFixture, recommender: ActionRecommender, truth: ActionTruth) {
         let fixture = RecommendFixture.small
-        let recommender = ActionRecommender(matchModel: fixture.match, churnModel: fixture.churn)
-        let truth = ActionTruth(fixture.generated.truth)
+        return (
+            fixture, ActionRecommender(matchModel: fixture.match, churnModel: fixture.churn),
+            ActionTruth(fixture.generated.truth)
+        )
+    }
+
+    @Test func replayIsDeterministicAndConsistentWithTheEvaluation() throws {
+        let (fixture, recommender, truth) = Self.small
         let replay = try ActionReplay.run(
             recommender: recommender, ecosystem: fixture.ecosystem, truth: truth, rounds: 3, exploreShare: 0.3, seed: 5)
         let again = try ActionReplay.run(
@@ -135,9 +142,7 @@ struct ActionReplayTests {
     /// outcomes (the refit with no prior, checked here by the score equation Σ (y − σ(o + c)) = 0 on a direct
     /// recomputation of those outcomes).
     @Test func holdoutCalibratesTheMarginsOnPartnersWithNoAction() throws {
-        let fixture = RecommendFixture.small
-        let recommender = ActionRecommender(matchModel: fixture.match, churnModel: fixture.churn)
-        let truth = ActionTruth(fixture.generated.truth)
+        let (fixture, recommender, truth) = Self.small
         let plain = try ActionReplay.run(
             recommender: recommender, ecosystem: fixture.ecosystem, truth: truth, rounds: 2, exploreShare: 0.3, seed: 5)
         let held = try ActionReplay.run(

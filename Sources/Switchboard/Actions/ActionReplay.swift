@@ -154,10 +154,11 @@ public struct ActionReplay: Sendable {
                 var heldOut = 0
                 for partner in partners {
                     guard let chosen = chosenByID[partner.id] else { continue }
+                    // The partner's outcome draws this round (the same in both arms).
+                    var stream = SeededGenerator(
+                        seed: seed ^ ActionRecommender.stableHash(partner.id) ^ (UInt64(round) &* 0x9E37_79B9_7F4A_7C15))
                     if Self.isHeldOut(partner.id, round: round, seed: seed, share: holdoutShare) {
                         heldOut += 1
-                        var stream = SeededGenerator(
-                            seed: seed ^ ActionRecommender.stableHash(partner.id) ^ (UInt64(round) &* 0x9E37_79B9_7F4A_7C15))
                         for (offset, logit) in zip(partner.offsets, partner.trueLogits) {
                             control.append((offset, stream.nextUniform() < Kernels.sigmoid(logit)))
                         }
@@ -174,8 +175,6 @@ public struct ActionReplay: Sendable {
                     }
                     guard priors[chosen.action] != nil else { continue }
                     let effect = truth.winLogitEffect[chosen.action] ?? 0
-                    var stream = SeededGenerator(
-                        seed: seed ^ ActionRecommender.stableHash(partner.id) ^ (UInt64(round) &* 0x9E37_79B9_7F4A_7C15))
                     for (offset, logit) in zip(partner.offsets, partner.trueLogits) {
                         data[chosen.action, default: []].append(
                             (offset, stream.nextUniform() < Kernels.sigmoid(logit + effect)))

@@ -617,6 +617,7 @@ public struct ForecastEvaluation: Sendable {
             var totals = [Double](repeating: 0, count: 4)
             var covered = 0.0, dealsCovered = 0.0, mass = 0.0
             var referenceSums: (revenue: Double, deals: Double)? = reference == nil ? nil : (0, 0)
+            let referenceHorizon = reference?.horizons.firstIndex(of: h)
             for row in forecast.rows {
                 let actual = (first..<(first + h)).reduce(0) { $0 + (futureRevenue[row.partnerID]?[$1] ?? 0) }
                 let actualDeals = (first..<(first + h)).reduce(0) { $0 + (futureDeals[row.partnerID]?[$1] ?? 0) }
@@ -639,8 +640,8 @@ public struct ForecastEvaluation: Sendable {
                 if let sums = referenceSums {
                     // A partner the reference does not forecast counts as a forecast of 0.
                     let own = referenceRows[row.partnerID]
-                    let j = reference!.horizons.firstIndex(of: h)
-                    let revenue = j.flatMap { own?.revenue[$0] } ?? 0, deals = j.flatMap { own?.deals[$0] } ?? 0
+                    let revenue = referenceHorizon.flatMap { own?.revenue[$0] } ?? 0
+                    let deals = referenceHorizon.flatMap { own?.deals[$0] } ?? 0
                     referenceSums = (sums.revenue + abs(revenue - actual), sums.deals + abs(deals - actualDeals))
                 }
             }
