@@ -299,7 +299,7 @@ struct EvaluateActions: ParsableCommand {
     struct ReplayJSON: Encodable {
         struct Round: Encodable {
             var round: Int
-            var capturedFraction, capturedValue, bestValue, regret, bestChoiceRate: Double
+            var capturedFraction, capturedValue, bestValue, regret, bestChoiceRate, exploitCapturedFraction: Double
             var exploredPartners, heldOutPartners: Int
             var calibration: Double
             var effects: [String: Double]
@@ -323,6 +323,7 @@ struct EvaluateActions: ParsableCommand {
                         Round(
                             round: $0.round, capturedFraction: $0.meanCapturedFraction, capturedValue: $0.capturedValue,
                             bestValue: $0.bestValue, regret: $0.regret, bestChoiceRate: $0.bestChoiceRate,
+                            exploitCapturedFraction: $0.exploitCapturedFraction,
                             exploredPartners: $0.exploredCount, heldOutPartners: $0.heldOutCount,
                             calibration: $0.calibration, effects: $0.beliefs.mapValues(\.mean),
                             standardErrors: $0.beliefs.mapValues { $0.variance.squareRoot() })
@@ -422,16 +423,19 @@ enum RecommendText {
         var rows: [[String]] = []
         for (g, e) in zip(r.greedy.rounds, r.explore.rounds) {
             rows.append([
-                "\(g.round)", Format.fixed(g.meanCapturedFraction), Format.fixed(e.meanCapturedFraction), "\(e.exploredCount)",
-                money(g.regret), money(e.regret),
+                "\(g.round)", Format.fixed(g.meanCapturedFraction), Format.fixed(e.meanCapturedFraction),
+                Format.fixed(e.exploitCapturedFraction), "\(e.exploredCount)", money(g.regret), money(e.regret),
             ])
         }
         rows.append([
-            "mean / total", Format.fixed(r.greedy.meanCapturedFraction), Format.fixed(r.explore.meanCapturedFraction), "",
-            money(r.greedy.cumulativeRegret), money(r.explore.cumulativeRegret),
+            "mean / total", Format.fixed(r.greedy.meanCapturedFraction), Format.fixed(r.explore.meanCapturedFraction),
+            "", "", money(r.greedy.cumulativeRegret), money(r.explore.cumulativeRegret),
         ])
         out += Format.table(
-            ["round", "greedy captured", "explore captured", "explored", "greedy regret", "explore regret"], rows)
+            [
+                "round", "greedy captured", "explore captured", "explore's top actions", "explored", "greedy regret",
+                "explore regret",
+            ], rows)
         func beliefs(_ arm: ActionReplay.Arm) -> String {
             let last = arm.rounds.last?.beliefs ?? [:]
             return last.keys.sorted().map { id in

@@ -135,6 +135,9 @@ struct RecommendCLITests {
         let captured = try #require(rounds[0]["capturedFraction"] as? Double)
         let recommended = try #require(json["recommended_captured"] as? Double)
         #expect(abs(captured - recommended) < 1e-12)
+        // Greedy's top actions are its choices.
+        #expect(rounds[0]["exploitCapturedFraction"] as? Double == captured)
+        #expect(result.stdout.contains("explore's top actions"))
         let explore = try #require(replay["explore"] as? [String: Any])
         #expect(explore["exploreShare"] as? Double == 0.2)
 

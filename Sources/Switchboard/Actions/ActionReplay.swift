@@ -27,17 +27,17 @@ public struct EffectBelief: Sendable, Equatable {
 ///     log N(β; μₐ, SEₐ²) + Σᵢ [yᵢ·log σ(oᵢ + β) + (1 − yᵢ)·log(1 − σ(oᵢ + β))]
 ///
 /// (oᵢ the match model's margin of lead i for its partner with no action, so β is measured against the model's own
-/// baseline), by Newton's method, with variance 1/(1/SEₐ² + Σᵢ σ(oᵢ + β̂)(1 − σ(oᵢ + β̂))) (a Laplace approximation).
-/// The next round's recommender uses it in place of the history's estimate (`ActionRecommender.
-/// pooledEffectBeliefs`). Rounds do not stack: a partner's action of one round does not carry into the next.
+/// baseline), by Newton's method, with the Laplace variance (`refit`). The next round's recommender uses it in place
+/// of the history's estimate (`ActionRecommender.pooledEffectBeliefs`). Rounds do not stack: a partner's action of one
+/// round does not carry into the next.
 ///
 /// **Holdout** (`holdoutShare`, default 0: none). The match model's margins oᵢ need not be calibrated on these leads:
 /// if the truth sits above them on average by c, every refitted effect comes out c too high, which favours whatever
 /// got fresh evidence (and without a group that got no action, c cannot be told from the effects). With a holdout,
 /// each round that share of the partners (drawn from the seed, the round and the partner's id, the same in both arms)
-/// gets no action; its window leads are drawn with σ(z), and c is fitted to all the holdout's outcomes so far by
-/// maximum likelihood (log P(yᵢ | σ(oᵢ + c)), Newton's method, no prior); the actions are then refitted with oᵢ + c in
-/// place of oᵢ. The held-out partners are left out of the round's figures.
+/// gets no action; its window leads are drawn with σ(z), and c (flat prior) is fitted together with the actions'
+/// effects to all the outcomes so far, oᵢ + c in place of oᵢ. The held-out partners are left out of the round's
+/// figures.
 ///
 /// Each round's figures use `ActionEvaluation`'s definitions: over the partners whose best action is truly worth
 /// more than nothing (and not held out), the mean of (true value of the chosen action) / (true value of the best),
@@ -55,6 +55,10 @@ public struct ActionReplay: Sendable {
         public var bestValue: Double
         /// How often the chosen action is a best one.
         public var bestChoiceRate: Double
+        /// Mean over the evaluated partners of (true value of the partner's top action) / (true value of the best):
+        /// what the arm's knowledge at the start of the round would capture if nobody explored. Equal to
+        /// `meanCapturedFraction` in the greedy arm.
+        public var exploitCapturedFraction: Double = 0
         /// Partners that explored (chose their Thompson draw over the top action).
         public var exploredCount: Int
         /// Each featured action's pooled belief after this round's refit, by action id.
@@ -133,10 +137,12 @@ public struct ActionReplay: Sendable {
             partners.append(
                 Replayed(id: partner.id, trueValues: byID, best: values.max() ?? 0, offsets: offsets, trueLogits: logits))
         }
+        let featuredIDs = priors.keys.sorted()
+        var featured: [String: Int] = [:]
+        for (k, id) in featuredIDs.enumerated() { featured[id] = k }
         func arm(_ share: Double) throws(RecommendError) -> Arm {
             var beliefs: [String: EffectBelief] = [:]
-            var data: [String: [(offset: Double, won: Bool)]] = [:]
-            var control: [(offset: Double, won: Bool)] = []
+            var outcomes: [Outcome] = []
             var result: [Round] = []
             for round in 1...rounds {
                 var current = recommender
@@ -144,13 +150,15 @@ public struct ActionReplay: Sendable {
                 current.settings.exploreShare = share
                 current.settings.exploreSeed = seed &+ UInt64(round)
                 let choices = try current.recommend(ecosystem).partners
-                var chosenByID: [String: (action: String, explored: Bool)] = [:]
+                var chosenByID: [String: (action: String, explored: Bool, top: String)] = [:]
                 for outlook in choices {
                     chosenByID[outlook.partnerID] = (
-                        outlook.exploreActionID ?? outlook.ranked[0].actionID, outlook.exploreActionID != nil
+                        outlook.exploreActionID ?? outlook.ranked[0].actionID, outlook.exploreActionID != nil,
+                        outlook.ranked[0].actionID
                     )
                 }
                 var captured = 0.0, best = 0.0, fractions = 0.0, bestChoices = 0, evaluated = 0, explored = 0
+                var exploitFractions = 0.0
                 var heldOut = 0
                 for partner in partners {
                     guard let chosen = chosenByID[partner.id] else { continue }
@@ -160,7 +168,10 @@ public struct ActionReplay: Sendable {
                     if Self.isHeldOut(partner.id, round: round, seed: seed, share: holdoutShare) {
                         heldOut += 1
                         for (offset, logit) in zip(partner.offsets, partner.trueLogits) {
-                            control.append((offset, stream.nextUniform() < Kernels.sigmoid(logit)))
+                            outcomes.append(
+                                Outcome(
+                                    action: nil, offset: offset,
+                                    won: stream.nextUniform() < Kernels.sigmoid(logit)))
                         }
                         continue
                     }
@@ -171,33 +182,140 @@ public struct ActionReplay: Sendable {
                         captured += value
                         best += partner.best
                         fractions += value / partner.best
+                        exploitFractions += (partner.trueValues[chosen.top] ?? 0) / partner.best
                         if value >= partner.best { bestChoices += 1 }
                     }
-                    guard priors[chosen.action] != nil else { continue }
+                    guard let action = featured[chosen.action] else { continue }
                     let effect = truth.winLogitEffect[chosen.action] ?? 0
                     for (offset, logit) in zip(partner.offsets, partner.trueLogits) {
-                        data[chosen.action, default: []].append(
-                            (offset, stream.nextUniform() < Kernels.sigmoid(logit + effect)))
+                        outcomes.append(
+                            Outcome(
+                                action: action, offset: offset,
+                                won: stream.nextUniform() < Kernels.sigmoid(logit + effect)))
                     }
                 }
-                let calibration =
-                    control.isEmpty ? 0 : refit(prior: EffectBelief(mean: 0, variance: .infinity), outcomes: control).mean
-                for (action, outcomes) in data {
-                    beliefs[action] = refit(
-                        prior: priors[action]!, outcomes: outcomes.map { ($0.offset + calibration, $0.won) })
-                }
+                let fit = refit(
+                    priors: featuredIDs.map { priors[$0]! }, outcomes: outcomes, fitsCalibration: holdoutShare > 0)
+                let calibration = fit.calibration
+                for (k, id) in featuredIDs.enumerated() where fit.refitted[k] { beliefs[id] = fit.effects[k] }
                 let n = Double(max(evaluated, 1))
                 result.append(
                     Round(
                         round: round, meanCapturedFraction: fractions / n, capturedValue: captured, bestValue: best,
-                        bestChoiceRate: Double(bestChoices) / n, exploredCount: explored, beliefs: beliefs,
-                        heldOutCount: heldOut, calibration: calibration))
+                        bestChoiceRate: Double(bestChoices) / n, exploitCapturedFraction: exploitFractions / n,
+                        exploredCount: explored, beliefs: beliefs, heldOutCount: heldOut, calibration: calibration))
             }
             return Arm(exploreShare: share, rounds: result)
         }
         return ActionReplay(
             greedy: try arm(0), explore: try arm(exploreShare), evaluatedCount: partners.count { $0.best > 0 },
             priors: priors, holdoutShare: holdoutShare)
+    }
+
+    /// One replayed outcome for `refit`: the action's index (nil: no action, a held-out partner), the match model's
+    /// margin of the lead with no action, and whether it was won.
+    struct Outcome: Equatable {
+        var action: Int?
+        var offset: Double
+        var won: Bool
+    }
+
+    /// What `refit` returns: each action's belief (the prior where it has no outcome, and `refitted` false) and the
+    /// calibration offset c (0 when not fitted).
+    struct Refit {
+        var effects: [EffectBelief]
+        var refitted: [Bool]
+        var calibration: Double
+    }
+
+    /// The actions' effects and the calibration offset refitted together: an outcome under action a (or none) is won
+    /// with probability σ(oᵢ + c + β_a), β_a ~ N(μ_a, SE_a²) (`priors`) and c flat, fitted only when
+    /// `fitsCalibration` and some outcome had no action (else 0: without such outcomes c cannot be told from the β's).
+    /// The posterior mode by Newton's method on all parameters at once, with step halving; each β's variance is the
+    /// diagonal of the inverse Hessian of the negative log posterior at the mode (the Laplace approximation, c
+    /// integrated out). Fitting c with the β's, not from the held-out outcomes alone, lets the treated outcomes and
+    /// the β's priors inform it too: a holdout of a tenth of the partners alone leaves c noisy from round to round.
+    static func refit(priors: [EffectBelief], outcomes: [Outcome], fitsCalibration: Bool) -> Refit {
+        // The fitted actions: those with outcomes (the others keep their prior).
+        var refitted = [Bool](repeating: false, count: priors.count)
+        for outcome in outcomes { if let a = outcome.action { refitted[a] = true } }
+        let fitted = priors.indices.filter { refitted[$0] }
+        var slot = [Int](repeating: -1, count: priors.count)
+        for (k, a) in fitted.enumerated() { slot[a] = k }
+        let hasControl = fitsCalibration && outcomes.contains { $0.action == nil }
+        let n = fitted.count + (hasControl ? 1 : 0), cSlot = fitted.count
+        guard n > 0 else { return Refit(effects: priors, refitted: refitted, calibration: 0) }
+        let precision = fitted.map { priors[$0].variance.isFinite && priors[$0].variance > 0 ? 1 / priors[$0].variance : 0 }
+        let means = fitted.map { priors[$0].mean.isFinite ? priors[$0].mean : 0 }
+
+        func margin(_ o: Outcome, _ theta: [Double]) -> Double {
+            var z = o.offset
+            if let a = o.action { z += theta[slot[a]] }
+            if hasControl { z += theta[cSlot] }
+            return z
+        }
+        func objective(_ theta: [Double]) -> Double {
+            var total = 0.0
+            for k in fitted.indices { total -= 0.5 * precision[k] * (theta[k] - means[k]) * (theta[k] - means[k]) }
+            for o in outcomes {
+                let z = margin(o, theta)
+                total -= o.won ? Kernels.log1pexp(-z) : Kernels.log1pexp(z)
+            }
+            return total
+        }
+        /// The gradient of the log posterior and the Hessian of its negative.
+        func derivatives(_ theta: [Double]) -> (gradient: [Double], hessian: Matrix<Double>) {
+            var gradient = [Double](repeating: 0, count: n)
+            var hessian = Matrix<Double>(rowCount: n, columnCount: n)
+            for k in fitted.indices {
+                gradient[k] -= precision[k] * (theta[k] - means[k])
+                hessian[k, k] += precision[k]
+            }
+            for o in outcomes {
+                let p = Kernels.sigmoid(margin(o, theta))
+                let r = (o.won ? 1 : 0) - p, w = p * (1 - p)
+                let a = o.action.map { slot[$0] } ?? -1
+                if a >= 0 {
+                    gradient[a] += r
+                    hessian[a, a] += w
+                }
+                if hasControl {
+                    gradient[cSlot] += r
+                    hessian[cSlot, cSlot] += w
+                    if a >= 0 {
+                        hessian[a, cSlot] += w
+                        hessian[cSlot, a] += w
+                    }
+                }
+            }
+            return (gradient, hessian)
+        }
+        var theta = means + (hasControl ? [0] : [])
+        var value = objective(theta)
+        for _ in 0..<100 {
+            let (gradient, hessian) = derivatives(theta)
+            guard let step = try? CholeskyFactor(factoring: hessian).solving(gradient) else { break }
+            var scale = 1.0, accepted = false
+            for _ in 0..<40 {
+                let next = zip(theta, step).map { $0 + scale * $1 }
+                let nextValue = objective(next)
+                if nextValue >= value {
+                    (theta, value, accepted) = (next, nextValue, true)
+                    break
+                }
+                scale /= 2
+            }
+            if !accepted || (step.map(abs).max() ?? 0) * scale < 1e-12 { break }
+        }
+        var effects = priors
+        let factor = try? CholeskyFactor(factoring: derivatives(theta).hessian)
+        for (k, a) in fitted.enumerated() {
+            var unit = [Double](repeating: 0, count: n)
+            unit[k] = 1
+            let variance = (try? factor?.solving(unit))??[k] ?? .infinity
+            effects[a] = EffectBelief(mean: theta[k], variance: variance)
+        }
+        return Refit(effects: effects, refitted: refitted, calibration: hasControl ? theta[cSlot] : 0)
     }
 
     /// Whether `partnerID` is held out in `round`: a uniform draw from the seed, the round and the id below `share`.
@@ -214,51 +332,5 @@ public struct ActionReplay: Sendable {
         var best: Double
         var offsets: [Double]
         var trueLogits: [Double]
-    }
-
-    /// The Laplace approximation to the posterior of β under the prior N(mean, variance) (a flat prior when the
-    /// variance is not finite) and outcomes won with probability σ(offset + β): the mode by damped Newton steps, and
-    /// 1/(curvature of the negative log posterior) at the mode.
-    static func refit(prior: EffectBelief, outcomes: [(offset: Double, won: Bool)]) -> EffectBelief {
-        let precision = prior.variance.isFinite && prior.variance > 0 ? 1 / prior.variance : 0
-        let start = prior.mean.isFinite ? prior.mean : 0
-        func objective(_ beta: Double) -> Double {
-            var total = -0.5 * precision * (beta - start) * (beta - start)
-            for outcome in outcomes {
-                let z = outcome.offset + beta
-                total -= outcome.won ? Kernels.log1pexp(-z) : Kernels.log1pexp(z)
-            }
-            return total
-        }
-        func curvature(_ beta: Double) -> Double {
-            var total = precision
-            for outcome in outcomes {
-                let p = Kernels.sigmoid(outcome.offset + beta)
-                total += p * (1 - p)
-            }
-            return total
-        }
-        var beta = start
-        var value = objective(beta)
-        for _ in 0..<100 {
-            var gradient = -precision * (beta - start)
-            for outcome in outcomes { gradient += (outcome.won ? 1 : 0) - Kernels.sigmoid(outcome.offset + beta) }
-            let hessian = curvature(beta)
-            guard hessian > 0 else { break }
-            var step = gradient / hessian
-            var next = beta + step, nextValue = objective(next)
-            var halvings = 0
-            while nextValue < value && halvings < 40 {
-                step /= 2
-                next = beta + step
-                nextValue = objective(next)
-                halvings += 1
-            }
-            beta = next
-            value = nextValue
-            if abs(step) < 1e-12 { break }
-        }
-        let information = curvature(beta)
-        return EffectBelief(mean: beta, variance: information > 0 ? 1 / information : .infinity)
     }
 }
