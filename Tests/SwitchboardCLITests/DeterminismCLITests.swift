@@ -30,6 +30,27 @@ struct DeterminismCLITests {
         for (name, text) in outputs { #expect(text == first, "\(name) differs") }
     }
 
+    /// Each process seeds Swift's hashing afresh, so a sum taken in a dictionary's order can change its last digit
+    /// from run to run (it did: `evaluate forecast`'s deal-value spread and `evaluate actions`' random choice). Five
+    /// runs of each must write the same bytes.
+    @Test func evaluationsWriteTheSameBytesRunAfterRun() throws {
+        let workspace = try Workspace()
+        let (data, models) = RecommendCLITests.sampleAndModels
+        for (name, arguments) in [
+            ("actions", ["evaluate", "actions", "--data", data] + models),
+            ("forecast", ["evaluate", "forecast", "--data", data]),
+        ] {
+            var outputs: [String] = []
+            for run in 0..<5 {
+                let file = "\(name)-\(run).json"
+                let result = try workspace.run(arguments + ["--json", file])
+                #expect(result.status == 0, "\(result.stderr)")
+                outputs.append(try workspace.read(file))
+            }
+            for (run, text) in outputs.enumerated() { #expect(text == outputs[0], "\(name): run \(run) differs") }
+        }
+    }
+
     /// `route`'s model mode (scores become the routing problem): the same plan under either OpenBLAS thread count.
     @Test func routeModelModeWritesTheSameBytesForAnyBLASThreads() throws {
         let workspace = try Workspace()

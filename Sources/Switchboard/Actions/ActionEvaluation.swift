@@ -74,7 +74,11 @@ public struct ActionEvaluation: Sendable {
         public var bestValue: Double { trueValues[bestActionID]! }
         public var recommendedValue: Double { trueValues[recommendedActionID]! }
         public var popularValue: Double { trueValues[popularActionID]! }
-        public var randomValue: Double { trueValues.values.reduce(0, +) / Double(trueValues.count) }
+        /// The mean true value of the eligible actions, summed in action-id order (a dictionary's own order changes
+        /// from run to run, and with it the last digit of a sum).
+        public var randomValue: Double {
+            trueValues.keys.sorted().reduce(0) { $0 + trueValues[$1]! } / Double(trueValues.count)
+        }
     }
 
     /// One strategy's figures over the evaluated partners.

@@ -129,7 +129,10 @@ public struct PartnerForecast: Sendable {
             if let p = index[row.partnerID] { activity[p].append(row.figures) }
         }
         var dealValue: [String: Double] = [:]
-        let overallValue = revenueTotal.values.reduce(0, +) / max(1, dealTotal.values.reduce(0, +))
+        // Sums over the segments in a fixed order (a dictionary's own order changes from run to run).
+        let segments = revenueTotal.keys.sorted()
+        let overallValue =
+            segments.reduce(0) { $0 + revenueTotal[$1]! } / max(1, segments.reduce(0) { $0 + (dealTotal[$1] ?? 0) })
         for segment in input.segmentNames {
             let d = dealTotal[segment] ?? 0
             dealValue[segment] = d > 0 ? (revenueTotal[segment] ?? 0) / d : overallValue
@@ -140,7 +143,9 @@ public struct PartnerForecast: Sendable {
             var bySegment: [String: [Double]] = [:]
             for (s, v) in singleDealLogs { bySegment[s, default: []].append(v) }
             var sum = 0.0, count = 0.0
-            for (_, values) in bySegment where values.count >= 2 {
+            for segment in bySegment.keys.sorted() {
+                let values = bySegment[segment]!
+                guard values.count >= 2 else { continue }
                 let m = values.reduce(0, +) / Double(values.count)
                 for v in values { sum += (v - m) * (v - m) }
                 count += Double(values.count - 1)
