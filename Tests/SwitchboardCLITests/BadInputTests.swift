@@ -733,7 +733,7 @@ func snapshot(_ folder: URL) throws -> [String: Data] {
             continue
         }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         result[relative] = isDirectory.boolValue ? Data("dir".utf8) : (FileManager.default.contents(atPath: path) ?? Data())
     }
     return result
