@@ -37,7 +37,7 @@ import TestSupport
             return value
         case 1: return Double(Int.random(in: -1_000_000...1_000_000, using: &rng))
         case 2: return Double(Int64.random(in: (1 << 52)...(1 << 55), using: &rng)) * (Bool.random(using: &rng) ? 1 : -1)
-        case 3: return [0.0, -0.0, 0.1, 1e15, 1e16, 1e20, 1e-7, 5e-324, .greatestFiniteMagnitude, .leastNormalMagnitude].randomElement(using: &rng)!
+        case 3: return [0.0, -0.0, 0.1, 1e15, 1e16, 1e20, 1e-7, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .leastNormalMagnitude].randomElement(using: &rng)!
         case 4: return rng.uniform(-1, 1) * pow(10, Double(Int.random(in: -30...30, using: &rng)))
         default: return (rng.uniform(0, 1) * 1000).rounded() / 100
         }
