@@ -240,7 +240,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// Drops the ledger's tables (tests start each case on an empty database).
     public func dropEverything() throws {
         try lock.withLock {
-            try locked {
+            _ = try locked {
                 try run("DROP TABLE IF EXISTS events, idempotency, switchboard_migrations")
             }
             lastSeen = 0
