@@ -1,3 +1,4 @@
+import Learning
 import LinearAlgebra
 
 /// Each action's win-logit effect estimated as well as the history allows: the ceiling of any estimator fitted on
@@ -12,7 +13,8 @@ import LinearAlgebra
 ///
 /// over the counted, resolved outcomes (declined ones left out, expired ones losses, as the match model counts
 /// them), with oᵢ the true win logit with no action and nᵢₐ the times the partner had received action a; Newton's
-/// method on the exact Hessian, and each standard error from the inverse Fisher information. A match model (or any
+/// method on the exact Hessian (`OffsetLogisticFit`, flat priors), and each standard error from the inverse Fisher
+/// information. A match model (or any
 /// estimator) also has to learn the rest of the win logit from the same outcomes, so its estimates cannot be expected
 /// to be better than these; the recommender ranking with them shows how much captured value the history itself can
 /// buy.
@@ -95,35 +97,18 @@ public struct ActionEffectCeiling: Sendable {
         let actionIDs = design.actionIDs, rows = design.rows, treated = design.treated
         let fitted = actionIDs.indices.filter { treated[$0] > 0 }
         guard !fitted.isEmpty else { return ActionEffectCeiling(estimates: []) }
-        // Newton on the fitted actions' coefficients.
-        let k = fitted.count
-        var beta = [Double](repeating: 0, count: k)
-        var information = Matrix<Double>(rowCount: k, columnCount: k)
-        for _ in 0..<50 {
-            var gradient = [Double](repeating: 0, count: k)
-            information = Matrix<Double>(rowCount: k, columnCount: k)
-            for row in rows {
-                var z = row.offset
-                for (j, a) in fitted.enumerated() where row.counts[a] != 0 { z += row.counts[a] * beta[j] }
-                let s = Kernels.sigmoid(z)
-                let w = s * (1 - s), r = (row.won ? 1 : 0) - s
-                for (i, a) in fitted.enumerated() where row.counts[a] != 0 {
-                    gradient[i] += r * row.counts[a]
-                    for (j, b) in fitted.enumerated() where row.counts[b] != 0 {
-                        information[i, j] += w * row.counts[a] * row.counts[b]
-                    }
-                }
-            }
-            let step: [Double]
-            do { step = try CholeskyFactor(factoring: information).solving(gradient) } catch {
-                throw .model(reason: "the actions' information matrix is singular: \(error)")
-            }
-            for j in 0..<k { beta[j] += step[j] }
-            if step.reduce(0, { max($0, abs($1)) }) < 1e-10 { break }
-        }
-        let covariance: Matrix<Double>
-        do { covariance = try CholeskyFactor(factoring: information).solving(Matrix<Double>.identity(k)) } catch {
-            throw .model(reason: "the actions' information matrix is singular: \(error)")
+        // Newton on the fitted actions' coefficients, flat priors.
+        let fit = OffsetLogisticFit.fit(
+            rows: rows.map { row in
+                OffsetLogisticFit.Row(
+                    offset: row.offset, entries: fitted.indices.compactMap { j in
+                        row.counts[fitted[j]] != 0 ? (j, row.counts[fitted[j]]) : nil
+                    }, won: row.won)
+            }, priorMeans: [Double](repeating: 0, count: fitted.count),
+            priorPrecisions: [Double](repeating: 0, count: fitted.count))
+        let beta = fit.coefficients
+        guard let covariance = fit.covariance else {
+            throw .model(reason: "the actions' information matrix is singular")
         }
         return ActionEffectCeiling(
             estimates: fitted.enumerated().map { j, a in

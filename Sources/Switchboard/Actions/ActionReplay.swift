@@ -1,3 +1,4 @@
+import Learning
 import LinearAlgebra
 
 /// A normal belief about an effect on the win logit: N(mean, variance).
@@ -231,7 +232,7 @@ public struct ActionReplay: Sendable {
     /// The actions' effects and the calibration offset refitted together: an outcome under action a (or none) is won
     /// with probability σ(oᵢ + c + β_a), β_a ~ N(μ_a, SE_a²) (`priors`) and c flat, fitted only when
     /// `fitsCalibration` and some outcome had no action (else 0: without such outcomes c cannot be told from the β's).
-    /// The posterior mode by Newton's method on all parameters at once, with step halving; each β's variance is the
+    /// The posterior mode by Newton's method on all parameters at once (`OffsetLogisticFit`); each β's variance is the
     /// diagonal of the inverse Hessian of the negative log posterior at the mode (the Laplace approximation, c
     /// integrated out). Fitting c with the β's, not from the held-out outcomes alone, lets the treated outcomes and
     /// the β's priors inform it too: a holdout of a tenth of the partners alone leaves c noisy from round to round.
@@ -245,75 +246,20 @@ public struct ActionReplay: Sendable {
         let hasControl = fitsCalibration && outcomes.contains { $0.action == nil }
         let n = fitted.count + (hasControl ? 1 : 0), cSlot = fitted.count
         guard n > 0 else { return Refit(effects: priors, refitted: refitted, calibration: 0) }
-        let precision = fitted.map { priors[$0].variance.isFinite && priors[$0].variance > 0 ? 1 / priors[$0].variance : 0 }
+        let precisions = fitted.map { priors[$0].variance.isFinite && priors[$0].variance > 0 ? 1 / priors[$0].variance : 0 }
         let means = fitted.map { priors[$0].mean.isFinite ? priors[$0].mean : 0 }
-
-        func margin(_ o: Outcome, _ theta: [Double]) -> Double {
-            var z = o.offset
-            if let a = o.action { z += theta[slot[a]] }
-            if hasControl { z += theta[cSlot] }
-            return z
+        let rows = outcomes.map { o in
+            var entries: [(column: Int, value: Double)] = []
+            if let a = o.action { entries.append((slot[a], 1)) }
+            if hasControl { entries.append((cSlot, 1)) }
+            return OffsetLogisticFit.Row(offset: o.offset, entries: entries, won: o.won)
         }
-        func objective(_ theta: [Double]) -> Double {
-            var total = 0.0
-            for k in fitted.indices { total -= 0.5 * precision[k] * (theta[k] - means[k]) * (theta[k] - means[k]) }
-            for o in outcomes {
-                let z = margin(o, theta)
-                total -= o.won ? Kernels.log1pexp(-z) : Kernels.log1pexp(z)
-            }
-            return total
-        }
-        /// The gradient of the log posterior and the Hessian of its negative.
-        func derivatives(_ theta: [Double]) -> (gradient: [Double], hessian: Matrix<Double>) {
-            var gradient = [Double](repeating: 0, count: n)
-            var hessian = Matrix<Double>(rowCount: n, columnCount: n)
-            for k in fitted.indices {
-                gradient[k] -= precision[k] * (theta[k] - means[k])
-                hessian[k, k] += precision[k]
-            }
-            for o in outcomes {
-                let p = Kernels.sigmoid(margin(o, theta))
-                let r = (o.won ? 1 : 0) - p, w = p * (1 - p)
-                let a = o.action.map { slot[$0] } ?? -1
-                if a >= 0 {
-                    gradient[a] += r
-                    hessian[a, a] += w
-                }
-                if hasControl {
-                    gradient[cSlot] += r
-                    hessian[cSlot, cSlot] += w
-                    if a >= 0 {
-                        hessian[a, cSlot] += w
-                        hessian[cSlot, a] += w
-                    }
-                }
-            }
-            return (gradient, hessian)
-        }
-        var theta = means + (hasControl ? [0] : [])
-        var value = objective(theta)
-        for _ in 0..<100 {
-            let (gradient, hessian) = derivatives(theta)
-            guard let step = try? CholeskyFactor(factoring: hessian).solving(gradient) else { break }
-            var scale = 1.0, accepted = false
-            for _ in 0..<40 {
-                let next = zip(theta, step).map { $0 + scale * $1 }
-                let nextValue = objective(next)
-                if nextValue >= value {
-                    (theta, value, accepted) = (next, nextValue, true)
-                    break
-                }
-                scale /= 2
-            }
-            if !accepted || (step.map(abs).max() ?? 0) * scale < 1e-12 { break }
-        }
+        let fit = OffsetLogisticFit.fit(
+            rows: rows, priorMeans: means + (hasControl ? [0] : []), priorPrecisions: precisions + (hasControl ? [0] : []))
+        let theta = fit.coefficients
         var effects = priors
-        let factor = try? CholeskyFactor(factoring: derivatives(theta).hessian)
         for (k, a) in fitted.enumerated() {
-            var unit = [Double](repeating: 0, count: n)
-            unit[k] = 1
-            let variance = (try? factor?.solving(unit))??[k] ?? .infinity
-            effects[a] = EffectBelief(mean: theta[k], variance: variance)
+            effects[a] = EffectBelief(mean: theta[k], variance: fit.covariance?[k, k] ?? .infinity)
         }
         return Refit(effects: effects, refitted: refitted, calibration: hasControl ? theta[cSlot] : 0)
     }
