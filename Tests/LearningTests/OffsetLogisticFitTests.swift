@@ -39,28 +39,11 @@ struct OffsetLogisticFitTests {
         let fit = OffsetLogisticFit.fit(rows: rows, priorMeans: means, priorPrecisions: precisions)
         let covariance = try #require(fit.covariance)
         func f(_ b: [Double]) -> Double { Self.logPosterior(b, rows, means: means, precisions: precisions) }
-        let beta = fit.coefficients, h = 1e-5, step = 1e-3
-        for k in 0..<3 {
-            var up = beta, down = beta
-            up[k] += h
-            down[k] -= h
-            #expect(abs((f(up) - f(down)) / (2 * h)) < 1e-5, "∂/∂β\(k)")
+        let beta = fit.coefficients
+        for (k, derivative) in finiteDifferenceGradient(f, at: beta, step: 1e-5).enumerated() {
+            #expect(abs(derivative) < 1e-5, "∂/∂β\(k)")
         }
-        var hessian = [[Double]](repeating: [0, 0, 0], count: 3)
-        for i in 0..<3 {
-            for j in 0..<3 {
-                var pp = beta, pm = beta, mp = beta, mm = beta
-                pp[i] += step
-                pp[j] += step
-                pm[i] += step
-                pm[j] -= step
-                mp[i] -= step
-                mp[j] += step
-                mm[i] -= step
-                mm[j] -= step
-                hessian[i][j] = -(f(pp) - f(pm) - f(mp) + f(mm)) / (4 * step * step)
-            }
-        }
+        let hessian = finiteDifferenceHessian(f, at: beta, step: 1e-3).map { $0.map { -$0 } }
         let numeric = try CholeskyFactor(factoring: Matrix(rows: hessian)).solving(Matrix<Double>.identity(3))
         for i in 0..<3 {
             for j in 0..<3 {

@@ -70,30 +70,10 @@ struct ActionReplayTests {
         #expect(fit.refitted == [true, true] && fit.calibration != 0)
         let theta = fit.effects.map(\.mean) + [fit.calibration]
         func f(_ t: [Double]) -> Double { Self.logPosterior(t, priors: priors, data) }
-        let h = 1e-5
-        for k in theta.indices {
-            var up = theta, down = theta
-            up[k] += h
-            down[k] -= h
-            let derivative = (f(up) - f(down)) / (2 * h)
+        for (k, derivative) in finiteDifferenceGradient(f, at: theta, step: 1e-5).enumerated() {
             #expect(abs(derivative) < 1e-5, "∂/∂θ\(k) = \(derivative)")
         }
-        let step = 1e-3, n = theta.count
-        var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0..<n {
-            for j in 0..<n {
-                var pp = theta, pm = theta, mp = theta, mm = theta
-                pp[i] += step
-                pp[j] += step
-                pm[i] += step
-                pm[j] -= step
-                mp[i] -= step
-                mp[j] += step
-                mm[i] -= step
-                mm[j] -= step
-                hessian[i][j] = -(f(pp) - f(pm) - f(mp) + f(mm)) / (4 * step * step)
-            }
-        }
+        let hessian = finiteDifferenceHessian(f, at: theta, step: 1e-3).map { $0.map { -$0 } }
         let covariance = Self.inverse(hessian)
         for a in 0..<2 {
             #expect(

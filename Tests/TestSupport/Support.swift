@@ -36,3 +36,31 @@ public func maxAbsDifference<S: BLASScalar>(_ a: [S], _ b: [S]) -> Double {
 public func isClose(_ a: Double, _ b: Double, absolute: Double = 1e-12, relative: Double = 1e-9) -> Bool {
     abs(a - b) <= absolute + relative * max(abs(a), abs(b))
 }
+
+/// The gradient of `f` at `x` by central differences of step `h`.
+public func finiteDifferenceGradient(_ f: ([Double]) -> Double, at x: [Double], step h: Double) -> [Double] {
+    x.indices.map { k in
+        var up = x, down = x
+        up[k] += h
+        down[k] -= h
+        return (f(up) - f(down)) / (2 * h)
+    }
+}
+
+/// The Hessian of `f` at `x` by central differences of step `h` (four evaluations an entry).
+public func finiteDifferenceHessian(_ f: ([Double]) -> Double, at x: [Double], step h: Double) -> [[Double]] {
+    x.indices.map { i in
+        x.indices.map { j in
+            var pp = x, pm = x, mp = x, mm = x
+            pp[i] += h
+            pp[j] += h
+            pm[i] += h
+            pm[j] -= h
+            mp[i] -= h
+            mp[j] += h
+            mm[i] -= h
+            mm[j] -= h
+            return (f(pp) - f(pm) - f(mp) + f(mm)) / (4 * h * h)
+        }
+    }
+}
