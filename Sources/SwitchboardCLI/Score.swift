@@ -57,9 +57,14 @@ struct Score: ParsableCommand {
             let time = asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd
             let scorer = try LeadScorer(model: match, partners: partnerList, rules: eligibility, at: time)
             let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
-            let summary = try Self.stream(leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format) {
-                batch in try scorer.score(batch, top: max(1, min(top, partnerList.count)), workers: threads)
-            }
+            // One scoring thread per core (or --threads), each taking whole chunks, so that one chunk's encoding
+            // and assembling overlap another's scoring.
+            let scorers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let keep = max(1, min(top, partnerList.count))
+            let summary = try Self.stream(
+                leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format,
+                mode: .pipelined(depth: 2, scorers: scorers)
+            ) { batch in try scorer.score(batch, top: keep, workers: threads) }
             FileIO.endProgress()
             if out != "-" {
                 print(
@@ -73,7 +78,7 @@ struct Score: ParsableCommand {
     /// nothing is left at `out` unless all succeed.
     static func stream(
         leads path: String, delimiter: CSVDelimiter?, chunk: Int, to out: String, format: ScoreFormat,
-        mode: ChunkedScoring.Mode = .pipelined(depth: 2), score: ([Lead]) throws -> [LeadScore]
+        mode: ChunkedScoring.Mode, score: ([Lead]) throws -> [LeadScore]
     ) throws -> ChunkedScoring.Summary {
         var reader = try ChunkedCSVReader(path: path, delimiter: delimiter)
         let output = try StreamingOutput(path: out)

@@ -28,19 +28,33 @@ struct ChunkedScoringTests {
         }
     }
 
+    /// The pipelines the tests run beside the sequential loop: one scorer or several, short and long hand-offs.
+    static let pipelines: [ChunkedScoring.Mode] = [
+        .pipelined(depth: 1, scorers: 1), .pipelined(depth: 2, scorers: 1), .pipelined(depth: 1, scorers: 2),
+        .pipelined(depth: 2, scorers: 3),
+    ]
+
     /// Runs the loop over `chunks`; the bytes written (nil when it threw), the summary or the error's text.
+    /// `failScoreFrom`: the scoring of every chunk from that index on throws (the later ones first, by a delay).
     static func run(
         _ chunks: [ChunkedScoring.Chunk], _ mode: ChunkedScoring.Mode, format: ScoreFormat, scorer: LeadScorer, top: Int,
-        failWriteAt: Int? = nil
+        failWriteAt: Int? = nil, failScoreFrom: Int? = nil
     ) -> (bytes: [UInt8], outcome: String, progressed: [Int]) {
         var remaining = chunks[...]
         var bytes: [UInt8] = []
         var writes = 0
         var progressed: [Int] = []
+        let failing = failScoreFrom.map { Set(chunks[$0...].map { $0.table.columns[0][0] }) } ?? []
         do {
             let summary = try ChunkedScoring.run(
                 source: "incoming.csv", chunks: { remaining.popFirst() }, format: format, mode: mode,
-                score: { try scorer.score($0, top: top, workers: 2) },
+                score: { leads in
+                    if failing.contains(leads[0].id) {
+                        if leads[0].id == chunks[failScoreFrom!].table.columns[0][0] { Thread.sleep(forTimeInterval: 0.05) }
+                        throw RecordError.emptySet(file: "scoring of \(leads[0].id)", what: "partners")
+                    }
+                    return try scorer.score(leads, top: top, workers: 2)
+                },
                 write: { piece in
                     writes += 1
                     if writes == failWriteAt { throw CancellationError() }
@@ -53,13 +67,15 @@ struct ChunkedScoringTests {
         }
     }
 
-    @Test("the pipeline writes the simple loop's bytes", arguments: [(1, 1), (7, 1), (64, 2), (333, 3), (5000, 2)])
-    func sameBytes(size: Int, depth: Int) throws {
+    @Test(
+        "the pipeline writes the simple loop's bytes",
+        arguments: [(1, 1, 1), (7, 1, 2), (64, 2, 1), (64, 2, 2), (333, 3, 3), (5000, 2, 2)])
+    func sameBytes(size: Int, depth: Int, scorers: Int) throws {
         let (scorer, table, leads) = try Self.instance(seed: 900 + UInt64(size))
         let chunks = Self.chunks(table, size: size)
         for format in ScoreFormat.allCases {
             let simple = Self.run(chunks, .sequential, format: format, scorer: scorer, top: 4)
-            let piped = Self.run(chunks, .pipelined(depth: depth), format: format, scorer: scorer, top: 4)
+            let piped = Self.run(chunks, .pipelined(depth: depth, scorers: scorers), format: format, scorer: scorer, top: 4)
             #expect(
                 simple.outcome
                     == "\(leads.count) leads, \(try scorer.score(leads, top: 4).count { $0.leadScore == nil }) unplaceable, at \(leads.count)"
@@ -90,11 +106,14 @@ struct ChunkedScoringTests {
             for size in [1, 16, 1000] {
                 let chunks = Self.chunks(bad, size: size)
                 let simple = Self.run(chunks, .sequential, format: .csv, scorer: scorer, top: 3)
-                let piped = Self.run(chunks, .pipelined(depth: 2), format: .csv, scorer: scorer, top: 3)
                 #expect(simple.outcome.hasPrefix("error: incoming.csv:\(row + 2):"), "\(kind)")
-                #expect(piped.outcome == simple.outcome, "\(kind), chunks of \(size)")
-                // Nothing is kept on error, but what reached the writer before is the same.
-                #expect(piped.progressed == simple.progressed)
+                for mode in Self.pipelines {
+                    let piped = Self.run(chunks, mode, format: .csv, scorer: scorer, top: 3)
+                    #expect(piped.outcome == simple.outcome, "\(kind), chunks of \(size), \(mode)")
+                    // Nothing is kept on error, but what reached the writer before is the same.
+                    #expect(piped.progressed == simple.progressed)
+                    #expect(piped.bytes == simple.bytes)
+                }
             }
         }
     }
@@ -105,23 +124,44 @@ struct ChunkedScoringTests {
         let chunks = Self.chunks(table, size: 10)
         for failAt in [1, 2, 9] {
             let simple = Self.run(chunks, .sequential, format: .jsonl, scorer: scorer, top: 2, failWriteAt: failAt)
-            let piped = Self.run(chunks, .pipelined(depth: 1), format: .jsonl, scorer: scorer, top: 2, failWriteAt: failAt)
             #expect(simple.outcome.hasPrefix("error:"))
-            #expect(piped.outcome == simple.outcome)
-            #expect(piped.bytes == simple.bytes)
-            #expect(piped.progressed.count == max(0, failAt - 2))
+            for mode in Self.pipelines {
+                let piped = Self.run(chunks, mode, format: .jsonl, scorer: scorer, top: 2, failWriteAt: failAt)
+                #expect(piped.outcome == simple.outcome, "\(mode)")
+                #expect(piped.bytes == simple.bytes)
+                #expect(piped.progressed.count == max(0, failAt - 2))
+            }
+        }
+    }
+
+    /// Scoring fails from one chunk on, the later chunks failing first in time: the first in input order is the
+    /// run's error, after the chunks before it were written.
+    @Test("a failed scoring stops the pipeline at the first failing chunk in input order")
+    func failedScoring() throws {
+        let (scorer, table, _) = try Self.instance(seed: 81)
+        let chunks = Self.chunks(table, size: 10)
+        for failFrom in [0, 3, chunks.count - 1] {
+            let simple = Self.run(chunks, .sequential, format: .csv, scorer: scorer, top: 2, failScoreFrom: failFrom)
+            #expect(simple.outcome.hasSuffix("scoring of \(chunks[failFrom].table.columns[0][0]): no partners"))
+            #expect(simple.progressed.count == failFrom)
+            for mode in Self.pipelines {
+                let piped = Self.run(chunks, mode, format: .csv, scorer: scorer, top: 2, failScoreFrom: failFrom)
+                #expect(piped.outcome == simple.outcome, "\(mode)")
+                #expect(piped.bytes == simple.bytes)
+                #expect(piped.progressed == simple.progressed)
+            }
         }
     }
 
     @Test("no leads: the input is named")
     func empty() throws {
         let (scorer, _, _) = try Self.instance(seed: 79)
-        for mode in [ChunkedScoring.Mode.sequential, .pipelined(depth: 2)] {
+        for mode in [ChunkedScoring.Mode.sequential] + Self.pipelines {
             #expect(Self.run([], mode, format: .csv, scorer: scorer, top: 2).outcome == "error: incoming.csv: no leads")
         }
     }
 
-    final class Box {}
+    final class Box: Sendable {}
 
     @Test("a hand-off holds no item it has passed on, even when it never empties (memory stays bounded)")
     func handOffReleasesTaken() {
@@ -139,6 +179,38 @@ struct ChunkedScoringTests {
         #expect(handOff.take() == nil && !handOff.put(Box()))
     }
 
+    @Test("an ordered hand-off passes items on in sequence, holds none it passed on, and makes a put too far ahead wait")
+    func orderedHandOff() {
+        let handOff = OrderedHandOff<Box>(capacity: 2)
+        var taken: [() -> Box?] = []
+        // Put out of order, taken in order; the one just taken is released at once.
+        for pair in stride(from: 0, to: 40, by: 2) {
+            let (first, second) = (Box(), Box())
+            #expect(handOff.put(second, at: pair + 1))
+            #expect(handOff.put(first, at: pair))
+            let one = handOff.take(), two = handOff.take()
+            #expect(one === first && two === second)
+            taken.append { [weak one] in one }
+            taken.append { [weak two] in two }
+        }
+        #expect(taken.allSatisfy { $0() == nil })
+        // 42 is two ahead of the next to take (40): its put waits until 40 is taken.
+        let done = DispatchSemaphore(value: 0)
+        let late = Box()
+        Thread {
+            _ = handOff.put(late, at: 42)
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 0.2) == .timedOut)
+        #expect(handOff.put(Box(), at: 40))
+        #expect(handOff.take() != nil)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(handOff.put(Box(), at: 41))
+        #expect(handOff.take() != nil && handOff.take() === late)
+        handOff.close()
+        #expect(handOff.take() == nil && !handOff.put(Box(), at: 43))
+    }
+
     @Test("duplicate ids across chunks and within one: the first problem in input order is reported")
     func duplicatesInOrder() throws {
         let (scorer, table, _) = try Self.instance(seed: 80)
@@ -149,7 +221,7 @@ struct ChunkedScoringTests {
         let bad = CSVTable(
             source: table.source, header: table.header, columns: columns, recordLines: table.recordLines,
             delimiter: table.delimiter)
-        for mode in [ChunkedScoring.Mode.sequential, .pipelined(depth: 2)] {
+        for mode in [ChunkedScoring.Mode.sequential] + Self.pipelines {
             let outcome = Self.run(Self.chunks(bad, size: 10), mode, format: .csv, scorer: scorer, top: 2).outcome
             #expect(
                 outcome == "error: \(RecordError.duplicateID(file: "incoming.csv", line: 27, column: "id", id: id, firstLine: 5))"

@@ -8,10 +8,12 @@ import Learning
 /// The loop takes its chunks, its scoring and its output as functions, so it touches no file: the caller reads the
 /// input and writes the bytes. Two ways to run it give the same bytes, the same summary and the same error:
 /// - sequential: read a chunk, score it, write it, then the next;
-/// - pipelined: reading and validation, scoring, and formatting and writing run at once on three threads, chunks
-///   passing through them in input order with at most `depth` chunks waiting between two stages (memory stays
-///   bounded by a few chunks). The first failure in input order wins, as in the sequential loop: a chunk that cannot
-///   be read stops the run after the chunks before it were written; a failed write stops the reading.
+/// - pipelined: reading and validation, scoring, and formatting and writing run at once, on threads of their own: one
+///   reader, `scorers` scoring threads each taking whole chunks (so one chunk's encoding and the assembling of its
+///   scores overlap another's scoring, and no core waits for the others at a chunk's end), one writer putting chunks
+///   back in input order. At most `depth` chunks wait between two stages (memory stays bounded by a few chunks). The first failure
+///   in input order wins, as in the sequential loop: a chunk that cannot be read stops the run after the chunks before
+///   it were written; a failed write stops the reading.
 public enum ChunkedScoring {
     /// One chunk of the leads table and how far into the input it ends (for progress).
     public struct Chunk: Sendable {
@@ -39,32 +41,33 @@ public enum ChunkedScoring {
     /// How the stages run.
     public enum Mode: Sendable, Equatable {
         case sequential
-        /// At most `depth` (≥ 1) chunks wait between two stages.
-        case pipelined(depth: Int)
+        /// At most `depth` (≥ 1) chunks wait between two stages; `scorers` (≥ 1) threads score chunks at once.
+        case pipelined(depth: Int, scorers: Int)
     }
 
     /// Scores every chunk `next` returns from the leads input named `source` (nil ends the input) with `score` and passes each chunk's output in `format`
     /// (header first) to `write`, in input order; `progress` is called after each chunk is written.
     ///
-    /// `next` is called from one thread at a time, in order, as are `write` and `progress`; `score` is called on the
-    /// caller's thread. Nothing is retried: the first error (in input order) is thrown once every stage has stopped.
+    /// `next` is called from one thread at a time, in order, as are `write` and `progress`; `score` is called from
+    /// `scorers` threads at once (the caller's among them). Nothing is retried: the first error (in input order) is
+    /// thrown once every stage has stopped.
     /// - Throws: `RecordError` for a lead that does not validate (its file, line and column) or an id seen before;
     ///   `RecordError.emptySet` when the input has no lead; whatever `next`, `score` or `write` throw.
     public static func run(
-        source: String, chunks next: () throws -> Chunk?, format: ScoreFormat, mode: Mode = .pipelined(depth: 2),
+        source: String, chunks next: () throws -> Chunk?, format: ScoreFormat, mode: Mode = .pipelined(depth: 2, scorers: 1),
         score: ([Lead]) throws -> [LeadScore], write: ([UInt8]) throws -> Void, progress: (Summary) -> Void = { _ in }
     ) throws -> Summary {
         switch mode {
         case .sequential:
             return try sequential(source: source, next: next, format: format, score: score, write: write, progress: progress)
-        case .pipelined(let depth):
+        case .pipelined(let depth, let scorers):
             return try withoutActuallyEscaping(next) { next in
                 try withoutActuallyEscaping(score) { score in
                     try withoutActuallyEscaping(write) { write in
                         try withoutActuallyEscaping(progress) { progress in
                             try pipelined(
-                                source: source, next: next, format: format, depth: max(1, depth), score: score, write: write,
-                                progress: progress)
+                                source: source, next: next, format: format, depth: max(1, depth), scorers: max(1, scorers),
+                                score: score, write: write, progress: progress)
                         }
                     }
                 }
@@ -117,37 +120,41 @@ public enum ChunkedScoring {
     }
 
     static func pipelined(
-        source: String, next: @escaping () throws -> Chunk?, format: ScoreFormat, depth: Int,
-        score: ([Lead]) throws -> [LeadScore],
+        source: String, next: @escaping () throws -> Chunk?, format: ScoreFormat, depth: Int, scorers: Int,
+        score: @escaping ([Lead]) throws -> [LeadScore],
         write: @escaping ([UInt8]) throws -> Void, progress: @escaping (Summary) -> Void
     ) throws -> Summary {
-        let toScore = HandOff<Item<[Lead]>>(capacity: depth)
-        let toWrite = HandOff<Item<[LeadScore]>>(capacity: depth)
-        let group = DispatchGroup()
+        // Each item to score carries its place in the input.
+        let toScore = HandOff<(sequence: Int, item: Item<[Lead]>)>(capacity: depth)
+        let toWrite = OrderedHandOff<Item<[LeadScore]>>(capacity: max(depth, scorers))
+        let threads = StageThreads()
         let reader = Unchecked(next)
         let writer = Unchecked((write, progress))
+        let scorer = Unchecked(score)
         let outcome = RunOutcome()
 
-        // Stage 1: read and validate, in order.
-        DispatchQueue.global().async(group: group) {
+        // Stage 1: read and validate, in order; each item numbered.
+        threads.start("switchboard read") {
             var seen = SeenIDs()
+            var sequence = 0
             while true {
                 let item: Item<[Lead]>
                 do {
                     guard let chunk = try reader.value() else {
-                        toScore.put(.end)
+                        toScore.put((sequence, .end))
                         return
                     }
                     item = .value(try seen.leads(of: chunk.table), bytesRead: chunk.bytesRead)
                 } catch {
-                    toScore.put(.failure(error))
+                    toScore.put((sequence, .failure(error)))
                     return
                 }
-                if !toScore.put(item) { return }
+                if !toScore.put((sequence, item)) { return }
+                sequence += 1
             }
         }
-        // Stage 3: format and write, in order; the first failure it meets is the run's.
-        DispatchQueue.global().async(group: group) {
+        // Stage 3: format and write, in input order; the first failure it meets is the run's.
+        threads.start("switchboard write") {
             let (write, progress) = writer.value
             var summary = Summary()
             do {
@@ -175,20 +182,108 @@ public enum ChunkedScoring {
             toWrite.close()
             toScore.close()
         }
-        // Stage 2: score, on this thread.
-        while let item = toScore.take() {
-            let passed: Item<[LeadScore]>
-            switch item {
-            case .value(let leads, let bytesRead):
-                do { passed = .value(try score(leads), bytesRead: bytesRead) } catch { passed = .failure(error) }
-            case .failure(let error): passed = .failure(error)
-            case .end: passed = .end
+        // Stage 2: `scorers` threads (this one among them), each scoring whole chunks as they come; the last item
+        // (the end or a reading failure) closes the hand-off behind it, every chunk before it being taken already.
+        let scoring: @Sendable () -> Void = {
+            while let (sequence, item) = toScore.take() {
+                let passed: Item<[LeadScore]>
+                switch item {
+                case .value(let leads, let bytesRead):
+                    do { passed = .value(try scorer.value(leads), bytesRead: bytesRead) } catch {
+                        passed = .failure(error)
+                    }
+                case .failure(let error): passed = .failure(error)
+                case .end: passed = .end
+                }
+                if case .value = item {} else { toScore.close() }
+                if !toWrite.put(passed, at: sequence) { break }
             }
-            guard toWrite.put(passed), case .value = passed else { break }
         }
+        for _ in 1..<max(1, scorers) { threads.start("switchboard score", scoring) }
+        scoring()
         toScore.close()
-        group.wait()
+        threads.wait()
         return try outcome.get()
+    }
+}
+
+/// Threads of the pipeline's own for its stages. They block on hand-offs most of their time; blocked in Dispatch's
+/// global pool they would hold its threads from the scoring's `concurrentPerform`, which on Linux then runs on one
+/// thread until the pool grows (about a second later: measured, a second of one idle core at the start of every run).
+private struct StageThreads {
+    private let group = DispatchGroup()
+
+    /// Starts `body` on a new thread named `name`. The body is released before `wait()` can return (the thread object
+    /// may outlive it: the pipeline's closures must not, being borrowed with `withoutActuallyEscaping`).
+    func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let job = Job(body)
+        group.enter()
+        let thread = Thread { [group] in
+            job.run()
+            group.leave()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// A body run once and then dropped.
+    private final class Job: @unchecked Sendable {
+        private var body: (@Sendable () -> Void)?
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+        func run() {
+            let body = self.body
+            self.body = nil
+            body?()
+        }
+    }
+
+    /// Waits until every started body has returned.
+    func wait() { group.wait() }
+}
+
+/// A bounded hand-off that passes items on in the order of their sequence numbers (0, 1, 2, …) whatever the order
+/// they are put in: an item more than `capacity` ahead of the next one to take waits for room; closing it wakes both
+/// sides.
+final class OrderedHandOff<Element>: @unchecked Sendable {
+    private var waiting: [Int: Element] = [:]
+    private var nextToTake = 0
+    private var closed = false
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Waits until `sequence` is within `capacity` of the next item to take, then holds `item`; false (and the item
+    /// dropped) once the hand-off is closed.
+    @discardableResult
+    func put(_ item: Element, at sequence: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && sequence >= nextToTake + capacity { condition.wait() }
+        if closed { return false }
+        waiting[sequence] = item
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for the next item in sequence; nil once the hand-off is closed.
+    func take() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !closed && waiting[nextToTake] == nil { condition.wait() }
+        if closed { return nil }
+        let item = waiting.removeValue(forKey: nextToTake)
+        nextToTake += 1
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 
