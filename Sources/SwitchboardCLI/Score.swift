@@ -57,9 +57,10 @@ struct Score: ParsableCommand {
             let time = asOf.flatMap { Timestamp(iso: Substring($0)) } ?? match.historyEnd
             let scorer = try LeadScorer(model: match, partners: partnerList, rules: eligibility, at: time)
             let format = self.format ?? (out.hasSuffix(".jsonl") ? .jsonl : .csv)
-            // One scoring thread per core (or --threads), each taking whole chunks, so that one chunk's encoding
-            // and assembling overlap another's scoring.
-            let scorers = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            // One scoring thread per core (fewer with a smaller --threads), each taking whole chunks, so that one
+            // chunk's encoding and assembling overlap another's scoring; more would only hold more chunks in memory.
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let scorers = max(1, min(threads ?? cores, cores))
             let keep = max(1, min(top, partnerList.count))
             let summary = try Self.stream(
                 leads: leads, delimiter: delimiter, chunk: chunk, to: out, format: format,
