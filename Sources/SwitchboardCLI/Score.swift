@@ -32,7 +32,7 @@ struct Score: ParsableCommand {
     @Option(
         name: [.customLong("chunk-rows"), .customLong("chunk")], parsing: .unconditional,
         help: "Leads per chunk (at most 1000000; the output does not depend on it; --chunk is the old name).")
-    var chunk: Int = 8192
+    var chunk: Int = 4096
     @Option(
         parsing: .unconditional,
         help: "Worker threads for scoring (default: one per core, at most 256; the output does not depend on it).")
