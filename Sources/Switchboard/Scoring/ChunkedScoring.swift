@@ -248,9 +248,8 @@ private struct StageThreads {
 final class OrderedHandOff<Element>: @unchecked Sendable {
     private var waiting: [Int: Element] = [:]
     private var nextToTake = 0
-    private var closed = false
     private let capacity: Int
-    private let condition = NSCondition()
+    private let gate = HandOffGate()
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -258,68 +257,60 @@ final class OrderedHandOff<Element>: @unchecked Sendable {
     /// dropped) once the hand-off is closed.
     @discardableResult
     func put(_ item: Element, at sequence: Int) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !closed && sequence >= nextToTake + capacity { condition.wait() }
-        if closed { return false }
-        waiting[sequence] = item
-        condition.broadcast()
-        return true
+        gate.once(waitingWhile: { sequence >= nextToTake + capacity }) { waiting[sequence] = item } != nil
     }
 
     /// Waits for the next item in sequence; nil once the hand-off is closed.
     func take() -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        while !closed && waiting[nextToTake] == nil { condition.wait() }
-        if closed { return nil }
-        let item = waiting.removeValue(forKey: nextToTake)
-        nextToTake += 1
-        condition.broadcast()
-        return item
+        gate.once(waitingWhile: { waiting[nextToTake] == nil }) {
+            nextToTake += 1
+            return waiting.removeValue(forKey: nextToTake - 1)!
+        }
     }
 
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    func close() { gate.close() }
 }
 
-/// A bounded first-in, first-out hand-off between two threads; closing it wakes both sides.
+/// A bounded first-in, first-out hand-off between threads; closing it wakes every side.
 ///
 /// An item taken is gone from the hand-off at once (it holds at most `capacity` items, so removing the first is
 /// cheap): the hand-off never keeps a chunk alive after passing it on.
 final class HandOff<Element>: @unchecked Sendable {
     private var items: [Element] = []
-    private var closed = false
     private let capacity: Int
-    private let condition = NSCondition()
+    private let gate = HandOffGate()
 
     init(capacity: Int) { self.capacity = capacity }
 
     /// Waits for room, then appends `item`; false (and the item dropped) once the hand-off is closed.
     @discardableResult
     func put(_ item: Element) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !closed && items.count >= capacity { condition.wait() }
-        if closed { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
+        gate.once(waitingWhile: { items.count >= capacity }) { items.append(item) } != nil
     }
 
     /// Waits for an item; nil once the hand-off is closed.
     func take() -> Element? {
+        gate.once(waitingWhile: { items.isEmpty }) { items.removeFirst() }
+    }
+
+    func close() { gate.close() }
+}
+
+/// The lock, the condition and the closed flag of a hand-off.
+private final class HandOffGate {
+    private var closed = false
+    private let condition = NSCondition()
+
+    /// Under the lock: waits while `blocked()` holds and the gate is open, then runs `body` and wakes the waiters;
+    /// nil (and `body` not run) once the gate is closed.
+    func once<T>(waitingWhile blocked: () -> Bool, _ body: () -> T) -> T? {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.isEmpty { condition.wait() }
+        while !closed && blocked() { condition.wait() }
         if closed { return nil }
-        let item = items.removeFirst()
+        let result = body()
         condition.broadcast()
-        return item
+        return result
     }
 
     func close() {
