@@ -11,9 +11,9 @@ import Learning
 /// - pipelined: reading and validation, scoring, and formatting and writing run at once, on threads of their own: one
 ///   reader, `scorers` scoring threads each taking whole chunks (so one chunk's encoding and the assembling of its
 ///   scores overlap another's scoring, and no core waits for the others at a chunk's end), one writer putting chunks
-///   back in input order. At most `depth` chunks wait between two stages (memory stays bounded by a few chunks). The first failure
-///   in input order wins, as in the sequential loop: a chunk that cannot be read stops the run after the chunks before
-///   it were written; a failed write stops the reading.
+///   back in input order. At most `depth` chunks wait between two stages (memory stays bounded by a few chunks). The
+///   first failure in input order wins, as in the sequential loop: a chunk that cannot be read stops the run after the
+///   chunks before it were written; a failed write stops the reading.
 public enum ChunkedScoring {
     /// One chunk of the leads table and how far into the input it ends (for progress).
     public struct Chunk: Sendable {
@@ -257,15 +257,17 @@ final class OrderedHandOff<Element>: @unchecked Sendable {
     /// dropped) once the hand-off is closed.
     @discardableResult
     func put(_ item: Element, at sequence: Int) -> Bool {
-        gate.once(waitingWhile: { sequence >= nextToTake + capacity }) { waiting[sequence] = item } != nil
+        gate.once(waitingWhile: { sequence >= nextToTake + capacity }, then: { waiting[sequence] = item }) != nil
     }
 
     /// Waits for the next item in sequence; nil once the hand-off is closed.
     func take() -> Element? {
-        gate.once(waitingWhile: { waiting[nextToTake] == nil }) {
-            nextToTake += 1
-            return waiting.removeValue(forKey: nextToTake - 1)!
-        }
+        gate.once(
+            waitingWhile: { waiting[nextToTake] == nil },
+            then: {
+                nextToTake += 1
+                return waiting.removeValue(forKey: nextToTake - 1)!
+            })
     }
 
     func close() { gate.close() }
@@ -285,12 +287,12 @@ final class HandOff<Element>: @unchecked Sendable {
     /// Waits for room, then appends `item`; false (and the item dropped) once the hand-off is closed.
     @discardableResult
     func put(_ item: Element) -> Bool {
-        gate.once(waitingWhile: { items.count >= capacity }) { items.append(item) } != nil
+        gate.once(waitingWhile: { items.count >= capacity }, then: { items.append(item) }) != nil
     }
 
     /// Waits for an item; nil once the hand-off is closed.
     func take() -> Element? {
-        gate.once(waitingWhile: { items.isEmpty }) { items.removeFirst() }
+        gate.once(waitingWhile: { items.isEmpty }, then: { items.removeFirst() })
     }
 
     func close() { gate.close() }
@@ -303,7 +305,7 @@ private final class HandOffGate {
 
     /// Under the lock: waits while `blocked()` holds and the gate is open, then runs `body` and wakes the waiters;
     /// nil (and `body` not run) once the gate is closed.
-    func once<T>(waitingWhile blocked: () -> Bool, _ body: () -> T) -> T? {
+    func once<T>(waitingWhile blocked: () -> Bool, then body: () -> T) -> T? {
         condition.lock()
         defer { condition.unlock() }
         while !closed && blocked() { condition.wait() }
