@@ -14,10 +14,9 @@ import LinearAlgebra
 /// over the counted, resolved outcomes (declined ones left out, expired ones losses, as the match model counts
 /// them), with oᵢ the true win logit with no action and nᵢₐ the times the partner had received action a; Newton's
 /// method on the exact Hessian (`OffsetLogisticFit`, flat priors), and each standard error from the inverse Fisher
-/// information. A match model (or any
-/// estimator) also has to learn the rest of the win logit from the same outcomes, so its estimates cannot be expected
-/// to be better than these; the recommender ranking with them shows how much captured value the history itself can
-/// buy.
+/// information. A match model (or any estimator) also has to learn the rest of the win logit from the same outcomes,
+/// so its estimates cannot be expected to be better than these; the recommender ranking with them shows how much
+/// captured value the history itself can buy.
 public struct ActionEffectCeiling: Sendable {
     public struct Estimate: Sendable, Equatable {
         public var actionID: String
@@ -101,7 +100,8 @@ public struct ActionEffectCeiling: Sendable {
         let fit = OffsetLogisticFit.fit(
             rows: rows.map { row in
                 OffsetLogisticFit.Row(
-                    offset: row.offset, entries: fitted.indices.compactMap { j in
+                    offset: row.offset,
+                    entries: fitted.indices.compactMap { j in
                         row.counts[fitted[j]] != 0 ? (j, row.counts[fitted[j]]) : nil
                     }, won: row.won)
             }, priorMeans: [Double](repeating: 0, count: fitted.count),

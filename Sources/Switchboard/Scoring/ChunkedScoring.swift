@@ -192,10 +192,13 @@ public enum ChunkedScoring {
                     do { passed = .value(try scorer.value(leads), bytesRead: bytesRead) } catch {
                         passed = .failure(error)
                     }
-                case .failure(let error): passed = .failure(error)
-                case .end: passed = .end
+                case .failure(let error):
+                    toScore.close()
+                    passed = .failure(error)
+                case .end:
+                    toScore.close()
+                    passed = .end
                 }
-                if case .value = item {} else { toScore.close() }
                 if !toWrite.put(passed, at: sequence) { break }
             }
         }
@@ -323,7 +326,8 @@ private final class HandOffGate {
     }
 }
 
-/// A value used from another thread under the pipeline's own ordering (each closure is called by one stage only).
+/// A value used from other threads under the pipeline's own ordering: the reading and writing closures are each
+/// called by one stage only; the scoring closure by every scoring thread, which `run` documents as its contract.
 private final class Unchecked<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
