@@ -567,4 +567,40 @@ struct RecommendTests {
             #expect(cheaper.allSatisfy { o in explored.contains { $0.partnerID == o.partnerID } })
         }
     }
+
+    /// The exploration draw samples the pooled effects alone: over 150 explore seeds each watched partner draws each
+    /// action about as often as its `probabilityDrawn` (4 binomial standard errors + 0.01), and with the pooled
+    /// effects known exactly nobody explores, though the partner-level spread leaves some top actions' probability of
+    /// being best below 0.95 (drawing from the whole posterior, as before 2026-12-07, would explore there).
+    @Test func theExplorationDrawSamplesThePooledEffects() throws {
+        let fixture = RecommendFixture.small
+        var settings = RecommendationSettings()
+        settings.exploreShare = 1
+        var recommender = ActionRecommender(matchModel: fixture.match, churnModel: fixture.churn, settings: settings)
+        let plan = try recommender.recommend(fixture.ecosystem)
+        let watched = plan.partners.filter { $0.ranked[0].probabilityDrawn < 0.9 }.prefix(6).map(\.partnerID)
+        #expect(watched.count >= 3)
+        var counts: [String: [String: Double]] = [:]
+        let seeds = 150
+        for seed in 1...seeds {
+            recommender.settings.exploreSeed = UInt64(seed)
+            for o in try recommender.recommend(fixture.ecosystem).partners where watched.contains(o.partnerID) {
+                counts[o.partnerID, default: [:]][o.exploreActionID ?? o.ranked[0].actionID, default: 0] += 1
+            }
+        }
+        for o in plan.partners where watched.contains(o.partnerID) {
+            #expect(abs(o.ranked.reduce(0) { $0 + $1.probabilityDrawn } - 1) < 5e-3, "\(o.partnerID)")
+            for r in o.ranked {
+                let share = (counts[o.partnerID]?[r.actionID] ?? 0) / Double(seeds)
+                let error = (r.probabilityDrawn * (1 - r.probabilityDrawn) / Double(seeds)).squareRoot()
+                #expect(abs(share - r.probabilityDrawn) < 4 * error + 0.01, "\(o.partnerID) \(r.actionID)")
+            }
+        }
+        var known = recommender
+        known.pooledEffectBeliefs = Dictionary(
+            uniqueKeysWithValues: plan.winEffects.map { ($0.actionID, EffectBelief(mean: $0.estimate, variance: 0)) })
+        let exact = try known.recommend(fixture.ecosystem)
+        #expect(exact.partners.allSatisfy { $0.exploreActionID == nil })
+        #expect(exact.partners.contains { $0.ranked[0].probabilityBest < 0.95 })
+    }
 }

@@ -179,9 +179,15 @@ extension ProbabilityOfBest {
     public static func thompsonChoice(_ tables: [[Double]], nodes: [Double] = nodes, using rng: inout SeededGenerator)
         -> Int
     {
+        thompsonChoice(tables, draws: tables.map { _ in rng.nextGaussian() }, nodes: nodes)
+    }
+
+    /// The option whose value at its given standard normal draw is highest (ties to the lower index): Thompson
+    /// sampling with the draws made by the caller, e.g. one per unknown shared by several decisions.
+    public static func thompsonChoice(_ tables: [[Double]], draws: [Double], nodes: [Double] = nodes) -> Int {
         var best = 0, bestValue = -Double.infinity
         for (i, table) in tables.enumerated() {
-            let value = interpolate(table, at: rng.nextGaussian(), nodes: nodes)
+            let value = interpolate(table, at: draws[i], nodes: nodes)
             if value > bestValue { (best, bestValue) = (i, value) }
         }
         return best

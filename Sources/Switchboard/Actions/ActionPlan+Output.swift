@@ -122,7 +122,7 @@ extension ActionPlan {
                 }
                 if let note = Self.closeCall(o) { text += "   - \(note)\n" }
                 if let explore = o.exploreActionID, let r = o.ranked.first(where: { $0.actionID == explore }) {
-                    text += "   - explore: try \(r.actionID) \(r.actionName) instead (a Thompson draw from the posterior; "
+                    text += "   - explore: try \(r.actionID) \(r.actionName) instead (a Thompson draw on the pooled effects; "
                     text += "best with probability \(Self.percent(r.probabilityBest)), gives up "
                     text += "\(Self.money(o.exploreCost)) of expected value)\n"
                 }

@@ -37,6 +37,13 @@ struct ActionPosterior {
         return (fit.pooledMean + b * (own.estimate - between.mean), pooledVariance + b * own.variance)
     }
 
+    /// The variance of action `a`'s pooled effect μₐ alone, SEₐ² (0 when unfeatured or infinite, as in `effect`): the
+    /// part of every partner's uncertainty that evidence from any partner resolves.
+    func pooledVariance(action a: Int) -> Double {
+        guard let variance = fits[a]?.pooledVariance, variance.isFinite else { return 0 }
+        return variance
+    }
+
     /// Fits every featured action from the pooled estimates and the history's within-partner before/after estimates.
     init(context: ActionContext, winEffects: [ActionWinEffect]) {
         var pooled: [String: ActionWinEffect] = [:]

@@ -22,6 +22,14 @@ import LinearAlgebra
 ///   lead changes (for an action the match model has no feature for, the catalogue's `quality` change is added to the
 ///   win logit instead). The risk at period T itself is already settled.
 /// - **Expected value** = A₀·(Rₐ − R₀) + (Aₐ − A₀)·Rₐ − cost (see `Recommendation`).
+/// - **Exploration** (`RecommendationSettings.exploreShare` > 0): Thompson sampling on the pooled effects. One
+///   standard normal zₐ per action is drawn for the whole plan (seeded by the explore seed and the action id); each
+///   partner's draw values action a as V(its posterior mean + zₐ·SEₐ) + E[V] − V(its posterior mean), SEₐ the pooled
+///   effect's standard error alone (the last two terms carry what the partner-level spread does to the expected
+///   value, so with the pooled effects known the draw is the top action), and picks the highest. The partner-level
+///   spread is left out: one partner's outcomes barely teach its own deviation, while every partner's outcomes teach
+///   the pooled effect, so the draws concentrate on what a round can resolve, and fewer partners' draws differ from
+///   their top action as it is resolved.
 ///
 /// Partners with no activity, or whose latest activity row says they churned, are skipped with the reason.
 public struct ActionRecommender: Sendable {
@@ -123,6 +131,12 @@ public struct ActionRecommender: Sendable {
         }
         let nodes = ProbabilityOfBest.nodes
         let tail = ProbabilityOfBest.normalQuantile(0.9)
+        let knowsEffects = oracle?.parts.contains(.winEffects) ?? false
+        // The exploration draw: one standard normal per action, shared by every partner (the pooled effects drawn once).
+        let draws = context.actions.map { action in
+            var stream = SeededGenerator(seed: settings.exploreSeed ^ Self.stableHash(action.id))
+            return stream.nextGaussian()
+        }
         // Pass 2: every eligible action valued under the posterior of its win effect.
         for (p, eligible, revenue) in live {
             let partner = context.partners[p]
@@ -131,22 +145,24 @@ public struct ActionRecommender: Sendable {
             let activeBefore = ActivityProjection.expectedActivePeriods(risks[0])
             let base = activeBefore * revenue.before
             var ranked: [Recommendation] = []
-            var tables: [[Double]] = []
+            var tables: [[Double]] = [], drawTables: [[Double]] = []
             for (k, a) in eligible.enumerated() {
                 let activeAfter = ActivityProjection.expectedActivePeriods(risks[k + 1])
                 let action = context.actions[a]
                 let effect: (mean: Double, variance: Double) =
-                    if let oracle, oracle.parts.contains(.winEffects) {
+                    if let oracle, knowsEffects {
                         (oracle.truth.winLogitEffect[action.id] ?? 0, 0)
                     } else {
                         posterior.effect(partner: p, action: a) ?? (context.effects[a].qualityChange, 0)
                     }
                 let deviation = effect.variance.squareRoot()
-                func value(_ z: Double) -> Double {
+                func value(_ z: Double, _ deviation: Double = deviation) -> Double {
                     activeAfter * revenue.revenue(shift: effect.mean + deviation * z) - base - action.cost
                 }
-                let table = deviation > 0 ? nodes.map(value) : [Double](repeating: value(0), count: nodes.count)
-                tables.append(table)
+                func table(_ deviation: Double) -> [Double] {
+                    deviation > 0 ? nodes.map { value($0, deviation) } : [Double](repeating: value(0), count: nodes.count)
+                }
+                tables.append(table(deviation))
                 var revenueAfter = 0.0
                 if deviation > 0 {
                     let weights = ProbabilityOfBest.weights(nodes)
@@ -158,10 +174,18 @@ public struct ActionRecommender: Sendable {
                 }
                 let revenueChange = activeBefore * (revenueAfter - revenue.before)
                 let retentionChange = (activeAfter - activeBefore) * revenueAfter
+                let expectedValue = revenueChange + retentionChange - action.cost
+                if settings.exploreShare > 0 {
+                    // V at the pooled draw, plus what the partner-level spread adds to V on average (E[V] − V(mean)),
+                    // so that with the pooled effects known the draw is the top action.
+                    let spread = expectedValue - value(0)
+                    let pooled = knowsEffects ? 0 : posterior.pooledVariance(action: a).squareRoot()
+                    drawTables.append(table(pooled).map { $0 + spread })
+                }
                 ranked.append(
                     Recommendation(
                         partnerID: partner.id, actionID: action.id, actionName: action.name, rank: 0,
-                        expectedValue: revenueChange + retentionChange - action.cost, revenueChange: revenueChange,
+                        expectedValue: expectedValue, revenueChange: revenueChange,
                         retentionChange: retentionChange, cost: action.cost, winLogitChange: effect.mean,
                         revenuePerPeriodAfter: revenueAfter, expectedActivePeriodsAfter: activeAfter,
                         churnWithinHorizonAfter: ActivityProjection.churnWithin(risks[k + 1]),
@@ -170,8 +194,13 @@ public struct ActionRecommender: Sendable {
             }
             let best = ProbabilityOfBest.probabilities(tables, nodes: nodes)
             for k in ranked.indices { ranked[k].probabilityBest = best[k] }
-            var stream = SeededGenerator(seed: settings.exploreSeed ^ Self.stableHash(partner.id))
-            let draw = ranked[ProbabilityOfBest.thompsonChoice(tables, nodes: nodes, using: &stream)]
+            if !drawTables.isEmpty {
+                let drawn = ProbabilityOfBest.probabilities(drawTables, nodes: nodes)
+                for k in ranked.indices { ranked[k].probabilityDrawn = drawn[k] }
+            }
+            let draw =
+                drawTables.isEmpty
+                ? nil : ranked[ProbabilityOfBest.thompsonChoice(drawTables, draws: eligible.map { draws[$0] }, nodes: nodes)]
             ranked = Self.rank(ranked)
             outlooks.append(
                 PartnerOutlook(
@@ -182,7 +211,7 @@ public struct ActionRecommender: Sendable {
                     revenuePerPeriod: revenue.before, expectedActivePeriods: activeBefore,
                     churnWithinHorizon: ActivityProjection.churnWithin(risks[0]), ranked: ranked,
                     recommendations: Array(ranked.prefix(settings.topCount))))
-            if draw.actionID != ranked[0].actionID {
+            if let draw, draw.actionID != ranked[0].actionID {
                 outlooks[outlooks.count - 1].exploreActionID = draw.actionID
                 outlooks[outlooks.count - 1].exploreCost = ranked[0].expectedValue - draw.expectedValue
             }

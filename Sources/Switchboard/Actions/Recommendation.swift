@@ -24,9 +24,11 @@ public struct RecommendationSettings: Sendable, Equatable {
     /// The moment the recommendations are for; nil for the latest assignment in the outcomes.
     public var asOf: Timestamp?
     /// The exploration budget: at most this fraction of the partners valued (rounded down) get an explored action, a
-    /// Thompson draw from the posterior that differs from their top action; 0 explores nothing.
+    /// Thompson draw that differs from their top action; 0 explores nothing. The draw samples the actions' pooled
+    /// effects once for every partner (each partner's posterior mean, the pooled effect's uncertainty: what any
+    /// partner's outcomes teach), so exploration fades as the pooled effects become known.
     public var exploreShare = 0.0
-    /// The seed of the Thompson draws (each partner draws from its own stream, keyed by its id).
+    /// The seed of the Thompson draws (one standard normal draw per action, from a stream keyed by its id).
     public var exploreSeed: UInt64 = 1
 
     public init() {}
@@ -131,6 +133,9 @@ public struct Recommendation: Sendable, Equatable {
     public var valueHigh: Double = 0
     /// The posterior probability that this is the most valuable of the partner's eligible actions.
     public var probabilityBest: Double = 0
+    /// The probability that the exploration draw picks it: its probability of being best when only the pooled effects
+    /// are uncertain (`RecommendationSettings.exploreShare`; 0 when not exploring).
+    public var probabilityDrawn: Double = 0
 }
 
 /// A partner's outlook with no action, and every action it is eligible for, ranked.
