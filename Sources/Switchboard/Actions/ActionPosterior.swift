@@ -29,16 +29,16 @@ struct ActionPosterior {
     /// The posterior mean and variance of action `a`'s win-logit effect for partner `p`; nil when unfeatured.
     func effect(partner p: Int, action a: Int) -> (mean: Double, variance: Double)? {
         guard let fit = fits[a] else { return nil }
-        let pooledVariance = fit.pooledVariance.isFinite ? fit.pooledVariance : 0
-        guard let between = fit.between else { return (fit.pooledMean, pooledVariance) }
+        let shared = pooledVariance(action: a)
+        guard let between = fit.between else { return (fit.pooledMean, shared) }
         let tau2 = between.betweenVariance
-        guard let own = fit.partnerEstimates[p] else { return (fit.pooledMean, pooledVariance + tau2) }
+        guard let own = fit.partnerEstimates[p] else { return (fit.pooledMean, shared + tau2) }
         let b = tau2 / (tau2 + own.variance)
-        return (fit.pooledMean + b * (own.estimate - between.mean), pooledVariance + b * own.variance)
+        return (fit.pooledMean + b * (own.estimate - between.mean), shared + b * own.variance)
     }
 
-    /// The variance of action `a`'s pooled effect μₐ alone, SEₐ² (0 when unfeatured or infinite, as in `effect`): the
-    /// part of every partner's uncertainty that evidence from any partner resolves.
+    /// The variance of action `a`'s pooled effect μₐ alone, SEₐ² (0 when unfeatured or infinite): the part of every
+    /// partner's uncertainty that evidence from any partner resolves.
     func pooledVariance(action a: Int) -> Double {
         guard let variance = fits[a]?.pooledVariance, variance.isFinite else { return 0 }
         return variance
